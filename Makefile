@@ -1,0 +1,56 @@
+# Two entry points for a new user (see README):
+#   make run    installs into .venv and generates the built-in default dataset
+#   make test   installs into .venv (and .venv-imgaug for the imgaug extra) and runs every test
+PYTHON ?= python3
+VENV ?= .venv
+IMGAUG_VENV ?= .venv-imgaug
+# The local CPU build of torch; installed first so that no CUDA build is pulled in.
+TORCH ?= torch==2.13.0
+# The torchvision release that pairs with $(TORCH), for the interop tests.
+TORCHVISION ?= torchvision==0.28.0
+N ?= 10000
+OUT ?= out/default
+
+.PHONY: install run test test-core test-imgaug lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q $(TORCH)
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	$(VENV)/bin/pip install -q $(TORCHVISION)
+	touch $@
+
+$(IMGAUG_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(IMGAUG_VENV)
+	$(IMGAUG_VENV)/bin/pip install -q --upgrade pip
+	$(IMGAUG_VENV)/bin/pip install -q $(TORCH) "numpy==1.23.5"
+	$(IMGAUG_VENV)/bin/pip install -q -e ".[imgaug,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(VENV)/bin/synthdefect generate --n $(N) --out $(OUT) --overwrite
+
+test: test-core test-imgaug
+
+test-core: install
+	$(VENV)/bin/python -m pytest -q
+
+test-imgaug: $(IMGAUG_VENV)/.installed
+	$(IMGAUG_VENV)/bin/python -m pytest -q tests/test_imgaug_extra.py
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(VENV)/bin/synthdefect bench
+
+clean:
+	rm -rf $(VENV) $(IMGAUG_VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Reference DRAEM model built on synthdefect."""

@@ -1,0 +1,119 @@
+"""Conversion at the edge: user inputs (numpy, torch, PIL, batches) to the numpy HWC working
+format of :mod:`synthdefect.sample`, and back to the caller's type.
+
+Accepted inputs:
+
+* numpy ``(H, W, C)`` or ``(H, W)``, ``uint8`` or float in [0, 1];
+* torch ``(C, H, W)`` or a batch ``(B, C, H, W)``, ``uint8`` or float in [0, 1];
+* PIL images (modes ``L``, ``RGB``; others are converted to ``RGB``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from synthdefect.sample import AnomalyResult, Sample
+
+__all__ = ["Converted", "from_user", "to_hwc"]
+
+
+def to_hwc(array: np.ndarray) -> np.ndarray:
+    """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32."""
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[2] not in (1, 3):
+        raise ValueError(f"expected an (H, W), (H, W, 1) or (H, W, 3) image, got shape {array.shape}")
+    if array.dtype == np.uint8:
+        return array
+    if np.issubdtype(array.dtype, np.floating):
+        return array.astype(np.float32, copy=False)
+    raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
+
+
+@dataclass
+class Converted:
+    """Numpy HWC images taken from one user input, and how to convert results back."""
+
+    images: list[np.ndarray]
+    restore: Callable[[list[Sample], list[dict]], AnomalyResult]
+    batched: bool
+
+
+def _is_torch(x: Any) -> bool:
+    return type(x).__module__.startswith("torch") or hasattr(x, "as_subclass")
+
+
+def from_user(image: Any) -> Converted:
+    """Convert ``image`` (see module doc) to numpy HWC images and a ``restore`` callback."""
+    if isinstance(image, Image.Image):
+        return _from_pil(image)
+    if isinstance(image, np.ndarray):
+        hwc = to_hwc(image)
+        squeeze = image.ndim == 2
+
+        def restore_numpy(samples: list[Sample], params: list[dict]) -> AnomalyResult:
+            s = samples[0]
+            img, normal = (s.image[:, :, 0], s.normal[:, :, 0]) if squeeze else (s.image, s.normal)
+            return AnomalyResult(img, s.mask, s.label, params[0], normal)
+
+        return Converted([hwc], restore_numpy, batched=False)
+    if _is_torch(image):
+        return _from_torch(image)
+    raise TypeError(
+        f"unsupported image type {type(image).__name__}: "
+        "expected a numpy array, a torch tensor or a PIL image"
+    )
+
+
+def _from_pil(image: Image.Image) -> Converted:
+    mode = image.mode
+    work = image if mode in ("L", "RGB") else image.convert("RGB")
+    hwc = to_hwc(np.asarray(work))
+
+    def restore_pil(samples: list[Sample], params: list[dict]) -> AnomalyResult:
+        s = samples[0]
+
+        def back(a: np.ndarray) -> Image.Image:
+            return Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a)
+
+        mask = Image.fromarray((s.mask > 0).astype(np.uint8) * 255, mode="L")
+        return AnomalyResult(back(s.image), mask, s.label, params[0], back(s.normal))
+
+    return Converted([hwc], restore_pil, batched=False)
+
+
+def _from_torch(tensor: Any) -> Converted:
+    import torch
+
+    if tensor.ndim not in (3, 4):
+        raise ValueError(f"torch images must be (C, H, W) or (B, C, H, W), got {tuple(tensor.shape)}")
+    batched = tensor.ndim == 4
+    batch = tensor if batched else tensor[None]
+    if batch.dtype != torch.uint8 and not batch.dtype.is_floating_point:
+        raise TypeError(f"torch images must be uint8 or float in [0, 1], got {batch.dtype}")
+    dtype, device = batch.dtype, batch.device
+    cpu = batch.detach().to("cpu")
+    if cpu.dtype.is_floating_point:
+        cpu = cpu.float()
+    images = [to_hwc(np.ascontiguousarray(t.permute(1, 2, 0).numpy())) for t in cpu]
+
+    def back(arrays: Sequence[np.ndarray]) -> Any:
+        stacked = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
+        return stacked.to(device=device, dtype=dtype)
+
+    def restore_torch(samples: list[Sample], params: list[dict]) -> AnomalyResult:
+        image = back([s.image for s in samples])
+        normal = back([s.normal for s in samples])
+        mask = torch.from_numpy(np.stack([s.mask for s in samples]))[:, None].to(device)
+        labels = [s.label for s in samples]
+        if batched:
+            label = torch.tensor(labels, dtype=torch.int64, device=device)
+            return AnomalyResult(image, mask, label, params, normal)
+        return AnomalyResult(image[0], mask[0], labels[0], params[0], normal[0])
+
+    return Converted(images, restore_torch, batched=batched)

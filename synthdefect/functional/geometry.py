@@ -1,0 +1,27 @@
+"""Geometric kernels shared by masks, texture ops and the normal-image augmentation."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["rotate"]
+
+
+def rotate(image: np.ndarray, angle: float, *, nearest: bool = False) -> np.ndarray:
+    """Rotate about the image centre by ``angle`` degrees (counter-clockwise), keeping the size.
+
+    ``image`` is ``(H, W)`` or ``(H, W, C)``, ``uint8`` or ``float32``; pixels that come from
+    outside the image are 0. Interpolation is bilinear, or nearest-neighbour with ``nearest``.
+    """
+    if angle == 0.0:
+        return image.copy()
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), float(angle), 1.0)
+    flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    out = cv2.warpAffine(
+        image, matrix, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
+    if image.ndim == 3 and out.ndim == 2:  # OpenCV drops a single channel axis
+        out = out[:, :, None]
+    return out

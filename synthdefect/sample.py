@@ -1,0 +1,69 @@
+"""The data that flows between transforms, and what a call returns to the user.
+
+Conventions used throughout synthdefect:
+
+* **image**: numpy ``(H, W, C)`` (HWC), ``C`` in {1, 3}, either ``uint8`` in [0, 255] or
+  ``float32`` in [0, 1]. Transforms keep the dtype they are given.
+* **texture**: numpy ``(H, W, C)`` ``uint8``, same ``H, W, C`` as the image it will be blended into.
+* **mask**: numpy ``(H, W)`` ``float32`` in [0, 1]; 1 marks anomalous pixels (hard masks are 0/1).
+* **label**: 1 when the mask has any non-zero pixel, else 0.
+* **params**: a JSON-serialisable dict recording every random draw; giving it back replays the
+  sample exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["AnomalyResult", "Sample"]
+
+
+@dataclass
+class Sample:
+    """Working state of one sample inside a transform pipeline (numpy only, see module doc).
+
+    ``normal`` is the defect-free image after any geometric augmentation (the reconstruction
+    target), ``image`` the image with the simulated anomaly.
+    """
+
+    image: np.ndarray
+    normal: np.ndarray
+    mask: np.ndarray
+    texture: np.ndarray | None = None
+
+    @classmethod
+    def from_image(cls, image: np.ndarray) -> Sample:
+        """A sample with no anomaly yet: ``image`` and ``normal`` are both ``image``."""
+        mask = np.zeros(image.shape[:2], dtype=np.float32)
+        return cls(image=image, normal=image, mask=mask)
+
+    @property
+    def label(self) -> int:
+        return int(self.mask.any())
+
+    def evolve(self, **changes: Any) -> Sample:
+        """A copy with the given fields replaced (arrays are shared, not copied)."""
+        return replace(self, **changes)
+
+
+class AnomalyResult(NamedTuple):
+    """What a transform call returns, converted back to the caller's input type.
+
+    * numpy input: ``image`` HWC (input dtype), ``mask`` ``(H, W)`` float32, ``label`` int.
+    * torch CHW input: ``image`` CHW (input dtype), ``mask`` ``(1, H, W)`` float32, ``label`` int.
+    * torch batch ``(B, C, H, W)``: ``mask`` ``(B, 1, H, W)``, ``label`` int64 ``(B,)``,
+      ``params`` a list of B records.
+    * PIL input: ``image`` PIL (input mode), ``mask`` PIL mode ``"L"`` (0 or 255), ``label`` int.
+
+    ``normal`` is the defect-free image in the same type as ``image`` (differs from the input
+    only when a geometric augmentation such as the ``draem-code`` rotation was applied).
+    """
+
+    image: Any
+    mask: Any
+    label: Any
+    params: Any
+    normal: Any
