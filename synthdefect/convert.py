@@ -27,7 +27,7 @@ def to_hwc(array: np.ndarray) -> np.ndarray:
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3):
-        raise ValueError(f"expected an (H, W), (H, W, 1) or (H, W, 3) image, got shape {array.shape}")
+        raise ValueError(f"expected an (H, W), (H, W, 1) or (H, W, 3) image, got {array.shape}")
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating):
@@ -91,7 +91,8 @@ def _from_torch(tensor: Any) -> Converted:
     import torch
 
     if tensor.ndim not in (3, 4):
-        raise ValueError(f"torch images must be (C, H, W) or (B, C, H, W), got {tuple(tensor.shape)}")
+        shape = tuple(tensor.shape)
+        raise ValueError(f"torch images must be (C, H, W) or (B, C, H, W), got {shape}")
     batched = tensor.ndim == 4
     batch = tensor if batched else tensor[None]
     if batch.dtype != torch.uint8 and not batch.dtype.is_floating_point:

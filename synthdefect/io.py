@@ -17,15 +17,17 @@ import numpy as np
 __all__ = [
     "IMAGE_SUFFIXES",
     "ImageReadError",
+    "encode_image",
     "find_images",
     "match_channels",
     "read_image",
-    "encode_image",
     "write_atomic",
     "write_image",
 ]
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+)
 
 
 class ImageReadError(OSError):

@@ -64,7 +64,8 @@ class Transform:
             records = [params] if isinstance(params, dict) else list(params)
             if len(records) != n:
                 raise ValueError(f"got {len(records)} parameter records for {n} images")
-            samples = [self.apply(Sample.from_image(im), p) for im, p in zip(converted.images, records)]
+            pairs = zip(converted.images, records, strict=True)
+            samples = [self.apply(Sample.from_image(im), p) for im, p in pairs]
         else:
             if rng is None and seed is None:
                 seed = fresh_seed()
@@ -76,7 +77,9 @@ class Transform:
                 records.append(record)
         return converted.restore(samples, records)
 
-    def replay(self, image: Any, params: dict[str, Any] | Sequence[dict[str, Any]]) -> AnomalyResult:
+    def replay(
+        self, image: Any, params: dict[str, Any] | Sequence[dict[str, Any]]
+    ) -> AnomalyResult:
         """Re-create the sample(s) described by ``params`` (records from an earlier call)."""
         return self(image, params=params)
 
@@ -104,7 +107,7 @@ class Compose(Transform):
         steps = params["steps"]
         if len(steps) != len(self.transforms):
             raise ValueError(f"record has {len(steps)} steps, Compose has {len(self.transforms)}")
-        for t, record in zip(self.transforms, steps):
+        for t, record in zip(self.transforms, steps, strict=True):
             sample = t.apply(sample, record)
         return sample
 
