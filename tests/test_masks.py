@@ -1,0 +1,193 @@
+"""Perlin masks (functional) and the PerlinMask transform."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from perlin_oracle import oracle_mask, oracle_noise
+
+from synthdefect.functional.geometry import rotate
+from synthdefect.functional.masks import mask_area, perlin_mask, perlin_masks
+from synthdefect.functional.perlin import fractal_perlin_noise, perlin_gradients
+from synthdefect.sample import Sample
+from synthdefect.seeding import sample_rng
+from synthdefect.transforms.mask import PerlinMask
+
+
+def test_mask_is_binary_float32() -> None:
+    mask = perlin_mask(60, 90, 4, 8, seed=1, angle=30.0, threshold=0.2)
+    assert mask.dtype == np.float32
+    assert mask.shape == (60, 90)
+    assert set(np.unique(mask)) == {0.0, 1.0}
+
+
+def test_angle_zero_is_unrotated_threshold() -> None:
+    noise = fractal_perlin_noise(64, 48, 4, 2, 5)
+    np.testing.assert_array_equal(perlin_mask(64, 48, 4, 2, 5), (noise > 0.5).astype(np.float32))
+    np.testing.assert_array_equal(
+        perlin_mask(64, 48, 4, 2, 5, angle=0.0, threshold=-0.1), (noise > -0.1).astype(np.float32)
+    )
+
+
+@pytest.mark.parametrize(("angle", "threshold"), [(0.0, 0.5), (37.5, 0.5), (-90.0, 0.1)])
+def test_mask_matches_oracle_path(angle: float, threshold: float) -> None:
+    mask = perlin_mask(71, 96, 8, 4, 12, angle=angle, threshold=threshold)
+    expected = oracle_mask(71, 96, 8, 4, 12, angle=angle, threshold=threshold)
+    differ = mask != expected
+    rotated = rotate(
+        oracle_noise(71, 96, 8, 4, perlin_gradients(12, 8, 4)).astype(np.float32), angle
+    )
+    # float32 rounding can only flip pixels whose value sits on the threshold
+    assert np.all(np.abs(rotated[differ] - threshold) < 1e-5)
+    assert differ.mean() < 1e-3
+
+
+def test_rotation_turns_the_mask() -> None:
+    flat = perlin_mask(128, 128, 1, 8, 3, threshold=0.3)
+    turned = perlin_mask(128, 128, 1, 8, 3, angle=90.0, threshold=0.3)
+    assert not np.array_equal(flat, turned)
+    # a 90 degree turn of a square image maps the centre region onto itself, rotated
+    np.testing.assert_array_equal(turned[16:-16, 16:-16], np.rot90(flat)[16:-16, 16:-16])
+
+
+def test_corners_are_zero_filled_after_rotation() -> None:
+    """Pixels rotated in from outside the image have noise 0, so they are 1 iff 0 > threshold."""
+    for threshold in (-0.3, 0.3):
+        mask = perlin_mask(64, 64, 2, 2, 0, angle=45.0, threshold=threshold)
+        corners = mask[[0, 0, -1, -1], [0, -1, 0, -1]]
+        np.testing.assert_array_equal(corners, float(threshold < 0))
+
+
+def test_threshold_controls_area() -> None:
+    areas = [mask_area(perlin_mask(64, 64, 4, 4, 9, threshold=t)) for t in (-0.5, 0.0, 0.3, 0.6)]
+    assert areas == sorted(areas, reverse=True)
+    assert areas[0] > 0.8
+    assert mask_area(perlin_mask(64, 64, 4, 4, 9, threshold=1.0)) == 0.0
+
+
+def test_batch_equals_single_masks() -> None:
+    params = [
+        {"res_y": 2, "res_x": 4, "seed": 0},
+        {"res_y": 8, "res_x": 1, "seed": 5, "angle": 20.0, "threshold": 0.3},
+        {"res_y": 1, "res_x": 1, "seed": 9, "octaves": 3, "persistence": 0.6, "lacunarity": 3},
+    ]
+    batch = perlin_masks(40, 50, params)
+    assert batch.shape == (3, 40, 50)
+    assert batch.dtype == np.float32
+    for mask, kwargs in zip(batch, params, strict=True):
+        np.testing.assert_array_equal(mask, perlin_mask(40, 50, **kwargs))
+
+
+def test_mask_area() -> None:
+    mask = np.zeros((10, 20), np.float32)
+    mask[:5, :4] = 1.0
+    assert mask_area(mask) == pytest.approx(0.1)
+    assert mask_area(np.ones((3, 3), np.uint8)) == 1.0
+    with pytest.raises(ValueError):
+        mask_area(np.zeros((0, 4)))
+
+
+def test_perlin_mask_record_is_plain_json_and_replays() -> None:
+    transform = PerlinMask()
+    mask, record = transform.generate(96, 80, sample_rng(3, 7))
+    assert set(record) == {"res", "seed", "angle", "threshold", "attempts"}
+    assert json.loads(json.dumps(record)) == record
+    assert all(type(r) is int for r in record["res"])
+    assert type(record["seed"]) is int and type(record["attempts"]) is int
+    assert type(record["angle"]) is float and type(record["threshold"]) is float
+    np.testing.assert_array_equal(mask, transform.build(96, 80, json.loads(json.dumps(record))))
+
+
+def test_transform_call_and_replay(rgb_image: np.ndarray) -> None:
+    transform = PerlinMask(threshold=0.2, min_area=0.01)
+    result = transform(rgb_image, seed=4)
+    assert result.mask.shape == rgb_image.shape[:2]
+    assert result.label == 1
+    np.testing.assert_array_equal(result.image, rgb_image)
+    replayed = transform.replay(rgb_image, result.params)
+    np.testing.assert_array_equal(replayed.mask, result.mask)
+    applied = transform.apply(Sample.from_image(rgb_image), result.params)
+    np.testing.assert_array_equal(applied.mask, result.mask)
+
+
+def test_same_rng_seed_same_mask_different_seeds_differ() -> None:
+    transform = PerlinMask(threshold=0.2)
+    first, rec1 = transform.generate(64, 64, sample_rng(0, 1))
+    again, rec2 = transform.generate(64, 64, sample_rng(0, 1))
+    assert rec1 == rec2
+    np.testing.assert_array_equal(first, again)
+    others = [transform.generate(64, 64, sample_rng(0, i))[0] for i in range(2, 6)]
+    assert all(not np.array_equal(first, other) for other in others)
+
+
+def test_draws_stay_in_configured_ranges() -> None:
+    transform = PerlinMask(scale_exponents=(1, 3), angle=(-10, 20), threshold=(0.1, 0.4))
+    rng = np.random.default_rng(0)
+    records = [transform.generate(32, 32, rng)[1] for _ in range(200)]
+    res = {r for rec in records for r in rec["res"]}
+    assert res == {2, 4, 8}
+    assert all(-10 <= rec["angle"] <= 20 for rec in records)
+    assert all(0.1 <= rec["threshold"] <= 0.4 for rec in records)
+    assert any(rec["res"][0] != rec["res"][1] for rec in records)  # axes drawn independently
+
+
+def test_no_rotation_options() -> None:
+    rng = np.random.default_rng(1)
+    for angle in (None, 0, 0.0, (0, 0)):
+        assert PerlinMask(angle=angle).generate(16, 16, rng)[1]["angle"] == 0.0
+    assert PerlinMask(angle=30).angle == (-30.0, 30.0)
+
+
+def test_min_area_redraws_until_covered() -> None:
+    transform = PerlinMask(min_area=0.05, max_retries=50)
+    results = [transform.generate(64, 64, sample_rng(1, i)) for i in range(30)]
+    assert all(mask_area(mask) >= 0.05 for mask, _ in results)
+    assert any(record["attempts"] > 1 for _, record in results)
+    # the record describes the kept (final) draw
+    for mask, record in results:
+        np.testing.assert_array_equal(mask, transform.build(64, 64, record))
+
+
+def test_impossible_min_area_keeps_last_draw() -> None:
+    transform = PerlinMask(min_area=1.0, max_retries=4)
+    mask, record = transform.generate(32, 32, sample_rng(0, 0))
+    assert record["attempts"] == 4
+    assert mask_area(mask) < 1.0
+    np.testing.assert_array_equal(mask, transform.build(32, 32, record))
+    assert PerlinMask().generate(32, 32, sample_rng(0, 0))[1]["attempts"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scale_exponents": (3, 1)}, "scale_exponents"),
+        ({"scale_exponents": (-1, 2)}, "scale_exponents"),
+        ({"scale_exponents": (0.5, 2)}, "scale_exponents"),
+        ({"scale_exponents": 3}, "scale_exponents"),
+        ({"angle": (10, -10)}, "angle"),
+        ({"angle": (0, float("nan"))}, "angle"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"threshold": (0.6, 0.2)}, "threshold"),
+        ({"threshold": "high"}, "threshold"),
+        ({"octaves": 0}, "octaves"),
+        ({"persistence": 0.0}, "persistence"),
+        ({"lacunarity": 0.5}, "lacunarity"),
+        ({"min_area": 1.5}, "min_area"),
+        ({"max_retries": 0}, "max_retries"),
+    ],
+)
+def test_constructor_rejects_bad_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PerlinMask(**kwargs)
+
+
+def test_draem_code_settings_area_statistics() -> None:
+    """DRAEM code settings at 256x256: mean area about 5 %, about 5 % empty (see docs/masks.md)."""
+    transform = PerlinMask()  # k in {0..5} per axis, angle in [-90, 90], threshold 0.5
+    areas = np.array(
+        [mask_area(transform.generate(256, 256, sample_rng(0, i))[0]) for i in range(1000)]
+    )
+    assert 0.03 <= areas.mean() <= 0.08
+    assert (areas == 0).mean() < 0.10
