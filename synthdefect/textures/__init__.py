@@ -1,0 +1,45 @@
+"""Texture sources: the anomaly-source images (DRAEM's "A") that defects are made of.
+
+* :class:`ProceduralSource` (the default): colourful patterns rendered from an index;
+* :class:`FolderSource`, :class:`PathSource`: image files, with a bounded LRU cache;
+* :class:`ArraySource`: images already in memory;
+* :class:`SelfSource`: the sample's own normal image;
+* :func:`as_texture_source`: any of the above from a short specification.
+
+See ``docs/textures.md``.
+"""
+
+from synthdefect.textures.arrays import ArraySource
+from synthdefect.textures.base import (
+    DEFAULT_CACHE_BYTES,
+    NoReadableImagesError,
+    SelfSource,
+    StoredSource,
+    TextureSource,
+)
+from synthdefect.textures.cache import ArrayCache
+from synthdefect.textures.files import FileSource, FolderSource, PathSource
+from synthdefect.textures.fit import crop_texture, fit_texture, resize_texture
+from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
+from synthdefect.textures.spec import TextureSpec, as_texture_source
+
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "PROCEDURAL_KINDS",
+    "ArrayCache",
+    "ArraySource",
+    "FileSource",
+    "FolderSource",
+    "NoReadableImagesError",
+    "PathSource",
+    "ProceduralSource",
+    "SelfSource",
+    "StoredSource",
+    "TextureSource",
+    "TextureSpec",
+    "as_texture_source",
+    "crop_texture",
+    "fit_texture",
+    "render_procedural",
+    "resize_texture",
+]

@@ -1,0 +1,136 @@
+"""The texture-source interface and the parts shared by sources of stored images.
+
+A texture source is an indexed collection of anomaly-source images (DRAEM's "A"). ``load``
+returns HWC ``uint8`` arrays of exactly the requested ``(height, width, channels)``, fitted by
+the resize or crop policy of :mod:`synthdefect.textures.fit`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from synthdefect.io import match_channels
+from synthdefect.textures.cache import ArrayCache
+from synthdefect.textures.fit import check_request, crop_texture, resize_texture
+
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "NoReadableImagesError",
+    "SelfSource",
+    "StoredSource",
+    "TextureSource",
+]
+
+DEFAULT_CACHE_BYTES = 256 * 2**20
+
+
+class NoReadableImagesError(ValueError):
+    """A texture source was given no image that can be decoded."""
+
+
+class TextureSource(ABC):
+    """An indexed collection of texture images (see module doc)."""
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of valid indices (``0 <= index < len``)."""
+
+    @abstractmethod
+    def name(self, index: int) -> str:
+        """A stable, human-readable id of the texture that ``load(index, ...)`` returns."""
+
+    @abstractmethod
+    def load(
+        self,
+        index: int,
+        height: int,
+        width: int,
+        channels: int = 3,
+        crop: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        """Texture ``index`` as a new ``(height, width, channels)`` ``uint8`` array.
+
+        ``channels`` is 1 (grey) or 3 (RGB). ``crop=None`` resizes the whole image to the
+        target (aspect ignored); ``crop=(fy, fx)``, fractions in [0, 1), cuts a window instead
+        (see :mod:`synthdefect.textures.fit`).
+        """
+
+    def _check_index(self, index: int) -> int:
+        index = int(index)
+        if not 0 <= index < len(self):
+            raise IndexError(f"texture index {index} out of range for {len(self)} textures")
+        return index
+
+
+class SelfSource(TextureSource):
+    """Marker: use the sample's own normal image as the texture (it has no images itself).
+
+    :class:`~synthdefect.transforms.texture.TextureSample` recognises it and takes
+    ``sample.normal``; calling :meth:`load` is an error.
+    """
+
+    def __len__(self) -> int:
+        return 1
+
+    def name(self, index: int) -> str:
+        self._check_index(index)
+        return "self"
+
+    def load(
+        self,
+        index: int,
+        height: int,
+        width: int,
+        channels: int = 3,
+        crop: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        raise TypeError(
+            "SelfSource has no images of its own: TextureSample uses the sample's normal image "
+            "as the texture; pick another source to load textures directly"
+        )
+
+    def __repr__(self) -> str:
+        return "SelfSource()"
+
+
+class StoredSource(TextureSource):
+    """A source of stored images (files, arrays) with a bounded cache of fitted textures.
+
+    Subclasses provide :meth:`_source_image`. Textures fitted by the resize
+    policy are cached under ``(index, height, width, channels)``; crop windows are not cached
+    (their offsets are continuous random draws and would almost never be asked for twice).
+    """
+
+    def __init__(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.cache = ArrayCache(cache_bytes)
+
+    @abstractmethod
+    def _source_image(self, index: int, reuse: bool) -> np.ndarray:
+        """The full image behind ``index``: HWC ``uint8``, 1 or 3 channels; not to be modified.
+
+        ``reuse`` says whether more fits of it are expected (crop policy), i.e. whether it is
+        worth keeping in a cache.
+        """
+
+    def load(
+        self,
+        index: int,
+        height: int,
+        width: int,
+        channels: int = 3,
+        crop: tuple[float, float] | None = None,
+    ) -> np.ndarray:
+        index = self._check_index(index)
+        crop = check_request(height, width, channels, crop)
+        if crop is not None:
+            window = crop_texture(self._source_image(index, reuse=True), height, width, crop)
+            return np.array(match_channels(window, channels), copy=True)
+        key = (index, height, width, channels)
+        texture = self.cache.get(key)
+        if texture is None:
+            texture = resize_texture(self._source_image(index, reuse=False), height, width)
+            texture = np.ascontiguousarray(match_channels(texture, channels))
+            self.cache.put(key, texture)
+        return texture.copy()
