@@ -137,21 +137,17 @@ def _perlin_kernel(
         uy = _fade(fy)
         row = out[i]
         for cx in range(res_x):
-            # y parts of the four dot products and x components of the four gradients
-            y00 = fy * gradients[cy, cx, 0]
-            y10 = (fy - 1.0) * gradients[cy + 1, cx, 0]
-            y01 = fy * gradients[cy, cx + 1, 0]
-            y11 = (fy - 1.0) * gradients[cy + 1, cx + 1, 0]
-            x00 = np.float64(gradients[cy, cx, 1])
-            x10 = np.float64(gradients[cy + 1, cx, 1])
-            x01 = np.float64(gradients[cy, cx + 1, 1])
-            x11 = np.float64(gradients[cy + 1, cx + 1, 1])
+            # Blending the corner dot products along y first leaves, on each side of the cell,
+            # a function linear in fx: left = a + fx * b at corner column cx, and
+            # right = c + (fx - 1) * d at corner column cx + 1.
+            g00, g10 = gradients[cy, cx], gradients[cy + 1, cx]
+            g01, g11 = gradients[cy, cx + 1], gradients[cy + 1, cx + 1]
+            a = fy * g00[0] + uy * ((fy - 1.0) * g10[0] - fy * g00[0])
+            b = g00[1] + uy * (g10[1] - g00[1])
+            c = fy * g01[0] + uy * ((fy - 1.0) * g11[0] - fy * g01[0])
+            d = g01[1] + uy * (g11[1] - g01[1])
             for j in range(cell_start[cx], cell_start[cx + 1]):
                 fx = frac_x[j]
-                n00 = y00 + fx * x00
-                n10 = y10 + fx * x10
-                n01 = y01 + (fx - 1.0) * x01
-                n11 = y11 + (fx - 1.0) * x11
-                left = n00 + uy * (n10 - n00)
-                right = n01 + uy * (n11 - n01)
+                left = a + fx * b
+                right = c + (fx - 1.0) * d
                 row[j] += scale * (left + fade_x[j] * (right - left))
