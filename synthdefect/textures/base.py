@@ -41,7 +41,6 @@ class TextureSource(ABC):
     def name(self, index: int) -> str:
         """A stable, human-readable id of the texture that ``load(index, ...)`` returns."""
 
-    @abstractmethod
     def load(
         self,
         index: int,
@@ -54,7 +53,22 @@ class TextureSource(ABC):
 
         ``channels`` is 1 (grey) or 3 (RGB). ``crop=None`` resizes the whole image to the
         target (aspect ignored); ``crop=(fy, fx)``, fractions in [0, 1), cuts a window instead
-        (see :mod:`synthdefect.textures.fit`).
+        (see :mod:`synthdefect.textures.fit`). Raises ``IndexError`` for an index outside
+        ``range(len(self))`` and ``ValueError`` for an invalid size, channel count or crop.
+        """
+        index = self._check_index(index)
+        crop = check_request(height, width, channels, crop)
+        texture = self._fit(index, height, width, crop)
+        converted = match_channels(texture, channels)
+        return converted.copy() if converted is texture else np.ascontiguousarray(converted)
+
+    @abstractmethod
+    def _fit(
+        self, index: int, height: int, width: int, crop: tuple[float, float] | None
+    ) -> np.ndarray:
+        """Texture ``index`` fitted to ``(height, width)``: HWC ``uint8``, 1 or 3 channels.
+
+        Arguments are already validated. The result may be shared (cached): never modified.
         """
 
     def _check_index(self, index: int) -> int:
@@ -78,13 +92,8 @@ class SelfSource(TextureSource):
         self._check_index(index)
         return "self"
 
-    def load(
-        self,
-        index: int,
-        height: int,
-        width: int,
-        channels: int = 3,
-        crop: tuple[float, float] | None = None,
+    def _fit(
+        self, index: int, height: int, width: int, crop: tuple[float, float] | None
     ) -> np.ndarray:
         raise TypeError(
             "SelfSource has no images of its own: TextureSample uses the sample's normal image "
@@ -98,9 +107,10 @@ class SelfSource(TextureSource):
 class StoredSource(TextureSource):
     """A source of stored images (files, arrays) with a bounded cache of fitted textures.
 
-    Subclasses provide :meth:`_source_image`. Textures fitted by the resize
-    policy are cached under ``(index, height, width, channels)``; crop windows are not cached
-    (their offsets are continuous random draws and would almost never be asked for twice).
+    Subclasses provide :meth:`_source_image`. Textures fitted by the resize policy are cached
+    under ``(index, height, width)``, in the source image's own channels (the conversion to the
+    requested channels is cheap and done on every load); crop windows are not cached (their
+    offsets are continuous random draws and would almost never be asked for twice).
     """
 
     def __init__(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
@@ -114,23 +124,14 @@ class StoredSource(TextureSource):
         worth keeping in a cache.
         """
 
-    def load(
-        self,
-        index: int,
-        height: int,
-        width: int,
-        channels: int = 3,
-        crop: tuple[float, float] | None = None,
+    def _fit(
+        self, index: int, height: int, width: int, crop: tuple[float, float] | None
     ) -> np.ndarray:
-        index = self._check_index(index)
-        crop = check_request(height, width, channels, crop)
         if crop is not None:
-            window = crop_texture(self._source_image(index, reuse=True), height, width, crop)
-            return np.array(match_channels(window, channels), copy=True)
-        key = (index, height, width, channels)
+            return crop_texture(self._source_image(index, reuse=True), height, width, crop)
+        key = (index, height, width)
         texture = self.cache.get(key)
         if texture is None:
             texture = resize_texture(self._source_image(index, reuse=False), height, width)
-            texture = np.ascontiguousarray(match_channels(texture, channels))
             self.cache.put(key, texture)
-        return texture.copy()
+        return texture

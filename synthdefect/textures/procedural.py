@@ -21,9 +21,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from synthdefect.io import match_channels
 from synthdefect.textures.base import TextureSource
-from synthdefect.textures.fit import check_request
 
 __all__ = ["PROCEDURAL_KINDS", "ProceduralSource", "render_procedural"]
 
@@ -186,17 +184,10 @@ class ProceduralSource(TextureSource):
     def name(self, index: int) -> str:
         return f"procedural:{self.kind(index)}:{int(index)}"
 
-    def load(
-        self,
-        index: int,
-        height: int,
-        width: int,
-        channels: int = 3,
-        crop: tuple[float, float] | None = None,
+    def _fit(
+        self, index: int, height: int, width: int, crop: tuple[float, float] | None
     ) -> np.ndarray:
-        check_request(height, width, channels, crop)
-        texture = render_procedural(self.kind(index), int(index), height, width)
-        return np.ascontiguousarray(match_channels(texture, channels))
+        return render_procedural(self.kinds[index % len(self.kinds)], index, height, width)
 
     def __repr__(self) -> str:
         return f"ProceduralSource(kinds={self.kinds!r})"
