@@ -33,32 +33,34 @@ def _colours(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
 
 
-def _palette_map(values: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    """Map ``(H, W)`` ``uint8`` values through a palette interpolated between ``colours``.
+def _palette_map(
+    levels: np.ndarray, colours: np.ndarray, profile: np.ndarray | None = None
+) -> np.ndarray:
+    """Colour ``(H, W)`` ``uint8`` levels with a palette interpolated between ``colours``.
 
-    ``colours[0]`` is placed at 0 and ``colours[-1]`` at 255; returns ``(H, W, 3)`` ``uint8``.
+    ``colours[0]`` sits at position 0 and ``colours[-1]`` at 1. Level ``k`` takes the colour at
+    position ``profile[k]`` (256 values in [0, 1]; default ``k / 255``). Returns ``(H, W, 3)``
+    ``uint8``.
     """
-    stops = np.linspace(0.0, 255.0, len(colours))
-    levels = np.arange(256, dtype=np.float64)
-    luts = [np.round(np.interp(levels, stops, colours[:, c])).astype(np.uint8) for c in range(3)]
-    return cv2.merge([cv2.LUT(values, lut) for lut in luts])
+    if profile is None:
+        profile = np.linspace(0.0, 1.0, 256)
+    stops = np.linspace(0.0, 1.0, len(colours))
+    luts = [np.round(np.interp(profile, stops, colours[:, c])).astype(np.uint8) for c in range(3)]
+    return cv2.merge([cv2.LUT(levels, lut) for lut in luts])
 
 
-def _axis(height: int, width: int, angle: float, periods: float) -> np.ndarray:
-    """``periods`` times the coordinate along direction ``angle`` (radians), ``(H, W)`` float32.
+def _phase(
+    height: int, width: int, angle: float, periods: float, offset: float = 0.0
+) -> np.ndarray:
+    """Position along direction ``angle`` (radians) in 1/256ths of a period: ``(H, W)`` int32.
 
-    The unit is the longer image side; values are offset to be >= 0 (so that ``astype(int)``
-    floors them).
+    A period is the longer image side divided by ``periods``; ``offset`` shifts by periods.
+    Values are >= 0, so ``>> 8`` is the period number and ``& 255`` the phase within it.
     """
-    scale = periods / max(height, width)
+    scale = 256.0 * periods / max(height, width)
     y = np.arange(height, dtype=np.float32)[:, None] * np.float32(np.sin(angle) * scale)
     x = np.arange(width, dtype=np.float32)[None, :] * np.float32(np.cos(angle) * scale)
-    return x + (y + np.float32(2.0 * periods))
-
-
-def _fraction(t: np.ndarray) -> np.ndarray:
-    """Fractional part of non-negative ``t``."""
-    return t - t.astype(np.int32)
+    return (x + (y + np.float32(256.0 * (2.0 * periods + offset)))).astype(np.int32)
 
 
 def _unit_to_uint8(t: np.ndarray) -> np.ndarray:
@@ -90,23 +92,24 @@ def _noise(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
 
 def _stripes(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     angle, periods = rng.uniform(0.0, np.pi), rng.uniform(2.0, 24.0)
-    phase = _fraction(_axis(height, width, angle, periods) + np.float32(rng.random()))
+    levels = (_phase(height, width, angle, periods, rng.random()) & 255).astype(np.uint8)
+    position = np.arange(256) / 256.0
     if rng.random() < 0.5:
-        t = np.float32(0.5) - np.float32(0.5) * np.cos(phase * np.float32(2.0 * np.pi))
+        profile = 0.5 - 0.5 * np.cos(2.0 * np.pi * position)
     else:
-        t = (phase < np.float32(rng.uniform(0.2, 0.8))).astype(np.float32)
-    return _palette_map(_unit_to_uint8(t), _colours(rng, int(rng.integers(2, 4))))
+        profile = (position < rng.uniform(0.2, 0.8)).astype(np.float64)
+    return _palette_map(levels, _colours(rng, int(rng.integers(2, 4))), profile)
 
 
 def _checker(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     angle, cells = rng.uniform(0.0, np.pi), rng.uniform(2.0, 16.0)
-    u = _axis(height, width, angle, cells)
-    v = _axis(height, width, angle + np.pi / 2, cells)
+    u = _phase(height, width, angle, cells)
+    v = _phase(height, width, angle + np.pi / 2, cells)
     if rng.random() < 0.5:
-        on = (u.astype(np.int32) + v.astype(np.int32)) & 1 == 1
+        on = ((u >> 8) + (v >> 8)) & 1 == 1
     else:
-        line = np.float32(rng.uniform(0.05, 0.3))
-        on = (_fraction(u) < line) | (_fraction(v) < line)
+        line = int(256 * rng.uniform(0.05, 0.3))
+        on = ((u & 255) < line) | ((v & 255) < line)
     return _palette_map(on.view(np.uint8) * np.uint8(255), _colours(rng, 2))
 
 
