@@ -99,9 +99,11 @@ class FileSource(StoredSource):
             image = read_image(self.paths[index], channels=None)
         except (ImageReadError, OSError):
             with self._state_lock:
+                first_time = index not in self._bad
                 self._bad.add(index)
                 self._verified.discard(index)
-            _warn_unreadable([self.paths[index]], "cannot decode")
+            if first_time:  # another thread may have found it at the same time
+                _warn_unreadable([self.paths[index]], "cannot decode")
             return None
         with self._state_lock:
             self._verified.add(index)
