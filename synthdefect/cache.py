@@ -1,57 +1,78 @@
-"""A least-recently-used cache bounded by the bytes of the numpy arrays it holds."""
+"""A small least-recently-used cache of numpy arrays, bounded by their total size in bytes."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ArrayLRU"]
+__all__ = ["ArrayCache"]
 
 
-class ArrayLRU:
-    """Maps keys to numpy arrays, evicting the least recently used beyond ``max_bytes``.
+class ArrayCache:
+    """Thread-safe LRU mapping ``key -> ndarray`` holding at most ``max_bytes`` of array data.
 
-    An array larger than ``max_bytes`` is returned but not kept. Safe to share between Python
-    threads. Pickles empty, so worker processes start with a cold cache of the same bound.
+    Arrays are stored as given (not copied): callers must not modify them. An array larger than
+    the whole bound is not stored. A pickled cache comes back empty (worker processes start with
+    a cold cache) but keeps its bound.
     """
 
-    def __init__(self, max_bytes: int = 256 << 20) -> None:
+    def __init__(self, max_bytes: int) -> None:
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self.max_bytes = int(max_bytes)
+        self._entries: OrderedDict[Hashable, np.ndarray] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     @property
     def nbytes(self) -> int:
+        """Bytes of array data held now (always <= ``max_bytes``)."""
         return self._bytes
 
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get_or_create(self, key: Hashable, create: Callable[[], np.ndarray]) -> np.ndarray:
-        """The cached array for ``key``, creating (and caching) it on a miss."""
+    def get(self, key: Hashable) -> np.ndarray | None:
+        """The array stored under ``key`` (marked most recently used), or ``None``."""
         with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-        value = create()
-        with self._lock:
-            if value.nbytes <= self.max_bytes and key not in self._items:
-                self._items[key] = value
-                self._bytes += value.nbytes
-                while self._bytes > self.max_bytes:
-                    _, old = self._items.popitem(last=False)
-                    self._bytes -= old.nbytes
-        return value
+            array = self._entries.get(key)
+            if array is not None:
+                self._entries.move_to_end(key)
+            return array
 
-    def __getstate__(self) -> dict:
+    def pop(self, key: Hashable) -> np.ndarray | None:
+        """Remove and return the array under ``key``, or ``None``."""
+        with self._lock:
+            array = self._entries.pop(key, None)
+            if array is not None:
+                self._bytes -= array.nbytes
+            return array
+
+    def put(self, key: Hashable, array: np.ndarray) -> None:
+        """Store ``array`` under ``key``, evicting least recently used entries to fit."""
+        if array.nbytes > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            while self._entries and self._bytes + array.nbytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= evicted.nbytes
+            self._entries[key] = array
+            self._bytes += array.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __getstate__(self) -> dict[str, Any]:
         return {"max_bytes": self.max_bytes}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["max_bytes"])

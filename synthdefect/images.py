@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synthdefect.cache import ArrayLRU
+from synthdefect.cache import ArrayCache
 from synthdefect.io import IMAGE_SUFFIXES, ImageReadError, find_images, read_image
 
 __all__ = ["NoImagesError", "NormalImages", "resize_image", "resolve_image_paths"]
@@ -93,7 +93,7 @@ class NormalImages:
         self.channels = channels
         self._paths = resolve_image_paths(source)
         self._bad: dict[Path, None] = {}
-        self._cache = ArrayLRU(cache_bytes)
+        self._cache = ArrayCache(cache_bytes)
         if validate:
             for i in range(len(self._paths)):
                 self.load(i)
@@ -124,11 +124,17 @@ class NormalImages:
             path = self._paths[(index + step) % n]
             if path in self._bad:
                 continue
+            image = self._cache.get(path)
+            if image is not None:
+                return image, path
             try:
-                return self._cache.get_or_create(path, lambda p=path: self._decode(p)), path
+                image = self._decode(path)
             except (ImageReadError, OSError) as err:
                 warnings.warn(f"skipping unreadable image {path}: {err}", stacklevel=2)
                 self._bad[path] = None
+                continue
+            self._cache.put(path, image)
+            return image, path
         raise NoImagesError(f"none of the {n} image files is readable")
 
     def _decode(self, path: Path) -> np.ndarray:

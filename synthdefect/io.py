@@ -21,6 +21,7 @@ __all__ = [
     "find_images",
     "match_channels",
     "read_image",
+    "to_uint8",
     "write_atomic",
     "write_image",
 ]
@@ -53,7 +54,8 @@ def match_channels(image: np.ndarray, channels: int) -> np.ndarray:
     raise ValueError(f"channels must be 1 or 3, got {channels}")
 
 
-def _to_uint8(image: np.ndarray) -> np.ndarray:
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """``uint8`` as is; ``uint16`` scaled to 8 bits; float in [0, 1] scaled by 255 and rounded."""
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
@@ -76,7 +78,7 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if image is None:
         raise ImageReadError(f"cannot decode image: {path}")
-    image = _to_uint8(image)
+    image = to_uint8(image)
     if image.ndim == 2:
         image = image[:, :, None]
     elif image.shape[2] == 4:

@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from synthdefect.cache import ArrayCache
 from synthdefect.io import write_image
 from synthdefect.textures import (
     PROCEDURAL_KINDS,
-    ArrayCache,
     ArraySource,
     FolderSource,
     NoReadableImagesError,

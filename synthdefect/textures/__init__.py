@@ -17,7 +17,6 @@ from synthdefect.textures.base import (
     StoredSource,
     TextureSource,
 )
-from synthdefect.textures.cache import ArrayCache
 from synthdefect.textures.files import FileSource, FolderSource, PathSource
 from synthdefect.textures.fit import crop_texture, fit_texture, resize_texture
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
@@ -26,7 +25,6 @@ from synthdefect.textures.spec import TextureSpec, as_texture_source
 __all__ = [
     "DEFAULT_CACHE_BYTES",
     "PROCEDURAL_KINDS",
-    "ArrayCache",
     "ArraySource",
     "FileSource",
     "FolderSource",

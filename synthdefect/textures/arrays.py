@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from synthdefect.io import _to_uint8
+from synthdefect.io import to_uint8
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, StoredSource
 
 __all__ = ["ArraySource", "as_texture_array"]
@@ -26,7 +26,7 @@ def as_texture_array(array: np.ndarray) -> np.ndarray:
         raise ValueError(f"texture arrays must be (H, W) or (H, W, C<=4), got shape {array.shape}")
     if array.dtype not in (np.uint8, np.uint16) and not np.issubdtype(array.dtype, np.floating):
         raise TypeError(f"texture arrays must be uint8, uint16 or float, got {array.dtype}")
-    array = _to_uint8(array)
+    array = to_uint8(array)
     channels = 1 if array.shape[2] <= 2 else 3
     return np.ascontiguousarray(array[:, :, :channels])
 

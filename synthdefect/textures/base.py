@@ -11,8 +11,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from synthdefect.cache import ArrayCache
 from synthdefect.io import match_channels
-from synthdefect.textures.cache import ArrayCache
 from synthdefect.textures.fit import check_request, crop_texture, resize_texture
 
 __all__ = [

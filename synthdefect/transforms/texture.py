@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.textures import SelfSource, TextureSpec, as_texture_source
 from synthdefect.transforms.base import Transform
@@ -18,13 +19,6 @@ from synthdefect.transforms.base import Transform
 __all__ = ["TextureSample"]
 
 ResizePolicy = Literal["resize", "crop"]
-
-
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    """An HWC image (``uint8`` or float in [0, 1]) as a new ``uint8`` array."""
-    if image.dtype == np.uint8:
-        return image.copy()
-    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 class TextureSample(Transform):
@@ -53,7 +47,7 @@ class TextureSample(Transform):
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         height, width, channels = sample.image.shape
         if isinstance(self.source, SelfSource):
-            return sample.evolve(texture=_to_uint8(sample.normal))
+            return sample.evolve(texture=to_uint8(sample.normal).copy())
         index = params["index"]
         name = self.source.name(index)
         if name != params["name"]:
