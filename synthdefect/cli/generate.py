@@ -1,15 +1,152 @@
-"""Placeholder, replaced by the real command module."""
+"""``synthdefect generate`` and ``synthdefect preview``, thin wrappers of the public API in
+:mod:`synthdefect.generate`.
+
+Problems with the inputs or the output folder exit with status 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
 
+import synthdefect.generate as api
+from synthdefect.generate.config import FORMATS, LAYOUTS, PRESET_NAMES
+from synthdefect.generate.preview import parse_grid
+
+
+class InputProblem(click.ClickException):
+    """A :class:`~synthdefect.generate.GenerateError`: ``Error: <message>``, exit status 2."""
+
+    exit_code = 2
+
+
+_SHARED_OPTIONS = [
+    click.option(
+        "--images",
+        metavar="DIR|GLOB",
+        help="Normal images: a folder (searched recursively), a glob or a file. "
+        "Default: the built-in images.",
+    ),
+    click.option(
+        "--textures",
+        default="procedural",
+        show_default=True,
+        metavar="DIR|procedural|self",
+        help="Anomaly texture source: a folder of images (e.g. DTD), procedural noise, "
+        "or the normal image itself.",
+    ),
+    click.option(
+        "--size",
+        default="256",
+        show_default=True,
+        metavar="S|HxW",
+        help="Resize normal images to S x S (or H x W) pixels.",
+    ),
+    click.option("--keep-size", is_flag=True, help="Keep each normal image's own size."),
+    click.option(
+        "--preset", type=click.Choice(PRESET_NAMES), default="draem-code", show_default=True
+    ),
+    click.option(
+        "--p-anomaly",
+        type=float,
+        help="Probability in [0, 1] that a sample gets a defect. Default: the preset's (0.5).",
+    ),
+    click.option("--seed", type=int, default=0, show_default=True, help="Run seed (>= 0)."),
+]
+
+
+def _shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_SHARED_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _out_option(default: str, help_text: str) -> Callable[..., Any]:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help_text,
+    )
+
+
+def _config(n: int, out: Path, keep_size: bool, size: str, **options: Any) -> api.GenerateConfig:
+    return api.GenerateConfig(
+        n=n, out=out, size=None if keep_size else api.parse_size(size), **options
+    )
+
 
 @click.command()
-def generate() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@click.option("--n", "n", type=int, help="Number of samples (required unless --merge).")
+@_out_option("synthdefect-out", "Output folder.")
+@_shared_options
+@click.option(
+    "--workers", type=int, help="Worker processes. Default: the number of CPUs available."
+)
+@click.option("--format", "image_format", type=click.Choice(FORMATS), default="png")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="flat", show_default=True)
+@click.option(
+    "--with-normal", is_flag=True, help="Also write each sample's clean target image (flat)."
+)
+@click.option("--shard", metavar="I/K", help="Make only block I of K of the indices (e.g. 0/4).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run with the same settings.")
+@click.option("--overwrite", is_flag=True, help="Replace an earlier run in --out.")
+@click.option("--merge", is_flag=True, help="Merge the finished shards in --out, then exit.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def generate(
+    n: int | None,
+    out: Path,
+    workers: int | None,
+    shard: str | None,
+    resume: bool,
+    overwrite: bool,
+    merge: bool,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Generate N synthetic defect samples (images, masks, manifest.jsonl) into --out.
+
+    The same settings and seed give byte-identical files for any --workers; --shard I/K
+    splits a run over machines (merge with --merge). See docs/generate.md.
+    """
+    try:
+        if merge:
+            report = api.merge_shards(out)
+        else:
+            if n is None:
+                raise api.GenerateError("--n is required")
+            config = _config(
+                n, out, shard=None if shard is None else api.Shard.parse(shard), **options
+            )
+            report = api.generate(
+                config, workers=workers, resume=resume, overwrite=overwrite, progress=not quiet
+            )
+    except api.GenerateError as err:
+        raise InputProblem(str(err)) from err
+    click.echo(report.line())
 
 
 @click.command()
-def preview() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@_shared_options
+@click.option(
+    "--grid",
+    default="4x4",
+    show_default=True,
+    metavar="COLSxROWS",
+    help="Samples per row x rows.",
+)
+@click.option("--cell", type=int, default=160, show_default=True, help="Panel height in pixels.")
+@_out_option("preview.png", "Output image (PNG or JPEG).")
+def preview(grid: str, cell: int, out: Path, **options: Any) -> None:
+    """Write a contact sheet of the first samples: normal, defective, mask outline."""
+    try:
+        columns, rows = parse_grid(grid)
+        config = _config(columns * rows, out, **options)
+        path = api.write_preview(config, out, (columns, rows), cell)
+    except api.GenerateError as err:
+        raise InputProblem(str(err)) from err
+    click.echo(f"wrote {columns * rows} samples to {path}")

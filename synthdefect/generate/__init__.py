@@ -1,0 +1,31 @@
+"""Offline dataset generation: the API behind ``synthdefect generate`` and ``synthdefect preview``.
+
+>>> from synthdefect.generate import GenerateConfig, generate
+>>> report = generate(GenerateConfig(n=100, out="out/demo"), workers=2)  # doctest: +SKIP
+>>> print(report.line())  # doctest: +SKIP
+
+See ``docs/generate.md`` for the output layouts, the manifest, resuming and sharding.
+"""
+
+from synthdefect.generate.config import GenerateConfig, GenerateError, Shard, parse_size
+from synthdefect.generate.layout import DEFECT_TYPE
+from synthdefect.generate.preview import contact_sheet, write_preview
+from synthdefect.generate.runner import default_workers, generate
+from synthdefect.generate.shard import merge_shards
+from synthdefect.generate.sources import default_images
+from synthdefect.generate.summary import RunReport
+
+__all__ = [
+    "DEFECT_TYPE",
+    "GenerateConfig",
+    "GenerateError",
+    "RunReport",
+    "Shard",
+    "contact_sheet",
+    "default_images",
+    "default_workers",
+    "generate",
+    "merge_shards",
+    "parse_size",
+    "write_preview",
+]

@@ -1,0 +1,172 @@
+"""What a generation run makes: :class:`GenerateConfig`, :class:`Shard` and input errors.
+
+The config holds only what decides the output bytes (plus the output folder). How the work is
+run (worker count, progress bar, resume/overwrite) is passed to
+:func:`synthdefect.generate.generate` separately, so it never changes ``config.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthdefect import __version__
+
+__all__ = [
+    "FORMATS",
+    "LAYOUTS",
+    "PRESET_NAMES",
+    "GenerateConfig",
+    "GenerateError",
+    "Shard",
+    "parse_size",
+]
+
+FORMATS = ("png", "jpg")
+"""Image file formats; masks are always 8-bit PNG."""
+
+LAYOUTS = ("flat", "mvtec")
+"""Folder layouts, see :mod:`synthdefect.generate.layout`."""
+
+PRESET_NAMES = ("draem-code", "paper")
+
+TEXTURE_KEYWORDS = ("procedural", "self")
+"""Texture sources that are not folders: generated noise, or the normal image itself."""
+
+
+class GenerateError(ValueError):
+    """A problem with the inputs or the output folder, stated in one line for the user."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count``: one contiguous block of the global sample indices."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise GenerateError(f"bad shard {self.index}/{self.count}: need 0 <= I < K")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Parse ``"I/K"`` (e.g. ``"0/4"``), raising :class:`GenerateError` when malformed."""
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if match is None:
+            raise GenerateError(f"malformed shard {text!r}: expected I/K such as 0/4")
+        return cls(int(match[1]), int(match[2]))
+
+    def indices(self, n: int) -> range:
+        """The global sample indices of this shard out of ``n`` (blocks differ by at most 1)."""
+        return range(self.index * n // self.count, (self.index + 1) * n // self.count)
+
+    @property
+    def tag(self) -> str:
+        """File-name infix, e.g. ``"shard-0-of-4"``."""
+        return f"shard-{self.index}-of-{self.count}"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"256"`` -> ``(256, 256)``; ``"240x320"`` -> ``(240, 320)`` (height x width, pixels)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", text)
+    if match is None or int(match[1]) < 1 or (match[2] is not None and int(match[2]) < 1):
+        raise GenerateError(f"malformed size {text!r}: expected a positive S or HxW such as 256")
+    height = int(match[1])
+    return height, int(match[2]) if match[2] is not None else height
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Everything that decides a generated dataset.
+
+    * ``n``: total number of samples (>= 1); with ``shard`` this run makes only its block.
+    * ``images``: normal images (folder searched recursively, glob, or file); ``None`` uses the
+      built-in default images (:func:`synthdefect.generate.default_images`).
+    * ``textures``: ``"procedural"``, ``"self"`` or a folder of texture images.
+    * ``size``: ``(height, width)`` in pixels the normal images are resized to, ``None`` keeps
+      each file's size.
+    * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default.
+    * ``seed``: non-negative int; sample ``i`` draws from ``sample_rng(seed, i)``.
+    * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG).
+    * ``layout``: ``"flat"`` or ``"mvtec"``; ``with_normal`` (flat only) also writes the clean
+      target image of each sample.
+    """
+
+    n: int
+    out: Path = Path("synthdefect-out")
+    images: str | None = None
+    textures: str = "procedural"
+    size: tuple[int, int] | None = (256, 256)
+    preset: str = "draem-code"
+    p_anomaly: float | None = None
+    seed: int = 0
+    image_format: str = "png"
+    layout: str = "flat"
+    with_normal: bool = False
+    shard: Shard | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", Path(self.out))
+        problems = [
+            (self.n < 1, f"--n must be at least 1, got {self.n}"),
+            (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
+            (self.preset not in PRESET_NAMES, f"unknown preset {self.preset!r}"),
+            (self.image_format not in FORMATS, f"unknown format {self.image_format!r}"),
+            (self.layout not in LAYOUTS, f"unknown layout {self.layout!r}"),
+            (
+                self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0,
+                f"--p-anomaly must be in [0, 1], got {self.p_anomaly}",
+            ),
+            (self.size is not None and min(self.size) < 1, f"bad size {self.size}"),
+            (
+                self.with_normal and self.layout != "flat",
+                "--with-normal needs --layout flat",
+            ),
+        ]
+        for failed, message in problems:
+            if failed:
+                raise GenerateError(message)
+
+    @property
+    def indices(self) -> range:
+        """The global sample indices this run makes (all ``n``, or the shard's block)."""
+        return range(self.n) if self.shard is None else self.shard.indices(self.n)
+
+    @property
+    def suffix(self) -> str:
+        """File suffix of images, e.g. ``".png"``."""
+        return f".{self.image_format}"
+
+    def record(self) -> dict[str, Any]:
+        """JSON-able dict of the settings that decide the output (not ``out``).
+
+        Folder and file inputs are made absolute, so a run resumed from another working folder
+        still matches; ``resume`` compares this record with the stored ``config.json``.
+        """
+        return {
+            "synthdefect_version": __version__,
+            "n": self.n,
+            "images": _absolute(self.images),
+            "textures": (
+                self.textures if self.textures in TEXTURE_KEYWORDS else _absolute(self.textures)
+            ),
+            "size": None if self.size is None else list(self.size),
+            "preset": self.preset,
+            "p_anomaly": self.p_anomaly,
+            "seed": self.seed,
+            "format": self.image_format,
+            "layout": self.layout,
+            "with_normal": self.with_normal,
+            "shard": None if self.shard is None else [self.shard.index, self.shard.count],
+        }
+
+
+def _absolute(spec: str | None) -> str | None:
+    """An existing path made absolute; globs and ``None`` unchanged."""
+    if spec is None or not os.path.exists(spec):
+        return spec
+    return str(Path(spec).resolve())

@@ -1,0 +1,97 @@
+"""Making one sample: run the anomaly, write its files, return its manifest line.
+
+A :class:`SampleMaker` lives in each worker process (or in the main process with one worker).
+What it returns to the main process is small: manifest lines and a few counts, never pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from synthdefect.generate.config import GenerateConfig
+from synthdefect.generate.layout import layout_folders, sample_files
+from synthdefect.generate.sources import make_anomaly, open_images, source_name
+from synthdefect.generate.writer import encode_mask, manifest_line
+from synthdefect.images import NormalImages
+from synthdefect.io import encode_image, write_atomic
+
+if TYPE_CHECKING:
+    from synthdefect import SyntheticAnomaly
+
+__all__ = ["ChunkResult", "SampleMaker", "texture_name"]
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What making a block of consecutive samples returns to the main process.
+
+    ``lines``: the manifest lines in index order; ``anomalous``: how many have label 1;
+    ``skipped``: unreadable normal-image files this process has met so far (paths as text).
+    """
+
+    lines: list[str]
+    anomalous: int
+    skipped: list[str]
+
+
+def texture_name(params: dict[str, Any]) -> str | None:
+    """The texture a sample's record names (``params["texture"]["name"]``), else ``None``."""
+    texture = params.get("texture")
+    return texture.get("name") if isinstance(texture, dict) else None
+
+
+class SampleMaker:
+    """Makes samples of ``config`` by global index; builds its inputs once (see module doc)."""
+
+    def __init__(
+        self,
+        config: GenerateConfig,
+        images: NormalImages | None = None,
+        anomaly: SyntheticAnomaly | None = None,
+    ) -> None:
+        self.config = config
+        self.images = open_images(config) if images is None else images
+        self.anomaly = make_anomaly(config) if anomaly is None else anomaly
+        self._files_of_images = self.images.paths
+        for folder in layout_folders(config):
+            (config.out / folder).mkdir(parents=True, exist_ok=True)
+
+    def make(self, index: int) -> tuple[str, int]:
+        """Write sample ``index``'s files and return ``(manifest line, label)``."""
+        config = self.config
+        image, path = self.images.load(index)
+        result = self.anomaly(image, seed=config.seed, index=index)
+        label = int(result.label)
+        # mvtec's train/good gets each normal file once, from the sample of the same index.
+        with_train = index < len(self._files_of_images) and path == self._files_of_images[index]
+        files = sample_files(config, index, label, with_train=with_train)
+        contents = {
+            "image": lambda: encode_image(result.image, config.suffix),
+            "mask": lambda: encode_mask(result.mask),
+            "normal": lambda: encode_image(result.normal, config.suffix),
+            "train": lambda: encode_image(image, config.suffix),
+        }
+        for role, relative in files.items():
+            write_atomic(config.out / relative, contents[role]())
+        record = {
+            "index": index,
+            "label": label,
+            "anomalous_area": round(np.count_nonzero(result.mask > 0.5) / result.mask.size, 6),
+            "source": source_name(config, path),
+            "texture": texture_name(result.params) if label else None,
+            "files": files,
+            "params": result.params,
+        }
+        return manifest_line(record), label
+
+    def make_chunk(self, indices: range) -> ChunkResult:
+        """Make the samples ``indices`` in order (see :class:`ChunkResult`)."""
+        lines, anomalous = [], 0
+        for index in indices:
+            line, label = self.make(index)
+            lines.append(line)
+            anomalous += label
+        return ChunkResult(lines, anomalous, [str(p) for p in self.images.skipped])

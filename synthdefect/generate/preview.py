@@ -1,0 +1,120 @@
+"""A contact sheet of the first samples a run would make, to check settings at a glance.
+
+Each cell shows sample ``i`` (``i`` = 0, 1, ... in reading order) as three panels: the normal
+image, the defective image, and the defective image with the mask outline drawn in bright green.
+A strip above each cell gives the index, the label and the anomalous area.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.sources import make_anomaly, open_images
+from synthdefect.io import write_image
+
+__all__ = ["OUTLINE_RGB", "contact_sheet", "parse_grid", "write_preview"]
+
+OUTLINE_RGB = (40, 255, 40)
+"""Colour of the mask outline (RGB)."""
+
+_BACKGROUND = 24
+_TEXT_RGB = (235, 235, 235)
+_STRIP_PX = 16
+_GAP_PX = 4
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_PANELS = ("normal", "defective", "outline")
+
+
+def parse_grid(text: str) -> tuple[int, int]:
+    """``"4x2"`` -> ``(4, 2)``: samples per row (columns) x rows, both >= 1."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if match is None or int(match[1]) < 1 or int(match[2]) < 1:
+        raise GenerateError(f"malformed grid {text!r}: expected COLSxROWS such as 4x4")
+    return int(match[1]), int(match[2])
+
+
+def contact_sheet(
+    config: GenerateConfig, grid: tuple[int, int] = (4, 4), cell: int = 160
+) -> np.ndarray:
+    """The sheet as HWC ``uint8`` RGB: ``grid`` = (columns, rows) of samples, each panel
+    ``cell`` pixels high, its width following the first image's aspect ratio. Uses ``config``'s
+    images, textures, preset, ``p_anomaly`` and seed; ``n``, ``out`` and ``shard`` are ignored."""
+    if cell < 16:
+        raise GenerateError(f"--cell must be at least 16 pixels, got {cell}")
+    images = open_images(config)
+    anomaly = make_anomaly(config)
+    columns, rows = grid
+    first = images[0]
+    panel = (round(cell * first.shape[1] / first.shape[0]), cell)  # (width, height) for cv2
+    cells = []
+    for index in range(columns * rows):
+        result = anomaly(images[index], seed=config.seed, index=index)
+        cells.append(_cell(result.normal, result.image, result.mask, index, panel))
+    grid_rows = [_join(cells[r * columns : (r + 1) * columns], axis=1) for r in range(rows)]
+    return _join([_header(columns, panel[0]), *grid_rows], axis=0)
+
+
+def _cell(
+    normal: np.ndarray, image: np.ndarray, mask: np.ndarray, index: int, panel: tuple[int, int]
+) -> np.ndarray:
+    """One sample: caption strip over [normal | defective | defective + outline]."""
+    normal_small = cv2.resize(normal, panel, interpolation=cv2.INTER_AREA)
+    image_small = cv2.resize(image, panel, interpolation=cv2.INTER_AREA)
+    binary = (mask > 0.5).astype(np.uint8)
+    contours, _ = cv2.findContours(
+        cv2.resize(binary, panel, interpolation=cv2.INTER_NEAREST),
+        cv2.RETR_LIST,
+        cv2.CHAIN_APPROX_NONE,
+    )
+    outlined = cv2.drawContours(image_small.copy(), contours, -1, OUTLINE_RGB, 1)
+    body = _join([normal_small, image_small, outlined], axis=1, gap=_GAP_PX)
+    area = float(binary.mean())
+    caption = f"#{index} defect {area:.1%}" if area > 0 else f"#{index} normal"
+    return _join([_text_strip(body.shape[1], [(0, caption)]), body], axis=0, gap=0)
+
+
+def _header(columns: int, panel_width: int) -> np.ndarray:
+    """Panel names above every column of cells."""
+    cell_width = 3 * panel_width + 2 * _GAP_PX
+    labels = [
+        (c * (cell_width + 2 * _GAP_PX) + p * (panel_width + _GAP_PX), name)
+        for c in range(columns)
+        for p, name in enumerate(_PANELS)
+    ]
+    return _text_strip(columns * cell_width + (columns - 1) * 2 * _GAP_PX, labels)
+
+
+def _text_strip(width: int, labels: list[tuple[int, str]]) -> np.ndarray:
+    """A ``_STRIP_PX``-high background strip with each text drawn from its x offset."""
+    strip = np.full((_STRIP_PX, width, 3), _BACKGROUND, dtype=np.uint8)
+    for x, text in labels:
+        cv2.putText(strip, text, (x + 2, _STRIP_PX - 4), _FONT, 0.4, _TEXT_RGB, 1, cv2.LINE_AA)
+    return strip
+
+
+def _join(parts: list[np.ndarray], axis: int, gap: int = 2 * _GAP_PX) -> np.ndarray:
+    """Concatenate HWC images along ``axis`` (0 rows, 1 columns) with background gaps."""
+    spacer_shape = list(parts[0].shape)
+    spacer_shape[axis] = gap
+    spacer = np.full(spacer_shape, _BACKGROUND, dtype=np.uint8)
+    pieces = [piece for part in parts for piece in (spacer, part)][1:]
+    return np.concatenate(pieces, axis=axis)
+
+
+def write_preview(
+    config: GenerateConfig, path: str | Path, grid: tuple[int, int] = (4, 4), cell: int = 160
+) -> Path:
+    """Render :func:`contact_sheet` and write it to ``path`` (PNG or JPEG by suffix)."""
+    path = Path(path)
+    sheet = contact_sheet(config, grid, cell)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_image(path, sheet)
+    except OSError as err:
+        raise GenerateError(f"cannot write preview {path}: {err.strerror or err}") from err
+    return path

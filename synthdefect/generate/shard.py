@@ -1,0 +1,91 @@
+"""Merging the shards of a run into the files a single run writes.
+
+Shard ``I/K`` of an ``n``-sample run makes the contiguous block ``[I*n//K, (I+1)*n//K)``, names
+its sample files by global index and records ``config.shard-I-of-K.json``,
+``manifest.shard-I-of-K.jsonl`` and ``summary.shard-I-of-K.json``. When all ``K`` shards have
+finished in one folder, :func:`merge_shards` writes ``manifest.jsonl`` (the shard manifests
+concatenated in shard order, byte-identical to a single run's), ``config.json`` and
+``summary.json``. The same manifest is ``cat manifest.shard-{0..K-1}-of-K.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from synthdefect.generate.config import GenerateError, Shard
+from synthdefect.generate.layout import run_file
+from synthdefect.generate.resume import read_manifest
+from synthdefect.generate.summary import RunReport
+from synthdefect.generate.writer import write_json
+
+__all__ = ["merge_shards"]
+
+_SHARD_CONFIG = re.compile(r"config\.shard-(\d+)-of-(\d+)\.json")
+
+
+def merge_shards(out: str | Path) -> RunReport:
+    """Merge the finished shards in ``out`` (see module doc); :class:`GenerateError` if a shard
+    is missing, unfinished or from a run with other settings."""
+    out = Path(out)
+    found = sorted(
+        (int(m[2]), int(m[1]))
+        for p in (out.glob("config.shard-*.json") if out.is_dir() else [])
+        if (m := _SHARD_CONFIG.fullmatch(p.name))
+    )
+    if not found:
+        raise GenerateError(f"no shard records (config.shard-I-of-K.json) in {out}")
+    count = found[0][0]
+    if found != [(count, i) for i in range(count)]:
+        have = ", ".join(f"{i}/{k}" for k, i in found)
+        raise GenerateError(f"{out} needs exactly the shards 0..{count - 1} of {count}; has {have}")
+    shards = [Shard(i, count) for i in range(count)]
+    configs = [json.loads((out / run_file("config", ".json", s)).read_text()) for s in shards]
+    merged = {**configs[0], "shard": None}
+    if any({**c, "shard": None} != merged for c in configs):
+        raise GenerateError(f"the shards in {out} were made with different settings")
+    manifests = [out / run_file("manifest", ".jsonl", s) for s in shards]
+    anomalous = sum(
+        _check_complete(path, shard.indices(merged["n"]))
+        for shard, path in zip(shards, manifests, strict=True)
+    )
+    _concatenate(manifests, out / "manifest.jsonl")
+    write_json(out / "config.json", merged)
+    summaries = [out / run_file("summary", ".json", s) for s in shards]
+    skipped = {
+        s for p in summaries if p.exists() for s in json.loads(p.read_text())["skipped_inputs"]
+    }
+    report = RunReport(
+        out=out,
+        config=merged,
+        samples=merged["n"],
+        anomalous=anomalous,
+        made=merged["n"],
+        wall_s=sum(json.loads(p.read_text())["wall_time_s"] for p in summaries if p.exists()),
+        skipped=tuple(sorted(skipped)),
+    )
+    write_json(out / "summary.json", report.to_json())
+    return report
+
+
+def _check_complete(manifest: Path, indices: range) -> int:
+    """Check that ``manifest`` lists exactly ``indices``; return how many have label 1."""
+    records = read_manifest(manifest) if manifest.exists() else []
+    if [r["index"] for r in records] != list(indices):
+        raise GenerateError(
+            f"{manifest} is unfinished ({len(records)} of {len(indices)} samples); "
+            "rerun that shard with --resume"
+        )
+    return sum(int(r["label"]) for r in records)
+
+
+def _concatenate(parts: list[Path], target: Path) -> None:
+    """Write the concatenation of ``parts`` to ``target`` atomically, streaming."""
+    temp = target.with_name(f".{target.name}.merge.tmp")
+    with open(temp, "wb") as sink:
+        for part in parts:
+            with open(part, "rb") as source:
+                shutil.copyfileobj(source, sink)
+    temp.replace(target)

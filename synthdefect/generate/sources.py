@@ -1,0 +1,74 @@
+"""The inputs of a run: normal images (built-in default or the user's) and the anomaly maker."""
+
+from __future__ import annotations
+
+import glob
+import os
+from importlib import resources
+from pathlib import Path
+
+from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.images import NoImagesError, NormalImages
+
+__all__ = ["BUILTIN_PREFIX", "default_images", "make_anomaly", "open_images", "source_name"]
+
+BUILTIN_PREFIX = "builtin/"
+"""Manifest prefix of the built-in default images (their install path differs per machine)."""
+
+IMAGE_CACHE_BYTES = 256 << 20
+"""Bound of each process's cache of decoded, resized normal images, in bytes."""
+
+
+def default_images() -> list[Path]:
+    """The built-in normal images in ``synthdefect/data/normal`` (256x256 RGB PNG), sorted."""
+    folder = resources.files("synthdefect.data") / "normal"
+    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".png"))
+
+
+def open_images(config: GenerateConfig) -> NormalImages:
+    """The run's normal images, resized to ``config.size``; :class:`GenerateError` if unusable."""
+    spec = default_images() if config.images is None else config.images
+    try:
+        return NormalImages(spec, size=config.size, cache_bytes=IMAGE_CACHE_BYTES)
+    except NoImagesError as err:
+        raise GenerateError(f"--images: {err}") from err
+
+
+def make_anomaly(config: GenerateConfig):
+    """The run's :class:`synthdefect.SyntheticAnomaly`; :class:`GenerateError` for bad textures."""
+    from synthdefect import SyntheticAnomaly
+
+    textures = config.textures
+    if textures not in ("procedural", "self") and not Path(textures).is_dir():
+        raise GenerateError(f"--textures: no such folder: {textures}")
+    try:
+        return SyntheticAnomaly(preset=config.preset, textures=textures, p_anomaly=config.p_anomaly)
+    except (ValueError, OSError) as err:
+        raise GenerateError(f"--textures: {err}") from err
+
+
+def source_name(config: GenerateConfig, path: Path) -> str:
+    """How the manifest names a normal image: relative to the ``--images`` folder (or the fixed
+    part of a glob), or ``builtin/<file>`` for the default images; POSIX separators."""
+    if config.images is None:
+        return BUILTIN_PREFIX + path.name
+    root = _fixed_root(config.images)
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _fixed_root(spec: str) -> Path:
+    """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
+    path = Path(spec)
+    if path.is_dir():
+        return path.resolve()
+    if path.is_file():
+        return path.parent.resolve()
+    fixed: list[str] = []
+    for part in path.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()
