@@ -1,0 +1,383 @@
+"""Texture augmentation kernels: the ops DRAEM applies to its anomaly-source textures.
+
+Every kernel takes an ``(H, W, C)`` ``uint8`` image with ``C`` in {1, 3} (RGB channel order)
+and explicit parameters, and returns a **new** ``(H, W, C)`` ``uint8`` array; the input is never
+modified. There is no randomness here (see :mod:`synthdefect.transforms.texture_ops`).
+
+Ops named after a Pillow function follow that function's definition; the tests check them
+against Pillow on real images to within one grey level (most match exactly):
+
+* :func:`posterize`, :func:`solarize`, :func:`equalize`, :func:`autocontrast`
+  (``PIL.ImageOps``); :func:`sharpness`, :func:`color`, :func:`brightness`
+  (``PIL.ImageEnhance``).
+
+The others follow imgaug, which DRAEM's released code uses: :func:`gamma` (GammaContrast),
+:func:`hue_saturation` (AddToHueAndSaturation), :func:`invert` and :func:`rotate_texture`
+(Affine rotation, bilinear, zero fill).
+
+Implementation: per-channel lookup tables and histograms in numba (single-threaded, no
+``parallel=True``, so that forked DataLoader workers are safe), rotation via OpenCV.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numba
+import numpy as np
+
+from synthdefect.functional.geometry import rotate
+
+__all__ = [
+    "autocontrast",
+    "brightness",
+    "color",
+    "equalize",
+    "gamma",
+    "hue_saturation",
+    "invert",
+    "posterize",
+    "rotate_texture",
+    "sharpness",
+    "solarize",
+]
+
+_LEVELS = np.arange(256, dtype=np.float64)
+
+
+def _check_image(image: np.ndarray) -> np.ndarray:
+    """Validate an HWC uint8 image with 1 or 3 channels; return it C-contiguous."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (1, 3):
+        raise ValueError(
+            f"image must be (H, W, C) uint8 with C in {{1, 3}}, got {image.shape} {image.dtype}"
+        )
+    return np.ascontiguousarray(image)
+
+
+def _check_finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def _round_to_uint8(values: np.ndarray) -> np.ndarray:
+    """Round half up and clip to [0, 255] (for lookup tables)."""
+    return np.clip(np.floor(values + 0.5), 0, 255).astype(np.uint8)
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply_luts(image: np.ndarray, luts: np.ndarray) -> np.ndarray:
+    """``out[..., c] = luts[c, image[..., c]]``; ``luts`` is ``(1, 256)`` (all channels) or
+    ``(C, 256)`` uint8."""
+    h, w, c = image.shape
+    src = image.reshape(h * w, c)
+    out = np.empty_like(src)
+    first = luts[0]
+    if c == 1:
+        for i in range(h * w):
+            out[i, 0] = first[src[i, 0]]
+    else:
+        second = luts[1 % luts.shape[0]]
+        third = luts[2 % luts.shape[0]]
+        for i in range(h * w):
+            out[i, 0] = first[src[i, 0]]
+            out[i, 1] = second[src[i, 1]]
+            out[i, 2] = third[src[i, 2]]
+    return out.reshape(h, w, c)
+
+
+def _lut(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Apply one ``(256,)`` table to every channel, or a ``(C, 256)`` table per channel."""
+    return _apply_luts(image, np.ascontiguousarray(table, dtype=np.uint8).reshape(-1, 256))
+
+
+@numba.njit(cache=True, nogil=True)
+def _histograms(image: np.ndarray) -> np.ndarray:
+    """Per-channel 256-bin histograms, ``(C, 256)`` int64."""
+    h, w, c = image.shape
+    src = image.reshape(h * w, c)
+    hist = np.zeros((c, 256), dtype=np.int64)
+    first = hist[0]
+    if c == 1:
+        for i in range(h * w):
+            first[src[i, 0]] += 1
+    else:
+        second = hist[1]
+        third = hist[2]
+        for i in range(h * w):
+            first[src[i, 0]] += 1
+            second[src[i, 1]] += 1
+            third[src[i, 2]] += 1
+    return hist
+
+
+def posterize(image: np.ndarray, bits: int) -> np.ndarray:
+    """Keep the ``bits`` (int, 1..8) most significant bits of every channel value."""
+    image = _check_image(image)
+    if isinstance(bits, bool) or int(bits) != bits or not 1 <= bits <= 8:
+        raise ValueError(f"posterize bits must be an integer in 1..8, got {bits!r}")
+    mask = (0xFF << (8 - int(bits))) & 0xFF
+    return _lut(image, np.arange(256, dtype=np.uint8) & np.uint8(mask))
+
+
+def solarize(image: np.ndarray, threshold: int = 128) -> np.ndarray:
+    """Invert (``255 - v``) every channel value ``v >= threshold`` (int, 0..256).
+
+    ``threshold=0`` inverts everything, ``threshold=256`` nothing.
+    """
+    image = _check_image(image)
+    if isinstance(threshold, bool) or int(threshold) != threshold or not 0 <= threshold <= 256:
+        raise ValueError(f"solarize threshold must be an integer in 0..256, got {threshold!r}")
+    levels = np.arange(256, dtype=np.uint8)
+    return _lut(image, np.where(levels >= threshold, 255 - levels, levels))
+
+
+def invert(image: np.ndarray) -> np.ndarray:
+    """``255 - v`` for every channel value."""
+    return 255 - _check_image(image)
+
+
+def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray:
+    """``clip(round(v * factor + add), 0, 255)`` for every channel value.
+
+    ``factor`` >= 0 (1 keeps the image), ``add`` in grey levels. With ``add=0`` this is
+    Pillow's ``ImageEnhance.Brightness(image).enhance(factor)`` (which truncates instead of
+    rounding, so results differ by at most one level).
+    """
+    image = _check_image(image)
+    factor = _check_finite("brightness factor", factor)
+    add = _check_finite("brightness add", add)
+    if factor < 0:
+        raise ValueError(f"brightness factor must be >= 0, got {factor}")
+    return _lut(image, _round_to_uint8(_LEVELS * factor + add))
+
+
+def gamma(image: np.ndarray, gamma: float | Sequence[float]) -> np.ndarray:
+    """Gamma curve ``255 * (v / 255) ** gamma``, rounded (imgaug GammaContrast).
+
+    ``gamma`` > 0 is one float for all channels or a sequence with one per channel;
+    ``gamma < 1`` brightens, ``gamma > 1`` darkens.
+    """
+    image = _check_image(image)
+    gammas = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
+    if gammas.ndim != 1 or gammas.size not in (1, image.shape[2]):
+        raise ValueError(f"gamma must be one value or {image.shape[2]} values, got {gamma!r}")
+    if not (np.all(np.isfinite(gammas)) and np.all(gammas > 0)):
+        raise ValueError(f"gamma values must be finite and > 0, got {gamma!r}")
+    tables = 255.0 * (_LEVELS[None, :] / 255.0) ** gammas[:, None]
+    return _lut(image, _round_to_uint8(tables))
+
+
+@numba.njit(cache=True, nogil=True)
+def _equalize_luts(hist: np.ndarray) -> np.ndarray:
+    """Pillow's ``ImageOps.equalize`` tables from ``(C, 256)`` histograms."""
+    c = hist.shape[0]
+    luts = np.empty((c, 256), dtype=np.uint8)
+    for ch in range(c):
+        total = 0
+        used = 0
+        last = 0
+        for i in range(256):
+            if hist[ch, i]:
+                total += hist[ch, i]
+                used += 1
+                last = i
+        step = (total - hist[ch, last]) // 255 if used > 1 else 0
+        if step == 0:
+            for i in range(256):
+                luts[ch, i] = i
+            continue
+        n = step // 2
+        for i in range(256):
+            luts[ch, i] = min(n // step, 255)
+            n += hist[ch, i]
+    return luts
+
+
+def equalize(image: np.ndarray) -> np.ndarray:
+    """Histogram equalisation per channel (Pillow ``ImageOps.equalize``).
+
+    Channels with a single value, or too few pixels below their top value, are unchanged.
+    """
+    image = _check_image(image)
+    return _apply_luts(image, _equalize_luts(_histograms(image)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _autocontrast_luts(hist: np.ndarray, cutoff: float) -> np.ndarray:
+    """Pillow's ``ImageOps.autocontrast`` tables; ``cutoff`` percent cut from each end."""
+    c = hist.shape[0]
+    luts = np.empty((c, 256), dtype=np.uint8)
+    for ch in range(c):
+        h = hist[ch].copy()
+        if cutoff > 0:
+            n = h.sum()
+            cut = int(n * cutoff // 100)
+            for lo in range(256):
+                taken = min(cut, h[lo])
+                h[lo] -= taken
+                cut -= taken
+                if cut <= 0:
+                    break
+            cut = int(n * cutoff // 100)
+            for hi in range(255, -1, -1):
+                taken = min(cut, h[hi])
+                h[hi] -= taken
+                cut -= taken
+                if cut <= 0:
+                    break
+        lo = 0
+        while lo < 255 and h[lo] == 0:
+            lo += 1
+        hi = 255
+        while hi > 0 and h[hi] == 0:
+            hi -= 1
+        if hi <= lo:
+            for i in range(256):
+                luts[ch, i] = i
+            continue
+        scale = 255.0 / (hi - lo)
+        offset = -lo * scale
+        for i in range(256):
+            luts[ch, i] = max(0, min(255, int(i * scale + offset)))
+    return luts
+
+
+def autocontrast(image: np.ndarray, cutoff: float = 0.0) -> np.ndarray:
+    """Stretch each channel to the full range [0, 255] (Pillow ``ImageOps.autocontrast``).
+
+    ``cutoff`` (percent, 0 <= cutoff < 50) of the pixels is ignored at each end of the
+    histogram before the darkest/lightest remaining values are mapped to 0/255.
+    """
+    image = _check_image(image)
+    cutoff = _check_finite("autocontrast cutoff", cutoff)
+    if not 0 <= cutoff < 50:
+        raise ValueError(f"autocontrast cutoff must be in [0, 50) percent, got {cutoff}")
+    return _apply_luts(image, _autocontrast_luts(_histograms(image), cutoff))
+
+
+def _blend_table(factor: float) -> np.ndarray:
+    """``round(factor * d)`` for ``d`` in -255..255 (index ``d + 255``), int32.
+
+    Blending integer images, ``round(base + factor * (v - base))`` equals
+    ``base + table[v - base + 255]`` because ``base`` is an integer.
+    """
+    return np.floor(np.arange(-255, 256, dtype=np.float64) * factor + 0.5).astype(np.int32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _sharpness(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+    h, w, c = image.shape
+    src = image.reshape(h, w * c)
+    out = src.copy()
+    for y in range(1, h - 1):
+        up, mid, down, row = src[y - 1], src[y], src[y + 1], out[y]
+        for j in range(c, (w - 1) * c):
+            centre = np.int32(mid[j])
+            total = np.int32(up[j - c]) + np.int32(up[j]) + np.int32(up[j + c])
+            total += np.int32(mid[j - c]) + 5 * centre + np.int32(mid[j + c])
+            total += np.int32(down[j - c]) + np.int32(down[j]) + np.int32(down[j + c])
+            smooth = ((total + 6) * 5042) >> 16  # == round(total / 13) for total <= 13 * 255
+            row[j] = min(max(smooth + table[centre - smooth + 255], 0), 255)
+    return out.reshape(h, w, c)
+
+
+def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
+    """Pillow ``ImageEnhance.Sharpness``: blend with a 3x3 smoothed copy.
+
+    The smoothing kernel is ``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13``; the result is
+    ``smooth + factor * (image - smooth)``, rounded and clipped. ``factor`` >= 0: 0 gives the
+    smoothed image, 1 the original, above 1 sharpens. The one-pixel border is left unchanged.
+    """
+    image = _check_image(image)
+    factor = _check_finite("sharpness factor", factor)
+    if factor < 0:
+        raise ValueError(f"sharpness factor must be >= 0, got {factor}")
+    return _sharpness(image, _blend_table(factor))
+
+
+@numba.njit(cache=True, nogil=True)
+def _color(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+    h, w, _ = image.shape
+    src = image.reshape(h * w, 3)
+    out = np.empty_like(src)
+    for i in range(h * w):
+        r, g, b = np.int32(src[i, 0]), np.int32(src[i, 1]), np.int32(src[i, 2])
+        grey = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16  # Pillow's "L", ITU-R 601-2
+        out[i, 0] = min(max(grey + table[r - grey + 255], 0), 255)
+        out[i, 1] = min(max(grey + table[g - grey + 255], 0), 255)
+        out[i, 2] = min(max(grey + table[b - grey + 255], 0), 255)
+    return out.reshape(h, w, 3)
+
+
+def color(image: np.ndarray, factor: float) -> np.ndarray:
+    """Pillow ``ImageEnhance.Color``: blend with the image's luma (ITU-R 601-2) grey version.
+
+    ``grey + factor * (image - grey)``, rounded and clipped; ``factor`` >= 0: 0 gives grey,
+    1 the original, above 1 more saturated colours. Grey (``C = 1``) images are returned
+    unchanged (as a copy).
+    """
+    image = _check_image(image)
+    factor = _check_finite("color factor", factor)
+    if factor < 0:
+        raise ValueError(f"color factor must be >= 0, got {factor}")
+    if image.shape[2] == 1:
+        return image.copy()
+    return _color(image, _blend_table(factor))
+
+
+@numba.njit(cache=True, nogil=True)
+def _hue_saturation(image: np.ndarray, turn: float, saturation: float) -> np.ndarray:
+    """HSV with hue in sixths of a turn [0, 6); ``turn`` in [0, 6), ``saturation`` in [-1, 1]."""
+    h, w, _ = image.shape
+    src = image.reshape(h * w, 3)
+    out = np.empty_like(src)
+    for i in range(h * w):
+        r, g, b = float(src[i, 0]), float(src[i, 1]), float(src[i, 2])
+        v = max(r, g, b)
+        d = v - min(r, g, b)
+        span = d if d > 0.0 else 1.0
+        if v == r:
+            hue = (g - b) / span
+        elif v == g:
+            hue = (b - r) / span + 2.0
+        else:
+            hue = (r - g) / span + 4.0
+        hue += turn + 6.0 if hue < 0.0 else turn
+        hue = hue - 6.0 if hue >= 6.0 else hue
+        s = d / v if v > 0.0 else 0.0
+        vs = v * min(max(s + saturation, 0.0), 1.0)
+        for ch in range(3):  # standard HSV -> RGB, channel offsets 5 (R), 3 (G), 1 (B)
+            k = 5.0 - 2.0 * ch + hue
+            k = k - 6.0 if k >= 6.0 else k
+            out[i, ch] = np.uint8(v - vs * min(max(min(k, 4.0 - k), 0.0), 1.0) + 0.5)
+    return out.reshape(h, w, 3)
+
+
+def hue_saturation(image: np.ndarray, hue: int = 0, saturation: int = 0) -> np.ndarray:
+    """Add to hue and saturation in HSV (imgaug ``AddToHueAndSaturation``-like).
+
+    ``hue`` (int, -255..255) turns the hue by ``hue / 255`` of a full circle, wrapping around
+    (imgaug's units: OpenCV's 0..180 hue scaled to 0..255). ``saturation`` (int, -255..255) is
+    added to OpenCV's saturation (0..255) and clipped: -255 gives the grey image with
+    ``R = G = B = max(R, G, B)``. Value (``max(R, G, B)``) is kept. Unlike imgaug this works in
+    floating point, without 8-bit HSV rounding, so ``hue = saturation = 0`` returns the image
+    exactly. Grey (``C = 1``) images are returned unchanged (as a copy).
+    """
+    image = _check_image(image)
+    for name, value in (("hue", hue), ("saturation", saturation)):
+        if isinstance(value, bool) or int(value) != value or not -255 <= value <= 255:
+            raise ValueError(f"{name} must be an integer in -255..255, got {value!r}")
+    if image.shape[2] == 1:
+        return image.copy()
+    return _hue_saturation(image, (hue * 6.0 / 255.0) % 6.0, saturation / 255.0)
+
+
+def rotate_texture(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by ``angle`` degrees (counter-clockwise) about the centre, bilinear, zero fill."""
+    image = _check_image(image)
+    return rotate(image, _check_finite("rotation angle", angle))

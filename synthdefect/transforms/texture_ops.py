@@ -1,0 +1,268 @@
+"""Random texture augmentation: pick ``k`` distinct ops, draw their parameters, apply them.
+
+This is step 4 of DRAEM's recipe (see ``docs/texture-ops.md``): the anomaly-source texture
+(``sample.texture``, HWC ``uint8``) is changed by ``k`` ops (default 3) picked at random
+without replacement and applied in random order. The kernels live in
+:mod:`synthdefect.functional.texture_ops`; this module only draws their parameters.
+
+The record of :class:`TextureAugment` is ``{"ops": [{"op": name, **kernel_kwargs}, ...]}`` in
+application order (plain Python types), or ``{"seed": int}`` for a user callable.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from synthdefect.functional import texture_ops as F
+from synthdefect.sample import Sample
+from synthdefect.transforms.base import Transform
+
+__all__ = ["PRESETS", "TEXTURE_OPS", "TextureAugment", "TextureOp", "register_op"]
+
+Ranges = Mapping[str, Any]
+Sampler = Callable[[np.random.Generator, Ranges, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TextureOp:
+    """A registered op.
+
+    ``kernel(image, **params)`` maps HWC uint8 to HWC uint8. ``sampler(rng, ranges, channels)``
+    draws ``params`` (plain Python types) from ``ranges``, a mapping of parameter name to its
+    range (usually an inclusive ``(low, high)`` pair); ``channels`` is the texture's ``C``.
+    ``ranges`` holds the defaults that :class:`TextureAugment`'s ``ranges=`` can override.
+    """
+
+    kernel: Callable[..., np.ndarray]
+    sampler: Sampler
+    ranges: Mapping[str, Any]
+
+
+def _uniform(*names: str) -> Sampler:
+    """Sampler of floats drawn uniformly from ``ranges[name]`` for each name."""
+
+    def sample(rng: np.random.Generator, ranges: Ranges, channels: int) -> dict[str, Any]:
+        return {name: float(rng.uniform(*ranges[name])) for name in names}
+
+    return sample
+
+
+def _integers(*names: str) -> Sampler:
+    """Sampler of integers drawn uniformly from the inclusive ``ranges[name]`` for each name."""
+
+    def sample(rng: np.random.Generator, ranges: Ranges, channels: int) -> dict[str, Any]:
+        return {
+            name: int(rng.integers(int(ranges[name][0]), int(ranges[name][1]), endpoint=True))
+            for name in names
+        }
+
+    return sample
+
+
+def _no_params(rng: np.random.Generator, ranges: Ranges, channels: int) -> dict[str, Any]:
+    return {}
+
+
+def _sample_gamma(rng: np.random.Generator, ranges: Ranges, channels: int) -> dict[str, Any]:
+    """One gamma per channel (imgaug ``GammaContrast(per_channel=True)``)."""
+    return {"gamma": [float(g) for g in rng.uniform(*ranges["gamma"], size=channels)]}
+
+
+def _sample_solarize(rng: np.random.Generator, ranges: Ranges, channels: int) -> dict[str, Any]:
+    """Threshold from ``ranges["threshold"]`` with probability ``ranges["p"]``, else 256 (no-op)."""
+    threshold = int(rng.integers(*ranges["threshold"], endpoint=True))
+    return {"threshold": threshold if rng.random() < ranges["p"] else 256}
+
+
+TEXTURE_OPS: dict[str, TextureOp] = {
+    "gamma": TextureOp(F.gamma, _sample_gamma, {"gamma": (0.5, 2.0)}),
+    "brightness": TextureOp(
+        F.brightness, _uniform("factor", "add"), {"factor": (0.8, 1.2), "add": (-30.0, 30.0)}
+    ),
+    "sharpness": TextureOp(F.sharpness, _uniform("factor"), {"factor": (0.0, 2.0)}),
+    "hue_saturation": TextureOp(
+        F.hue_saturation,
+        _integers("hue", "saturation"),
+        {"hue": (-50, 50), "saturation": (-50, 50)},
+    ),
+    "solarize": TextureOp(F.solarize, _sample_solarize, {"threshold": (32, 128), "p": 0.5}),
+    "posterize": TextureOp(F.posterize, _integers("bits"), {"bits": (1, 8)}),
+    "invert": TextureOp(F.invert, _no_params, {}),
+    "autocontrast": TextureOp(F.autocontrast, _integers("cutoff"), {"cutoff": (0, 20)}),
+    "equalize": TextureOp(F.equalize, _no_params, {}),
+    "rotate_texture": TextureOp(F.rotate_texture, _uniform("angle"), {"angle": (-45.0, 45.0)}),
+    "color": TextureOp(F.color, _uniform("factor"), {"factor": (0.0, 3.0)}),
+}
+
+PRESETS: dict[str, tuple[str, ...]] = {
+    # DRAEM's released code: 3 of these 10 imgaug augmenters.
+    "draem-code": (
+        "gamma",
+        "brightness",
+        "sharpness",
+        "hue_saturation",
+        "solarize",
+        "posterize",
+        "invert",
+        "autocontrast",
+        "equalize",
+        "rotate_texture",
+    ),
+    # DRAEM paper: posterize, sharpness, solarize, equalize, brightness, colour, auto-contrast.
+    "paper": (
+        "posterize",
+        "sharpness",
+        "solarize",
+        "equalize",
+        "brightness",
+        "color",
+        "autocontrast",
+    ),
+}
+
+
+def register_op(
+    name: str, kernel: Callable[..., np.ndarray], sampler: Sampler, ranges: Ranges | None = None
+) -> None:
+    """Add an op to :data:`TEXTURE_OPS` so that ``TextureAugment(ops=[..., name])`` can use it."""
+    if name in TEXTURE_OPS:
+        raise ValueError(f"texture op {name!r} is already registered")
+    TEXTURE_OPS[name] = TextureOp(kernel, sampler, dict(ranges or {}))
+
+
+def _merge_ranges(names: Sequence[str], overrides: Mapping[str, Ranges]) -> dict[str, dict]:
+    """Default ranges of ``names`` updated with ``overrides`` (``{op: {param: range}}``)."""
+    unknown = set(overrides) - set(names)
+    if unknown:
+        raise ValueError(f"ranges given for ops that are not in use: {sorted(unknown)}")
+    merged = {}
+    for name in names:
+        ranges = dict(TEXTURE_OPS[name].ranges)
+        for param, value in overrides.get(name, {}).items():
+            if param not in ranges:
+                raise ValueError(
+                    f"op {name!r} has no parameter range {param!r}; has {sorted(ranges)}"
+                )
+            if isinstance(ranges[param], tuple):
+                low, high = value
+                if not low <= high:
+                    raise ValueError(f"range {name}.{param} must have low <= high, got {value!r}")
+                value = (low, high)
+            ranges[param] = value
+        merged[name] = ranges
+    return merged
+
+
+def _takes_image_keyword(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn(image=...)`` binds (albumentations and imgaug augmenters accept it)."""
+    try:
+        inspect.signature(fn).bind(image=None)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+class TextureAugment(Transform):
+    """Apply ``k`` distinct random texture ops to ``sample.texture`` (DRAEM's augmentation).
+
+    ``ops`` is a preset name (``"draem-code"``: DRAEM's released code, 10 ops;
+    ``"paper"``: the paper's 7 ops) or a sequence of names from :data:`TEXTURE_OPS`. ``k`` ops
+    (1 <= k <= number of ops) are picked without replacement and applied in the drawn order.
+    ``ranges`` overrides parameter ranges, e.g. ``{"brightness": {"add": (-10, 10)}}``.
+
+    Instead of ops, ``fn`` may be any callable on an HWC uint8 image returning one of the same
+    shape: a plain function ``fn(image)``, an imgaug augmenter or an albumentations transform
+    (called as ``fn(image=...)`` when that binds; a returned dict gives its ``"image"``). A
+    31-bit seed is drawn into the record and passed to ``fn.seed_(seed)`` (imgaug) or
+    ``fn.set_random_seed(seed)`` (albumentations) before every call, so such callables replay
+    from the record; other callables replay only if they are deterministic given that seed.
+    """
+
+    def __init__(
+        self,
+        ops: str | Sequence[str] = "draem-code",
+        k: int = 3,
+        ranges: Mapping[str, Ranges] | None = None,
+        *,
+        fn: Callable[..., Any] | None = None,
+    ) -> None:
+        if fn is not None:
+            if not callable(fn):
+                raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+            if ranges is not None:
+                raise ValueError("ranges apply to the built-in ops, not to fn")
+            self.fn = fn
+            self._keyword = _takes_image_keyword(fn)
+            return
+        names = PRESETS.get(ops) if isinstance(ops, str) else tuple(ops)
+        if names is None:
+            raise ValueError(f"unknown preset {ops!r}; presets: {sorted(PRESETS)}")
+        unknown = [name for name in names if name not in TEXTURE_OPS]
+        if unknown:
+            raise ValueError(f"unknown texture ops {unknown}; known: {sorted(TEXTURE_OPS)}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"ops must be distinct, got {list(names)}")
+        if not 1 <= k <= len(names):
+            raise ValueError(f"k must be in 1..{len(names)} for {len(names)} ops, got {k}")
+        self.ops = names
+        self.k = k
+        self.ranges = _merge_ranges(names, ranges or {})
+        self.fn = None
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        texture = _texture_of(sample)
+        if self.fn is not None:
+            return {"seed": int(rng.integers(0, 2**31))}
+        picks = rng.choice(len(self.ops), size=self.k, replace=False)
+        records = []
+        for i in picks:
+            name = self.ops[i]
+            params = TEXTURE_OPS[name].sampler(rng, self.ranges[name], texture.shape[2])
+            records.append({"op": name, **params})
+        return {"ops": records}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        texture = _texture_of(sample)
+        if "seed" in params:
+            if self.fn is None:
+                raise ValueError("record was made by a callable (has 'seed'), this one has ops")
+            return sample.evolve(texture=self._call_fn(texture, int(params["seed"])))
+        for record in params["ops"]:
+            kwargs = dict(record)
+            name = kwargs.pop("op")
+            if name not in TEXTURE_OPS:
+                raise ValueError(f"record names unknown texture op {name!r}")
+            texture = TEXTURE_OPS[name].kernel(texture, **kwargs)
+        return sample.evolve(texture=texture)
+
+    def _call_fn(self, texture: np.ndarray, seed: int) -> np.ndarray:
+        if hasattr(self.fn, "seed_"):
+            self.fn.seed_(seed)
+        elif hasattr(self.fn, "set_random_seed"):
+            self.fn.set_random_seed(seed)
+        image = texture.copy()  # callables may work in place; the sample's arrays are shared
+        out = self.fn(image=image) if self._keyword else self.fn(image)
+        if isinstance(out, Mapping):
+            out = out["image"]
+        out = np.asarray(out)
+        if out.ndim == 2:
+            out = out[:, :, None]
+        if out.shape != texture.shape or out.dtype != np.uint8:
+            raise ValueError(
+                f"fn must return a {texture.shape} uint8 image, got {out.shape} {out.dtype}"
+            )
+        return np.ascontiguousarray(out)
+
+
+def _texture_of(sample: Sample) -> np.ndarray:
+    if sample.texture is None:
+        raise ValueError(
+            "TextureAugment needs sample.texture (HWC uint8); put a texture source transform "
+            "before it"
+        )
+    return sample.texture
