@@ -85,7 +85,7 @@ class PerlinMask(Transform):
             record = self._draw(rng)
             record["attempts"] = attempt
             mask = self.build(height, width, record)
-            if mask_area(mask) >= self.min_area:
+            if self.min_area == 0.0 or mask_area(mask) >= self.min_area:
                 break
         return mask, record
 
