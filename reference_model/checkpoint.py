@@ -1,0 +1,100 @@
+"""Training checkpoints: one ``torch.save`` dict written atomically, loadable with weights_only.
+
+Keys: ``model``, ``optimizer``, ``scheduler``, ``scaler`` (state dicts), ``config``
+(:meth:`TrainConfig.to_dict`), ``step`` (optimiser steps done), ``epoch``, ``rng`` (torch CPU,
+CUDA, numpy and Python generator states).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from reference_model.config import TrainConfig
+from reference_model.model import DraemModel
+from synthdefect.io import write_atomic
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "CheckpointError",
+    "get_rng_state",
+    "load_checkpoint",
+    "load_model",
+    "save_checkpoint",
+    "set_rng_state",
+]
+
+#: File name of the latest checkpoint inside a run folder.
+CHECKPOINT_NAME = "checkpoint.pt"
+
+_REQUIRED_KEYS = ("model", "config", "step")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a reference-model checkpoint, or one made with another configuration."""
+
+
+def get_rng_state() -> dict[str, Any]:
+    """Global generator states (torch CPU and CUDA, numpy legacy, Python ``random``)."""
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"]["key"] = numpy_state["state"]["key"].tolist()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": numpy_state,
+        "python": random.getstate(),
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what :func:`get_rng_state` returned."""
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    numpy_state = dict(state["numpy"])
+    numpy_state["state"] = {
+        **numpy_state["state"],
+        "key": np.asarray(numpy_state["state"]["key"], dtype=np.uint32),
+    }
+    np.random.set_state(numpy_state)
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
+    """Write ``state`` to ``path`` via a temporary file and a rename (never half-written)."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a checkpoint onto the CPU; :class:`CheckpointError` if it is not one."""
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+    if not isinstance(state, dict) or any(key not in state for key in _REQUIRED_KEYS):
+        raise CheckpointError(f"{path} is not a reference-model checkpoint")
+    return state
+
+
+def load_model(
+    path: str | os.PathLike, device: torch.device | str = "cpu"
+) -> tuple[DraemModel, TrainConfig]:
+    """The trained model (eval mode, on ``device``) and the configuration it was trained with."""
+    state = load_checkpoint(path)
+    config = TrainConfig.from_dict(state["config"])
+    model = DraemModel(config.model)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: weights do not match its configuration") from error
+    return model.to(device).eval(), config

@@ -1,0 +1,169 @@
+"""The training loop on a small in-memory defect dataset: schedule, exact resume, DDP."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import Dataset, default_collate
+
+from reference_model.checkpoint import CheckpointError, load_checkpoint
+from reference_model.config import ModelConfig, TrainConfig
+from reference_model.losses import draem_loss
+from reference_model.model import DraemModel
+from reference_model.train import LOG_NAME, train
+from synthdefect.seeding import sample_rng
+
+SIZE = 32
+TINY = ModelConfig(recon_width=4, disc_width=4, size=SIZE)
+
+
+class ToyDefects(Dataset):
+    """Gradient images with a random rectangle of flat colour (half of the samples).
+
+    Yields the same dict as ``SyntheticAnomalyDataset``; sample ``i`` of epoch ``e`` depends
+    only on ``(e, i)``.
+    """
+
+    def __init__(self, length: int = 6) -> None:
+        self.length = length
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, i: int) -> dict:
+        rng = sample_rng(7, self.epoch * self.length + i)
+        yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+        clean = np.stack([yy, xx, np.full_like(xx, 0.5)]).astype(np.float32)
+        augmented = clean.copy()
+        mask = np.zeros((1, SIZE, SIZE), dtype=np.float32)
+        if rng.random() < 0.5:
+            y, x = rng.integers(0, SIZE - 10, size=2)
+            h, w = rng.integers(3, 10, size=2)
+            mask[0, y : y + h, x : x + w] = 1.0
+            augmented[:, y : y + h, x : x + w] = rng.random((3, 1, 1))
+        return {
+            "index": i,
+            "image": torch.from_numpy(clean),
+            "augmented_image": torch.from_numpy(augmented),
+            "mask": torch.from_numpy(mask),
+            "label": torch.tensor(int(mask.any())),
+            "params": "{}",
+            "source": "toy",
+        }
+
+
+def _config(**changes) -> TrainConfig:
+    return TrainConfig(**{"model": TINY, "steps": 8, "batch": 2, "save_every": 100, **changes})
+
+
+def test_straight_run_equals_interrupted_and_resumed_run(tmp_path):
+    config = _config()
+    straight = train(config, ToyDefects(), tmp_path / "a", progress=False)
+    first = train(config, ToyDefects(), tmp_path / "b", stop_at=4, progress=False)
+    assert first.step == 4 and load_checkpoint(first.checkpoint)["step"] == 4
+    resumed = train(config, ToyDefects(), tmp_path / "b", resume=True, progress=False)
+    assert resumed.step == 8
+    assert [r["step"] for r in resumed.losses] == [5, 6, 7, 8]
+    assert resumed.losses == straight.losses[4:]
+    for name, value in straight.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[name]), name
+    saved = load_checkpoint(resumed.checkpoint)
+    assert saved["step"] == 8 and TrainConfig.from_dict(saved["config"]) == config
+    log = [json.loads(line) for line in (tmp_path / "b" / LOG_NAME).read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 9))
+
+
+def test_learning_rate_follows_the_preset_schedule(tmp_path):
+    result = train(_config(preset="draem-code"), ToyDefects(), tmp_path, progress=False)
+    lrs = [r["lr"] for r in result.losses]
+    # 8 steps: x0.2 after step round(0.8 * 8) = 6 and again after step round(0.9 * 8) = 7.
+    assert lrs[:6] == pytest.approx([1e-4] * 6)
+    assert lrs[6] == pytest.approx(2e-5)
+    assert lrs[7] == pytest.approx(4e-6)
+    assert [r["epoch"] for r in result.losses] == [0, 0, 0, 1, 1, 1, 2, 2]
+
+
+def test_resume_refuses_another_configuration(tmp_path):
+    train(_config(steps=2), ToyDefects(), tmp_path, progress=False)
+    other = _config(steps=2, model=ModelConfig(recon_width=8, disc_width=4, size=SIZE))
+    with pytest.raises(CheckpointError, match="recon_width"):
+        train(other, ToyDefects(), tmp_path, resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="nothing to resume"):
+        train(_config(), ToyDefects(), tmp_path / "fresh", resume=True, progress=False)
+
+
+def test_empty_dataset_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="empty"):
+        train(_config(), ToyDefects(length=0), tmp_path, progress=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ddp_worker(rank: int, world: int, port: int, out_dir: Path) -> None:
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(world),
+    )
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world)
+    result = train(_config(steps=4, device="cpu"), ToyDefects(8), out_dir, progress=False)
+
+    # One DDP backward pass against the mean of the two processes' own gradients.
+    torch.manual_seed(0)
+    model = DraemModel(TINY)
+    local = copy.deepcopy(model)
+    batch = default_collate([ToyDefects(8)[2 * rank + k] for k in range(2)])
+
+    def loss(net: torch.nn.Module) -> torch.Tensor:
+        reconstruction, logits = net(batch["augmented_image"])
+        return draem_loss(reconstruction, batch["image"], logits, batch["mask"]).total
+
+    wrapped = DistributedDataParallel(model)  # kept alive: its reducer averages in backward
+    loss(wrapped).backward()
+    loss(local).backward()
+    max_error = 0.0
+    for averaged, own in zip(model.parameters(), local.parameters(), strict=True):
+        expected = own.grad.clone()
+        dist.all_reduce(expected)
+        max_error = max(max_error, (averaged.grad - expected / world).abs().max().item())
+    torch.save(
+        {"state": result.model.state_dict(), "losses": result.losses, "grad_error": max_error},
+        out_dir / f"rank{rank}.pt",
+    )
+    dist.destroy_process_group()
+
+
+def test_ddp_two_processes_average_gradients(tmp_path):
+    mp.spawn(_ddp_worker, args=(2, _free_port(), tmp_path), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    # The ranks saw different shards (different losses) yet end with identical weights.
+    assert ranks[0]["losses"] != ranks[1]["losses"]
+    for name, value in ranks[0]["state"].items():
+        if name.endswith(("running_mean", "running_var")):
+            continue  # BatchNorm statistics stay per process, as in plain DDP
+        assert torch.equal(value, ranks[1]["state"][name]), name
+    assert max(r["grad_error"] for r in ranks) < 1e-6
+    # Only rank 0 wrote the checkpoint and the log.
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 4
+    assert len((tmp_path / LOG_NAME).read_text().splitlines()) == 4
