@@ -1,0 +1,103 @@
+"""A PyTorch ``Dataset`` of synthetic anomaly samples made on the fly from normal images.
+
+Sample ``i`` of epoch ``e`` draws all its randomness from ``sample_rng(seed, e * len(ds) + i)``:
+it is the same whatever the DataLoader's worker count, start method or order, and differs from
+every other index (unlike loaders that reuse numpy's global state in every worker).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from synthdefect.images import NormalImages, PathSpec
+from synthdefect.sample import Sample
+from synthdefect.seeding import sample_rng
+from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect.transforms.base import Transform
+
+__all__ = ["SyntheticAnomalyDataset", "worker_init_fn"]
+
+
+def worker_init_fn(worker_id: int) -> None:
+    """DataLoader ``worker_init_fn``: one thread per worker for torch and OpenCV.
+
+    Avoids oversubscribing the cores and OpenCV's thread pool deadlocking in forked workers.
+    synthdefect's numba kernels are single-threaded (no ``parallel=True``), so they are fork-safe.
+    """
+    import cv2
+    import torch
+
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+
+
+class SyntheticAnomalyDataset:
+    """Normal images turned into training samples by ``transform`` (a torch ``Dataset``).
+
+    Args:
+        images: folder (recursive), glob, file list, or a :class:`~synthdefect.images.NormalImages`.
+        transform: the recipe; default ``SyntheticAnomaly("draem-code")`` with procedural textures.
+        size: (height, width) every image is resized to, or ``None`` to keep file sizes.
+        seed: the run's seed (int >= 0).
+        length: number of samples per epoch; default one per normal image (image ``i % n``).
+
+    Each item is a dict: ``image`` (clean target) and ``augmented_image``, float32 ``(C, H, W)`` in
+    [0, 1]; ``mask`` float32 ``(1, H, W)``; ``label`` int64 0-dim tensor; ``params`` the record as
+    a JSON string (replay with ``transform.replay``); ``index`` the sample index; ``source`` the
+    normal image's path.
+    """
+
+    def __init__(
+        self,
+        images: PathSpec | NormalImages,
+        transform: Transform | None = None,
+        size: tuple[int, int] | None = (256, 256),
+        seed: int = 0,
+        length: int | None = None,
+    ) -> None:
+        self.images = images if isinstance(images, NormalImages) else NormalImages(images, size)
+        self.transform = transform if transform is not None else SyntheticAnomaly()
+        self.seed = int(seed)
+        self.length = len(self.images) if length is None else int(length)
+        if self.length < 1:
+            raise ValueError(f"length must be >= 1, got {length}")
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def set_epoch(self, epoch: int) -> None:
+        """Move to ``epoch``: sample indices become ``epoch * len(self) + i``."""
+        if epoch < 0:
+            raise ValueError(f"epoch must be >= 0, got {epoch}")
+        self.epoch = int(epoch)
+
+    def sample_index(self, i: int) -> int:
+        return self.epoch * self.length + i
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        import torch
+
+        if not 0 <= i < self.length:
+            raise IndexError(f"index {i} out of range for {self.length} samples")
+        index = self.sample_index(i)
+        image, path = self.images.load(i % len(self.images))
+        sample, record = self.transform.forward(
+            Sample.from_image(image), sample_rng(self.seed, index)
+        )
+
+        def chw(array: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).float() / 255.0
+
+        return {
+            "index": index,
+            "image": chw(sample.normal),
+            "augmented_image": chw(sample.image),
+            "mask": torch.from_numpy(np.ascontiguousarray(sample.mask))[None],
+            "label": torch.tensor(sample.label, dtype=torch.int64),
+            "params": json.dumps(record),
+            "source": str(path),
+        }
