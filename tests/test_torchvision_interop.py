@@ -1,0 +1,112 @@
+"""synthdefect inside torchvision.transforms.v2 pipelines (the ``torchvision`` extra).
+
+torchvision's PyPI wheel is a CUDA build; with the CPU torch used here its import fails at
+``torch.library.register_fake("torchvision::nms")`` because the C++ operators are missing. The
+fixture declares the schemas of those two operators (nothing else) so that the pure-Python v2
+transforms can be exercised on CPU.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from synthdefect.transforms.anomaly import SyntheticAnomaly
+
+_DECLARED = []
+
+
+@pytest.fixture(scope="module")
+def tv():
+    if importlib.util.find_spec("torchvision") is None:
+        pytest.skip("torchvision is not installed (pip install synthdefect[torchvision])")
+    try:
+        import torchvision
+    except RuntimeError as err:
+        if "torchvision::nms" not in str(err):
+            raise
+        for name in [m for m in sys.modules if m.startswith("torchvision")]:
+            del sys.modules[name]
+        lib = torch.library.Library("torchvision", "DEF")
+        for op in ("nms", "qnms"):
+            lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        _DECLARED.append(lib)
+        torchvision = importlib.import_module("torchvision")
+    return torchvision
+
+
+@pytest.fixture
+def image(rgb_image):
+    return torch.from_numpy(rgb_image).permute(2, 0, 1).contiguous()
+
+
+def test_single_image_becomes_image_and_mask(tv, image):
+    from torchvision import tv_tensors
+    from torchvision.transforms import v2
+
+    from synthdefect.torchvision_interop import to_v2
+
+    torch.manual_seed(0)
+    pipeline = v2.Compose(
+        [to_v2(SyntheticAnomaly(p_anomaly=1.0)), v2.ToDtype(torch.float32, scale=True)]
+    )
+    out_image, out_mask = pipeline(tv_tensors.Image(image))
+    assert isinstance(out_image, tv_tensors.Image) and out_image.dtype == torch.float32
+    assert isinstance(out_mask, tv_tensors.Mask) and out_mask.shape == (1, 64, 80)
+    torch.manual_seed(0)
+    again_image, again_mask = pipeline(tv_tensors.Image(image))
+    assert torch.equal(again_image, out_image) and torch.equal(again_mask, out_mask)
+
+
+def test_geometric_v2_transforms_move_the_mask(tv, image):
+    from torchvision import tv_tensors
+    from torchvision.transforms import v2
+
+    from synthdefect.torchvision_interop import to_v2
+
+    anomaly = to_v2(SyntheticAnomaly(p_anomaly=1.0, min_area=0.02))
+    torch.manual_seed(1)
+    plain_image, plain_mask = anomaly(tv_tensors.Image(image))
+    torch.manual_seed(1)
+    flipped_image, flipped_mask = v2.Compose([anomaly, v2.RandomHorizontalFlip(p=1.0)])(
+        tv_tensors.Image(image)
+    )
+    assert plain_mask.any()
+    assert torch.equal(flipped_mask, plain_mask.flip(-1))
+    assert torch.equal(flipped_image, plain_image.flip(-1))
+
+
+def test_tuple_masks_are_replaced_and_dicts_completed(tv, image):
+    from torchvision import tv_tensors
+
+    from synthdefect.torchvision_interop import to_v2
+
+    anomaly = SyntheticAnomaly(p_anomaly=1.0, min_area=0.02)
+    wrapped = to_v2(anomaly)
+    holder = tv_tensors.Mask(torch.zeros(1, 64, 80, dtype=torch.uint8))
+    out_image, out_mask = wrapped(tv_tensors.Image(image), holder)
+    assert isinstance(out_image, tv_tensors.Image)
+    assert isinstance(out_mask, tv_tensors.Mask) and out_mask.dtype == torch.uint8
+    assert set(out_mask.unique().tolist()) == {0, 1}
+
+    sample = wrapped({"image": tv_tensors.Image(image), "id": 7})
+    assert sample["id"] == 7 and int(sample["label"]) == 1
+    assert isinstance(sample["mask"], tv_tensors.Mask)
+    replayed = anomaly.replay(image, sample["params"])
+    assert torch.equal(replayed.image, sample["image"].as_subclass(torch.Tensor))
+    assert np.array_equal(replayed.mask.numpy(), sample["mask"].numpy())
+
+
+def test_errors(tv):
+    from synthdefect.torchvision_interop import to_v2
+
+    wrapped = to_v2(SyntheticAnomaly())
+    with pytest.raises(KeyError):
+        wrapped({"picture": torch.zeros(3, 8, 8, dtype=torch.uint8)})
+    with pytest.raises(TypeError):
+        wrapped("not an image")
