@@ -211,13 +211,13 @@ def test_hue_saturation_semantics() -> None:
     hsv_out = cv2.cvtColor(F.hue_saturation(noise, 0, 40), cv2.COLOR_RGB2HSV).astype(int)
     saturated = hsv_in[:, :, 1] < 200
     assert np.all(hsv_out[:, :, 1][saturated] >= hsv_in[:, :, 1][saturated] + 35)
-    # opencv's hue (0..180) moves by hue * 180 / 255 for coloured pixels
+    # opencv's hue (0..180) moves by hue * 180 / 255 for coloured pixels, wrapping around
     coloured = (hsv_in[:, :, 1] > 80) & (hsv_in[:, :, 2] > 80)
-    shift = (
-        cv2.cvtColor(F.hue_saturation(noise, 51, 0), cv2.COLOR_RGB2HSV)[:, :, 0].astype(int)
-        - hsv_in[:, :, 0]
-    ) % 180
-    assert np.all(np.abs(shift[coloured] - 36) <= 2)
+    for hue in (51, 128, 200, -100, -230):
+        hsv_out = cv2.cvtColor(F.hue_saturation(noise, hue, 0), cv2.COLOR_RGB2HSV).astype(int)
+        shift = (hsv_out[:, :, 0] - hsv_in[:, :, 0] - hue * 180 / 255) % 180
+        assert np.all(np.minimum(shift, 180 - shift)[coloured] <= 2), hue
+        np.testing.assert_array_equal(hsv_out[:, :, 2], hsv_in[:, :, 2])
     grey_image = noise[:, :, :1]
     np.testing.assert_array_equal(F.hue_saturation(grey_image, 100, 100), grey_image)
 

@@ -270,19 +270,25 @@ def _blend_table(factor: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _sharpness(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+def _sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     h, w, c = image.shape
+    n = w * c - 2 * c  # interior values per row
     src = image.reshape(h, w * c)
     out = src.copy()
     for y in range(1, h - 1):
-        up, mid, down, row = src[y - 1], src[y], src[y + 1], out[y]
-        for j in range(c, (w - 1) * c):
-            centre = np.int32(mid[j])
-            total = np.int32(up[j - c]) + np.int32(up[j]) + np.int32(up[j + c])
-            total += np.int32(mid[j - c]) + 5 * centre + np.int32(mid[j + c])
-            total += np.int32(down[j - c]) + np.int32(down[j]) + np.int32(down[j + c])
-            smooth = ((total + 6) * 5042) >> 16  # == round(total / 13) for total <= 13 * 255
-            row[j] = min(max(smooth + table[centre - smooth + 255], 0), 255)
+        # left / centre / right neighbours as shifted row slices: plain indices vectorise
+        ul, uc, ur = src[y - 1, :n], src[y - 1, c : c + n], src[y - 1, 2 * c :]
+        ml, mc, mr = src[y, :n], src[y, c : c + n], src[y, 2 * c :]
+        dl, dc, dr = src[y + 1, :n], src[y + 1, c : c + n], src[y + 1, 2 * c :]
+        row = out[y, c : c + n]
+        for j in range(n):
+            centre = np.int32(mc[j])
+            total = np.int32(ul[j]) + np.int32(uc[j]) + np.int32(ur[j]) + np.int32(ml[j])
+            total += (
+                5 * centre + np.int32(mr[j]) + np.int32(dl[j]) + np.int32(dc[j]) + np.int32(dr[j])
+            )
+            smooth = float(((total + 6) * 5042) >> 16)  # == round(total / 13), total <= 13 * 255
+            row[j] = np.uint8(min(max(smooth + factor * (centre - smooth) + 0.5, 0.0), 255.0))
     return out.reshape(h, w, c)
 
 
@@ -297,7 +303,7 @@ def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     factor = _check_finite("sharpness factor", factor)
     if factor < 0:
         raise ValueError(f"sharpness factor must be >= 0, got {factor}")
-    return _sharpness(image, _blend_table(factor))
+    return _sharpness(image, factor)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -331,31 +337,48 @@ def color(image: np.ndarray, factor: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def _hsv_component(v: float, chroma: float, k: float) -> float:
+    """One RGB component of HSV -> RGB; ``k`` = channel offset (5 R, 3 G, 1 B) + hue, in [1, 11)."""
+    k = k - 6.0 if k >= 6.0 else k
+    x = 4.0 - k if 4.0 - k < k else k
+    x = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+    return v - chroma * x
+
+
+@numba.njit(cache=True, nogil=True)
 def _hue_saturation(image: np.ndarray, turn: float, saturation: float) -> np.ndarray:
-    """HSV with hue in sixths of a turn [0, 6); ``turn`` in [0, 6), ``saturation`` in [-1, 1]."""
-    h, w, _ = image.shape
-    src = image.reshape(h * w, 3)
-    out = np.empty_like(src)
-    for i in range(h * w):
-        r, g, b = float(src[i, 0]), float(src[i, 1]), float(src[i, 2])
-        v = max(r, g, b)
-        d = v - min(r, g, b)
-        span = d if d > 0.0 else 1.0
-        if v == r:
-            hue = (g - b) / span
-        elif v == g:
-            hue = (b - r) / span + 2.0
-        else:
-            hue = (r - g) / span + 4.0
-        hue += turn + 6.0 if hue < 0.0 else turn
+    """Hue in sixths of a turn [0, 6); ``turn`` in [0, 6), ``saturation`` in [-1, 1].
+
+    Written branch-free over planar float arrays so that LLVM vectorises the main loop.
+    """
+    src = image.reshape(-1)
+    n = src.size // 3
+    red, green, blue = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        red[i], green[i], blue[i] = src[3 * i], src[3 * i + 1], src[3 * i + 2]
+    for i in range(n):
+        r, g, b = red[i], green[i], blue[i]
+        v = r if r > g else g
+        v = v if v > b else b
+        low = r if r < g else g
+        low = low if low < b else b
+        d = v - low
+        inv = 1.0 / (d if d > 0.0 else 1.0)
+        hue = (g - b) * inv
+        hue = (b - r) * inv + 2.0 if v != r and v == g else hue
+        hue = (r - g) * inv + 4.0 if v != r and v != g else hue
+        hue += turn  # in [-1, 11): wrap to [0, 6)
+        hue = hue + 6.0 if hue < 0.0 else hue
         hue = hue - 6.0 if hue >= 6.0 else hue
-        s = d / v if v > 0.0 else 0.0
-        vs = v * min(max(s + saturation, 0.0), 1.0)
-        for ch in range(3):  # standard HSV -> RGB, channel offsets 5 (R), 3 (G), 1 (B)
-            k = 5.0 - 2.0 * ch + hue
-            k = k - 6.0 if k >= 6.0 else k
-            out[i, ch] = np.uint8(v - vs * min(max(min(k, 4.0 - k), 0.0), 1.0) + 0.5)
-    return out.reshape(h, w, 3)
+        s = d / (v if v > 0.0 else 1.0) + saturation
+        chroma = v * (0.0 if s < 0.0 else (1.0 if s > 1.0 else s))
+        red[i] = _hsv_component(v, chroma, 5.0 + hue) + 0.5
+        green[i] = _hsv_component(v, chroma, 3.0 + hue) + 0.5
+        blue[i] = _hsv_component(v, chroma, 1.0 + hue) + 0.5
+    out = np.empty_like(src)
+    for i in range(n):
+        out[3 * i], out[3 * i + 1], out[3 * i + 2] = red[i], green[i], blue[i]
+    return out.reshape(image.shape)
 
 
 def hue_saturation(image: np.ndarray, hue: int = 0, saturation: int = 0) -> np.ndarray:
