@@ -260,13 +260,11 @@ def autocontrast(image: np.ndarray, cutoff: float = 0.0) -> np.ndarray:
     return _apply_luts(image, _autocontrast_luts(_histograms(image), cutoff))
 
 
-def _blend_table(factor: float) -> np.ndarray:
-    """``round(factor * d)`` for ``d`` in -255..255 (index ``d + 255``), int32.
-
-    Blending integer images, ``round(base + factor * (v - base))`` equals
-    ``base + table[v - base + 255]`` because ``base`` is an integer.
-    """
-    return np.floor(np.arange(-255, 256, dtype=np.float64) * factor + 0.5).astype(np.int32)
+@numba.njit(cache=True, nogil=True)
+def _blend_to_uint8(base: float, value: float, factor: float) -> np.uint8:
+    """``clip(round(base + factor * (value - base)), 0, 255)``, branch-free (vectorises)."""
+    x = base + factor * (value - base) + 0.5
+    return np.uint8(0.0 if x < 0.0 else (255.0 if x > 255.0 else x))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -288,7 +286,7 @@ def _sharpness(image: np.ndarray, factor: float) -> np.ndarray:
                 5 * centre + np.int32(mr[j]) + np.int32(dl[j]) + np.int32(dc[j]) + np.int32(dr[j])
             )
             smooth = float(((total + 6) * 5042) >> 16)  # == round(total / 13), total <= 13 * 255
-            row[j] = np.uint8(min(max(smooth + factor * (centre - smooth) + 0.5, 0.0), 255.0))
+            row[j] = _blend_to_uint8(smooth, centre, factor)
     return out.reshape(h, w, c)
 
 
@@ -307,17 +305,16 @@ def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _color(image: np.ndarray, table: np.ndarray) -> np.ndarray:
-    h, w, _ = image.shape
-    src = image.reshape(h * w, 3)
+def _color(image: np.ndarray, factor: float) -> np.ndarray:
+    src = image.reshape(-1)
     out = np.empty_like(src)
-    for i in range(h * w):
-        r, g, b = np.int32(src[i, 0]), np.int32(src[i, 1]), np.int32(src[i, 2])
-        grey = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16  # Pillow's "L", ITU-R 601-2
-        out[i, 0] = min(max(grey + table[r - grey + 255], 0), 255)
-        out[i, 1] = min(max(grey + table[g - grey + 255], 0), 255)
-        out[i, 2] = min(max(grey + table[b - grey + 255], 0), 255)
-    return out.reshape(h, w, 3)
+    for i in range(src.size // 3):
+        r, g, b = np.int32(src[3 * i]), np.int32(src[3 * i + 1]), np.int32(src[3 * i + 2])
+        grey = float((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)  # Pillow's "L" (601-2)
+        out[3 * i] = _blend_to_uint8(grey, r, factor)
+        out[3 * i + 1] = _blend_to_uint8(grey, g, factor)
+        out[3 * i + 2] = _blend_to_uint8(grey, b, factor)
+    return out.reshape(image.shape)
 
 
 def color(image: np.ndarray, factor: float) -> np.ndarray:
@@ -333,7 +330,7 @@ def color(image: np.ndarray, factor: float) -> np.ndarray:
         raise ValueError(f"color factor must be >= 0, got {factor}")
     if image.shape[2] == 1:
         return image.copy()
-    return _color(image, _blend_table(factor))
+    return _color(image, factor)
 
 
 @numba.njit(cache=True, nogil=True)
