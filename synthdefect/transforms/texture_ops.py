@@ -12,6 +12,7 @@ application order (plain Python types), or ``{"seed": int}`` for a user callable
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -242,6 +243,11 @@ class TextureAugment(Transform):
 
     def _call_fn(self, texture: np.ndarray, seed: int) -> np.ndarray:
         if hasattr(self.fn, "seed_"):
+            # Some imgaug augmenters (MultiplyAndAddToBrightness) also draw from imgaug's global
+            # generator, which seed_ leaves alone: seed both, or replays differ.
+            imgaug = sys.modules.get("imgaug")
+            if imgaug is not None:
+                imgaug.random.seed(seed)
             self.fn.seed_(seed)
         elif hasattr(self.fn, "set_random_seed"):
             self.fn.set_random_seed(seed)
