@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import cv2
 import numpy as np
+from PIL import Image, ImageEnhance, ImageOps
 
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.perlin import perlin_gradients
+from synthdefect.sample import Sample
+from synthdefect.transforms.anomaly import SyntheticAnomaly
 
-__all__ = ["perlin_mask", "perlin_noise"]
+__all__ = ["TEXTURE_OPS", "beta_blend", "perlin_mask", "perlin_noise", "replay"]
 
 
 def _fade(t: np.ndarray) -> np.ndarray:
@@ -55,3 +59,75 @@ def perlin_mask(height: int, width: int, record: dict[str, Any]) -> np.ndarray:
     gradients = perlin_gradients(record["seed"], res_y, res_x)
     noise = perlin_noise(height, width, res_y, res_x, gradients).astype(np.float32)
     return (rotate(noise, record["angle"]) > record["threshold"]).astype(np.float32)
+
+
+def _with_pil(fn: Any) -> Any:
+    """Run a Pillow op on an HWC ``uint8`` array (grey or RGB) and return HWC ``uint8``."""
+
+    def op(image: np.ndarray, **params: Any) -> np.ndarray:
+        grey = image.shape[2] == 1
+        out = np.asarray(fn(Image.fromarray(image[:, :, 0] if grey else image), **params))
+        return out[:, :, None] if grey else out
+
+    return op
+
+
+def _lut_op(table: Any) -> Any:
+    """An op that maps every channel value through ``table(levels, **params)``."""
+
+    def op(image: np.ndarray, **params: Any) -> np.ndarray:
+        levels = np.arange(256, dtype=np.float64)[:, None]
+        lut = np.clip(np.floor(table(levels, **params) + 0.5), 0, 255).astype(np.uint8)
+        lut = np.broadcast_to(lut, (256, image.shape[2]))
+        return np.take_along_axis(lut, image.reshape(-1, image.shape[2]), 0).reshape(image.shape)
+
+    return op
+
+
+def _hue_saturation(image: np.ndarray, hue: int, saturation: int) -> np.ndarray:
+    if image.shape[2] == 1:
+        return image.copy()
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV_FULL).astype(np.int32)
+    hsv[..., 0] = (hsv[..., 0] + hue) % 256
+    hsv[..., 1] = np.clip(hsv[..., 1] + saturation, 0, 255)
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB_FULL)
+
+
+TEXTURE_OPS = {
+    "posterize": _with_pil(lambda im, bits: ImageOps.posterize(im, bits)),
+    "solarize": _with_pil(lambda im, threshold: ImageOps.solarize(im, threshold)),
+    "equalize": _with_pil(ImageOps.equalize),
+    "autocontrast": _with_pil(lambda im, cutoff: ImageOps.autocontrast(im, cutoff)),
+    "sharpness": _with_pil(lambda im, factor: ImageEnhance.Sharpness(im).enhance(factor)),
+    "color": _with_pil(lambda im, factor: ImageEnhance.Color(im).enhance(factor)),
+    "brightness": _lut_op(lambda v, factor, add: v * factor + add),
+    "gamma": _lut_op(lambda v, gamma: 255.0 * (v / 255.0) ** np.asarray(gamma)),
+    "invert": _lut_op(lambda v: 255.0 - v),
+    "hue_saturation": _hue_saturation,
+    "rotate_texture": lambda image, angle: rotate(image, angle),
+}
+"""Baseline versions of the texture ops, by the names used in ``TextureAugment`` records."""
+
+
+def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: float):
+    """DRAEM's blend formula in float64, rounded back to the image's ``uint8``."""
+    i, a, m = image / 255.0, texture / 255.0, mask[:, :, None]
+    out = (1 - m) * i + (1 - beta) * (m * i) + beta * (m * a)
+    return np.round(out * 255.0).astype(np.uint8)
+
+
+def replay(anomaly: SyntheticAnomaly, image: np.ndarray, record: dict[str, Any]) -> Sample:
+    """Make the sample ``record`` describes with the baseline kernels (``uint8`` images).
+
+    Texture loading and the normal-image rotation are shared with synthdefect (OpenCV in both).
+    """
+    sample = anomaly.rotate.apply(Sample.from_image(image), record["rotate"])
+    if not record["anomaly"]:
+        return sample
+    mask = perlin_mask(*sample.image.shape[:2], record["mask"])
+    texture = anomaly.texture.apply(sample, record["texture"]).texture
+    for op in record["augment"]["ops"]:
+        params = {k: v for k, v in op.items() if k != "op"}
+        texture = TEXTURE_OPS[op["op"]](texture, **params)
+    blended = beta_blend(sample.image, texture, mask, record["blend"]["beta"])
+    return sample.evolve(image=blended, mask=mask)
