@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
+import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
@@ -136,6 +137,7 @@ def _pooled(config: GenerateConfig, chunks: Sequence[range], workers: int) -> It
 
 def _init_worker(config: GenerateConfig) -> None:
     global _worker_maker
+    cv2.setNumThreads(1)  # the pool already uses every CPU; OpenCV threads would compete
     _worker_maker = SampleMaker(config)
 
 

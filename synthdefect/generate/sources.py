@@ -26,17 +26,20 @@ def default_images() -> list[Path]:
 
 
 def open_images(config: GenerateConfig) -> NormalImages:
-    """The run's normal images, resized to ``config.size``; :class:`GenerateError` if unusable."""
+    """The run's normal images, resized to ``config.size``; :class:`GenerateError` for a missing
+    or empty folder, a glob matching nothing, or no readable image."""
     spec = default_images() if config.images is None else config.images
     try:
-        return NormalImages(spec, size=config.size, cache_bytes=IMAGE_CACHE_BYTES)
+        images = NormalImages(spec, size=config.size, cache_bytes=IMAGE_CACHE_BYTES)
+        images.load(0)  # decodes files from the first until one is readable
     except NoImagesError as err:
         raise GenerateError(f"--images: {err}") from err
+    return images
 
 
 def make_anomaly(config: GenerateConfig):
     """The run's :class:`synthdefect.SyntheticAnomaly`; :class:`GenerateError` for bad textures."""
-    from synthdefect import SyntheticAnomaly
+    from synthdefect.transforms.anomaly import SyntheticAnomaly
 
     textures = config.textures
     if textures not in ("procedural", "self") and not Path(textures).is_dir():

@@ -1,0 +1,167 @@
+"""``synthdefect generate`` / ``preview`` command line: options, final line, bad input -> exit 2."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+from click.testing import CliRunner
+from test_generate import make_image_folder, tree_bytes
+
+import synthdefect.generate.maker as maker
+from synthdefect.cli import main
+
+QUICK = ["--size", "48", "--workers", "1", "--quiet"]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def assert_input_problem(result, *words: str) -> None:
+    """Exit status 2 and one ``Error: ...`` line naming the problem."""
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.parametrize("command", [[], ["generate"], ["preview"]])
+def test_help(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_generate_prints_one_summary_line(tmp_path):
+    out = tmp_path / "out"
+    result = run("generate", "--n", "5", "--out", str(out), "--p-anomaly", "1", *QUICK)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("generated 5 samples (")
+    assert "anomalous) in " in result.output and f"samples/s) -> {out}" in result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["size"] == [48, 48] and config["p_anomaly"] == 1.0
+    assert config["textures"] == "procedural" and config["preset"] == "draem-code"
+    assert len(list((out / "images").iterdir())) == 5
+
+
+def test_shards_and_merge_from_the_command_line(tmp_path):
+    common = ["--n", "9", *QUICK]
+    assert run("generate", "--out", str(tmp_path / "one"), *common).exit_code == 0
+    for shard in ("0/2", "1/2"):
+        result = run("generate", "--out", str(tmp_path / "two"), "--shard", shard, *common)
+        assert result.exit_code == 0, result.output
+    result = run("generate", "--merge", "--out", str(tmp_path / "two"))
+    assert result.exit_code == 0 and result.output.startswith("generated 9 samples")
+    single, merged = tree_bytes(tmp_path / "one"), tree_bytes(tmp_path / "two")
+    assert {k: merged[k] for k in single} == single
+
+
+def test_missing_images_folder(tmp_path):
+    result = run("generate", "--n", "2", "--out", str(tmp_path / "o"), "--images", "/nope/x")
+    assert_input_problem(result, "--images", "/nope/x")
+    assert not (tmp_path / "o").exists()
+
+
+def test_empty_images_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run(
+        "generate", "--n", "2", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "empty")
+    )
+    assert_input_problem(result, "no image files")
+
+
+def test_no_readable_image(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(b"garbage")
+    (folder / "b.jpg").write_bytes(b"")
+    with pytest.warns(UserWarning):
+        result = run(
+            "generate", "--n", "2", "--out", str(tmp_path / "o"), "--images", str(folder), *QUICK
+        )
+    assert_input_problem(result, "readable")
+
+
+def test_missing_textures_folder(tmp_path):
+    result = run("generate", "--n", "2", "--out", str(tmp_path / "o"), "--textures", "/nope/tex")
+    assert_input_problem(result, "--textures", "/nope/tex")
+
+
+def test_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("generate", "--n", "2", "--out", str(blocker / "out"), *QUICK)
+    assert_input_problem(result, "cannot write", str(blocker))
+    result = run("generate", "--n", "2", "--out", str(blocker), *QUICK)
+    assert_input_problem(result, "not a folder")
+
+
+@pytest.mark.parametrize("n", ["0", "-3"])
+def test_n_below_one(tmp_path, n):
+    assert_input_problem(run("generate", "--n", n, "--out", str(tmp_path / "o")), "--n")
+
+
+def test_n_missing(tmp_path):
+    assert_input_problem(run("generate", "--out", str(tmp_path / "o")), "--n is required")
+
+
+@pytest.mark.parametrize("shard", ["4/4", "x/2", "1", "0/0"])
+def test_malformed_shard(tmp_path, shard):
+    result = run("generate", "--n", "4", "--out", str(tmp_path / "o"), "--shard", shard)
+    assert_input_problem(result, "shard")
+
+
+def test_malformed_size(tmp_path):
+    result = run("generate", "--n", "4", "--out", str(tmp_path / "o"), "--size", "big")
+    assert_input_problem(result, "size")
+
+
+def test_non_empty_output_and_resume_with_other_settings(tmp_path):
+    out = tmp_path / "o"
+    assert run("generate", "--n", "3", "--out", str(out), *QUICK).exit_code == 0
+    assert_input_problem(run("generate", "--n", "3", "--out", str(out), *QUICK), "--resume")
+    result = run("generate", "--n", "4", "--out", str(out), "--resume", *QUICK)
+    assert_input_problem(result, "settings differ", "n: 3 -> 4")
+    assert run("generate", "--n", "3", "--out", str(out), "--resume", *QUICK).exit_code == 0
+
+
+def test_disk_full_is_reported_and_resumable(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    reference = tmp_path / "ref"
+    assert run("generate", "--n", "40", "--out", str(reference), *QUICK).exit_code == 0
+    real_write = maker.write_atomic
+    calls = []
+
+    def fill_up(path, data):
+        calls.append(path)
+        if len(calls) > 50:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(maker, "write_atomic", fill_up)
+    result = run("generate", "--n", "40", "--out", str(out), *QUICK)
+    assert_input_problem(result, "disk full", str(out))
+    lines = (out / "manifest.jsonl").read_text().splitlines()
+    assert 0 < len(lines) < 40
+    for record in map(json.loads, lines):
+        assert all((out / f).is_file() for f in record["files"].values())
+    monkeypatch.setattr(maker, "write_atomic", real_write)
+    assert run("generate", "--n", "40", "--out", str(out), "--resume", *QUICK).exit_code == 0
+    assert tree_bytes(out) == tree_bytes(reference)
+
+
+def test_preview_command_writes_a_sheet(tmp_path):
+    folder = make_image_folder(tmp_path / "normal", 2)
+    out = tmp_path / "sheet.png"
+    result = run(
+        "preview", "--images", str(folder), "--grid", "3x2", "--cell", "32", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and "6 samples" in result.output
+
+
+@pytest.mark.parametrize("grid", ["4", "0x2", "axb"])
+def test_preview_malformed_grid(tmp_path, grid):
+    assert_input_problem(run("preview", "--grid", grid, "--out", str(tmp_path / "p.png")), "grid")
