@@ -64,6 +64,19 @@ def _check_finite(name: str, value: float) -> float:
     return value
 
 
+def _check_factor(name: str, value: float) -> float:
+    value = _check_finite(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _check_int(name: str, value: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or int(value) != value or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+    return int(value)
+
+
 def _round_to_uint8(values: np.ndarray) -> np.ndarray:
     """Round half up and clip to [0, 255] (for lookup tables)."""
     return np.clip(np.floor(values + 0.5), 0, 255).astype(np.uint8)
@@ -118,9 +131,7 @@ def _histograms(image: np.ndarray) -> np.ndarray:
 def posterize(image: np.ndarray, bits: int) -> np.ndarray:
     """Keep the ``bits`` (int, 1..8) most significant bits of every channel value."""
     image = _check_image(image)
-    if isinstance(bits, bool) or int(bits) != bits or not 1 <= bits <= 8:
-        raise ValueError(f"posterize bits must be an integer in 1..8, got {bits!r}")
-    mask = (0xFF << (8 - int(bits))) & 0xFF
+    mask = (0xFF << (8 - _check_int("posterize bits", bits, 1, 8))) & 0xFF
     return _lut(image, np.arange(256, dtype=np.uint8) & np.uint8(mask))
 
 
@@ -130,8 +141,7 @@ def solarize(image: np.ndarray, threshold: int = 128) -> np.ndarray:
     ``threshold=0`` inverts everything, ``threshold=256`` nothing.
     """
     image = _check_image(image)
-    if isinstance(threshold, bool) or int(threshold) != threshold or not 0 <= threshold <= 256:
-        raise ValueError(f"solarize threshold must be an integer in 0..256, got {threshold!r}")
+    threshold = _check_int("solarize threshold", threshold, 0, 256)
     levels = np.arange(256, dtype=np.uint8)
     return _lut(image, np.where(levels >= threshold, 255 - levels, levels))
 
@@ -149,10 +159,8 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
     rounding, so results differ by at most one level).
     """
     image = _check_image(image)
-    factor = _check_finite("brightness factor", factor)
+    factor = _check_factor("brightness factor", factor)
     add = _check_finite("brightness add", add)
-    if factor < 0:
-        raise ValueError(f"brightness factor must be >= 0, got {factor}")
     return _lut(image, _round_to_uint8(_LEVELS * factor + add))
 
 
@@ -298,9 +306,7 @@ def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     smoothed image, 1 the original, above 1 sharpens. The one-pixel border is left unchanged.
     """
     image = _check_image(image)
-    factor = _check_finite("sharpness factor", factor)
-    if factor < 0:
-        raise ValueError(f"sharpness factor must be >= 0, got {factor}")
+    factor = _check_factor("sharpness factor", factor)
     return _sharpness(image, factor)
 
 
@@ -325,9 +331,7 @@ def color(image: np.ndarray, factor: float) -> np.ndarray:
     unchanged (as a copy).
     """
     image = _check_image(image)
-    factor = _check_finite("color factor", factor)
-    if factor < 0:
-        raise ValueError(f"color factor must be >= 0, got {factor}")
+    factor = _check_factor("color factor", factor)
     if image.shape[2] == 1:
         return image.copy()
     return _color(image, factor)
@@ -389,9 +393,8 @@ def hue_saturation(image: np.ndarray, hue: int = 0, saturation: int = 0) -> np.n
     exactly. Grey (``C = 1``) images are returned unchanged (as a copy).
     """
     image = _check_image(image)
-    for name, value in (("hue", hue), ("saturation", saturation)):
-        if isinstance(value, bool) or int(value) != value or not -255 <= value <= 255:
-            raise ValueError(f"{name} must be an integer in -255..255, got {value!r}")
+    hue = _check_int("hue", hue, -255, 255)
+    saturation = _check_int("saturation", saturation, -255, 255)
     if image.shape[2] == 1:
         return image.copy()
     return _hue_saturation(image, (hue * 6.0 / 255.0) % 6.0, saturation / 255.0)
