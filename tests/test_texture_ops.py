@@ -44,8 +44,19 @@ def _synthetic_images() -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def images(dtd_dir: Path, bottle_train_dir: Path) -> list[np.ndarray]:
-    return _real_images(dtd_dir, bottle_train_dir) + _synthetic_images()
+def real_images(dtd_dir: Path, bottle_train_dir: Path) -> list[np.ndarray]:
+    return _real_images(dtd_dir, bottle_train_dir)
+
+
+@pytest.fixture(scope="module")
+def synthetic_images() -> list[np.ndarray]:
+    return _synthetic_images()
+
+
+@pytest.fixture(params=["real_images", "synthetic_images"])
+def images(request: pytest.FixtureRequest) -> list[np.ndarray]:
+    """Real images (skipped without ../shared/data), then synthetic ones (always)."""
+    return request.getfixturevalue(request.param)
 
 
 def _pillow(image: np.ndarray, op: Callable[[Image.Image], Image.Image]) -> np.ndarray:
