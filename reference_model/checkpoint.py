@@ -80,7 +80,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise CheckpointError(f"cannot read checkpoint {path}: {error}") from error
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(f"cannot read checkpoint {path}: {reason}") from error
     if not isinstance(state, dict) or any(key not in state for key in _REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not a reference-model checkpoint")
     return state

@@ -1,21 +1,260 @@
-"""Placeholder, replaced by the real command module."""
+"""``synthdefect train | evaluate | predict``: the DRAEM reference model (``reference_model``).
+
+torch and ``reference_model`` are imported inside the commands so that ``synthdefect --help``
+stays fast. Bad input (missing or malformed folders, an unreadable or mismatched checkpoint, an
+empty training set) ends with a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
+_EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_POSITIVE = click.IntRange(min=1)
+
+_device_option = click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto (CUDA when available), cpu, cuda or cuda:N.",
+)
+_batch_option = click.option(
+    "--batch", type=_POSITIVE, default=8, show_default=True, help="Images per batch."
+)
+_workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="DataLoader worker processes.",
+)
+_checkpoint_option = click.option(
+    "--checkpoint",
+    type=_EXISTING_FILE,
+    required=True,
+    help="checkpoint.pt written by synthdefect train.",
+)
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """Turn the reference model's data and checkpoint errors into exit-code-2 usage errors."""
+    from reference_model.checkpoint import CheckpointError
+    from reference_model.data import DataError
+
+    try:
+        yield
+    except (CheckpointError, DataError) as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _device(name: str):
+    """Parse ``--device`` (imports torch)."""
+    from reference_model.distributed import resolve_device
+
+    try:
+        return resolve_device(name)
+    except RuntimeError as error:
+        raise click.BadParameter(str(error), param_hint="--device") from error
+
 
 @click.command()
-def train() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@click.option(
+    "--data",
+    type=_EXISTING_DIR,
+    required=True,
+    help="Folder of defect-free training images, e.g. bottle/train/good.",
+)
+@click.option(
+    "--textures",
+    type=_EXISTING_DIR,
+    default=None,
+    help="Anomaly texture images (e.g. DTD). Default: procedural textures.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Run folder for checkpoint.pt and train_log.jsonl.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["draem-code", "paper"]),
+    default="draem-code",
+    show_default=True,
+    help="Anomaly recipe and learning-rate schedule.",
+)
+@click.option(
+    "--size",
+    type=_POSITIVE,
+    default=256,
+    show_default=True,
+    help="Square training side in pixels (multiple of 32).",
+)
+@click.option(
+    "--epochs",
+    type=_POSITIVE,
+    default=None,
+    help="Run length in epochs (default 700). Exclusive with --steps.",
+)
+@click.option("--steps", type=_POSITIVE, default=None, help="Run length in optimiser steps.")
+@_batch_option
+@click.option("--lr", type=float, default=1e-4, show_default=True, help="Adam learning rate.")
+@click.option(
+    "--recon-width",
+    type=_POSITIVE,
+    default=128,
+    show_default=True,
+    help="Base width of the reconstructive network.",
+)
+@click.option(
+    "--disc-width",
+    type=_POSITIVE,
+    default=64,
+    show_default=True,
+    help="Base width of the discriminative network.",
+)
+@_device_option
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt (same settings).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@_workers_option
+@click.option(
+    "--save-every",
+    type=_POSITIVE,
+    default=500,
+    show_default=True,
+    help="Checkpoint every this many steps (and at the end).",
+)
+@click.option(
+    "--stop-at",
+    type=_POSITIVE,
+    default=None,
+    help="Stop (with a checkpoint) at this global step; resume later with --resume.",
+)
+def train(
+    data: Path,
+    textures: Path | None,
+    out: Path,
+    preset: str,
+    size: int,
+    epochs: int | None,
+    steps: int | None,
+    batch: int,
+    lr: float,
+    recon_width: int,
+    disc_width: int,
+    device: str,
+    resume: bool,
+    seed: int,
+    workers: int,
+    save_every: int,
+    stop_at: int | None,
+) -> None:
+    """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
+
+    Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
+    """
+    from reference_model.config import ModelConfig, TrainConfig
+    from reference_model.train import train as train_model
+    from synthdefect.dataset import SyntheticAnomalyDataset, worker_init_fn
+    from synthdefect.io import find_images
+    from synthdefect.transforms.anomaly import SyntheticAnomaly
+
+    try:
+        config = TrainConfig(
+            model=ModelConfig(recon_width=recon_width, disc_width=disc_width, size=size),
+            preset=preset,
+            epochs=epochs,
+            steps=steps,
+            batch=batch,
+            lr=lr,
+            seed=seed,
+            workers=workers,
+            device=device,
+            save_every=save_every,
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    _device(device)
+    if not find_images(data):
+        raise click.UsageError(f"the training set is empty: no images under {data}")
+    anomaly = SyntheticAnomaly(preset=preset, textures=None if textures is None else str(textures))
+    dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
+    with _usage_errors():
+        result = train_model(
+            config, dataset, out, resume=resume, stop_at=stop_at, worker_init_fn=worker_init_fn
+        )
+    click.echo(f"step {result.step}: {result.checkpoint}")
 
 
 @click.command()
-def evaluate() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@_checkpoint_option
+@click.option(
+    "--data",
+    type=_EXISTING_DIR,
+    required=True,
+    help="MVTec AD category folder (with test/ and ground_truth/).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Metrics JSON file. Default: metrics.json next to the checkpoint.",
+)
+@_batch_option
+@_device_option
+@_workers_option
+def evaluate(
+    checkpoint: Path, data: Path, out: Path | None, batch: int, device: str, workers: int
+) -> None:
+    """Image AUROC, pixel AUROC, pixel AP and AUPRO on DATA's test split, overall and per type.
+
+    Computed at the model's input size (masks resized with nearest-neighbour).
+    """
+    from reference_model.checkpoint import load_model
+    from reference_model.evaluate import evaluate as evaluate_model
+    from reference_model.evaluate import format_table
+    from synthdefect.io import write_atomic
+
+    torch_device = _device(device)
+    with _usage_errors():
+        model, _ = load_model(checkpoint, torch_device)
+        result = evaluate_model(model, data, torch_device, batch=batch, workers=workers)
+    result["checkpoint"] = str(checkpoint)
+    out = out or checkpoint.parent / "metrics.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, (json.dumps(result, indent=2) + "\n").encode())
+    click.echo(format_table(result))
+    click.echo(f"written: {out}")
 
 
 @click.command()
-def predict() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@_checkpoint_option
+@click.option("--images", type=_EXISTING_DIR, required=True, help="Folder of images to score.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder for scores.csv and overlays/.",
+)
+@_batch_option
+@_device_option
+@_workers_option
+def predict(
+    checkpoint: Path, images: Path, out: Path, batch: int, device: str, workers: int
+) -> None:
+    """Write OUT/scores.csv (file, image score) and OUT/overlays/*.png heat maps."""
+    from reference_model.checkpoint import load_model
+    from reference_model.predict import SCORES_NAME, predict_folder
+
+    torch_device = _device(device)
+    with _usage_errors():
+        model, _ = load_model(checkpoint, torch_device)
+        rows = predict_folder(model, images, out, torch_device, batch=batch, workers=workers)
+    click.echo(f"{len(rows)} images scored: {out / SCORES_NAME}")

@@ -1,0 +1,144 @@
+"""Reading evaluation and prediction data: the MVTec AD test layout and plain image folders.
+
+MVTec AD category layout::
+
+    <category>/test/<type>/*.png              # <type> "good" = defect-free
+    <category>/ground_truth/<type>/<stem>_mask.png   # one per defective image, 0 / 255
+
+Images are resized to the model's square input side as the training set resizes them
+(:func:`synthdefect.images.resize_image`: area interpolation when shrinking); masks
+are resized with nearest-neighbour and binarised at 128, so every metric is computed at the
+model's resolution. Images reach the model as float32 ``(3, S, S)`` in [0, 1], RGB, with no
+normalisation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from synthdefect.images import resize_image
+from synthdefect.io import find_images, read_image
+
+__all__ = [
+    "GOOD",
+    "DataError",
+    "ImageFolder",
+    "TestImage",
+    "TestSet",
+    "list_test_images",
+    "to_tensor",
+]
+
+#: The folder name of defect-free test images.
+GOOD = "good"
+
+
+class DataError(ValueError):
+    """A data folder that does not follow the expected layout (message names the file)."""
+
+
+@dataclass(frozen=True)
+class TestImage:
+    """One test image: ``defect_type`` is its folder name, ``mask`` is ``None`` for good ones."""
+
+    path: Path
+    defect_type: str
+    mask: Path | None
+
+    @property
+    def label(self) -> int:
+        return int(self.defect_type != GOOD)
+
+
+def list_test_images(category: str | os.PathLike) -> list[TestImage]:
+    """Every test image of an MVTec AD category, sorted by type then file name.
+
+    Raises :class:`DataError` when ``test/`` is missing or empty, or a defective image has no mask.
+    """
+    category = Path(category)
+    test_dir = category / "test"
+    if not test_dir.is_dir():
+        raise DataError(f"no test folder: {test_dir}")
+    images = []
+    for type_dir in sorted(p for p in test_dir.iterdir() if p.is_dir()):
+        for path in find_images(type_dir, recursive=False):
+            mask = None
+            if type_dir.name != GOOD:
+                mask = category / "ground_truth" / type_dir.name / f"{path.stem}_mask.png"
+                if not mask.is_file():
+                    raise DataError(
+                        f"defective test image without a mask: {path} (expected {mask})"
+                    )
+            images.append(TestImage(path, type_dir.name, mask))
+    if not images:
+        raise DataError(f"no test images under {test_dir}")
+    return images
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """HWC ``uint8`` -> CHW ``float32`` in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
+
+
+class TestSet(Dataset):
+    """Test images at the model's side ``size``: ``(image, mask, label)``.
+
+    ``image``: float32 ``(3, size, size)`` in [0, 1]; ``mask``: bool ``(size, size)`` (all False for
+    good images); ``label``: int 0/1. A mask whose size differs from its image's raises
+    :class:`DataError`.
+    """
+
+    def __init__(self, images: list[TestImage], size: int) -> None:
+        self.images = images
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        item = self.images[index]
+        image = read_image(item.path, channels=3)
+        if item.mask is None:
+            mask = np.zeros((self.size, self.size), dtype=bool)
+        else:
+            full_mask = read_image(item.mask, channels=1)[:, :, 0]
+            if full_mask.shape != image.shape[:2]:
+                raise DataError(
+                    f"mask {item.mask} is {full_mask.shape[1]}x{full_mask.shape[0]} but image "
+                    f"{item.path} is {image.shape[1]}x{image.shape[0]}"
+                )
+            size = (self.size, self.size)
+            mask = cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST) >= 128
+        return (
+            to_tensor(resize_image(image, (self.size, self.size))),
+            torch.from_numpy(mask),
+            item.label,
+        )
+
+
+class ImageFolder(Dataset):
+    """Images of a folder (recursively) at the model's side: ``(image, index)``.
+
+    ``image``: float32 ``(3, size, size)`` in [0, 1]; ``index`` into :attr:`paths`.
+    """
+
+    def __init__(self, root: str | os.PathLike, size: int) -> None:
+        self.root = Path(root)
+        self.paths = find_images(self.root)
+        if not self.paths:
+            raise DataError(f"no images under {self.root}")
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        image = read_image(self.paths[index], channels=3)
+        return to_tensor(resize_image(image, (self.size, self.size))), index

@@ -1,0 +1,237 @@
+"""``synthdefect train | evaluate | predict`` end to end on tiny data, and their errors.
+
+A synthetic MVTec-AD-layout category (80x80 PNGs, trained at 32x32) keeps these tests running
+where ``../shared/data`` is absent; the bottle variants run where it is present.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from reference_model.checkpoint import load_checkpoint, save_checkpoint
+from reference_model.evaluate import METRIC_NAMES
+from reference_model.predict import overlay_heatmap
+from reference_model.train import LOG_NAME
+from synthdefect.cli import main
+from synthdefect.io import read_image, write_image
+
+FILE_SIDE = 80
+TRAIN_STEPS = 60
+
+
+def _tiny_args(recon_width: int = 4) -> list[str]:
+    """A configuration that trains in seconds on a CPU (lr raised to 1e-3 to learn fast)."""
+    return ["--size", "32", "--batch", "4", "--lr", "1e-3",
+            "--recon-width", str(recon_width), "--disc-width", "4"]  # fmt: skip
+
+
+def _bottle_like(rng: np.random.Generator) -> np.ndarray:
+    """A bright disc on a dark background with mild noise, HWC uint8."""
+    yy, xx = np.mgrid[0:FILE_SIDE, 0:FILE_SIDE]
+    disc = (yy - 40) ** 2 + (xx - 40) ** 2 < 28**2
+    image = np.where(disc[..., None], [150, 140, 120], [20, 20, 25]).astype(np.int32)
+    image += rng.integers(-8, 9, size=image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _write_category(root: Path) -> Path:
+    """train/good (8), test/good (3), test/spot (3) with ground_truth/spot/NNN_mask.png."""
+    rng = np.random.default_rng(0)
+    for folder, count in (("train/good", 8), ("test/good", 3), ("test/spot", 3)):
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            image = _bottle_like(rng)
+            if folder == "test/spot":
+                mask = np.zeros((FILE_SIDE, FILE_SIDE), dtype=np.uint8)
+                y, x = 25 + 8 * i, 30
+                mask[y : y + 12, x : x + 12] = 255
+                image[mask > 0] = [240, 30, 200]
+                (root / "ground_truth/spot").mkdir(parents=True, exist_ok=True)
+                write_image(root / f"ground_truth/spot/{i:03d}_mask.png", mask[..., None])
+            write_image(root / folder / f"{i:03d}.png", image)
+    return root
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _losses(run_dir: Path) -> np.ndarray:
+    lines = (run_dir / LOG_NAME).read_text().splitlines()
+    return np.array([[json.loads(x)[k] for k in ("l2", "ssim", "focal")] for x in lines])
+
+
+def _assert_losses_fall(run_dir: Path) -> None:
+    losses = _losses(run_dir)
+    assert len(losses) == TRAIN_STEPS
+    first, last = losses[:15].mean(axis=0), losses[-15:].mean(axis=0)
+    assert last.sum() < 0.7 * first.sum()
+    assert last[0] < first[0] and last[1] < first[1]
+
+
+@pytest.fixture(scope="module")
+def category(tmp_path_factory) -> Path:
+    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget")
+
+
+@pytest.fixture(scope="module")
+def trained(category, tmp_path_factory) -> Path:
+    """Run folder of a tiny model trained for a few seconds on the synthetic category."""
+    run = tmp_path_factory.mktemp("run")
+    result = _invoke(
+        "train", "--data", category / "train/good", "--out", run, "--steps", TRAIN_STEPS,
+        *_tiny_args(), "--device", "cpu", "--seed", "3",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_training_on_a_synthetic_folder_lowers_the_losses(trained):
+    _assert_losses_fall(trained)
+    state = load_checkpoint(trained / "checkpoint.pt")
+    assert state["step"] == TRAIN_STEPS
+    assert state["config"]["model"] == {"recon_width": 4, "disc_width": 4, "size": 32}
+
+
+def test_evaluate_writes_metrics_overall_and_per_type(trained, category, tmp_path):
+    out = tmp_path / "metrics.json"
+    result = _invoke("evaluate", "--checkpoint", trained / "checkpoint.pt", "--data", category,
+                     "--out", out, "--batch", "4")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(out.read_text())
+    assert metrics["images"] == {"good": 3, "spot": 3}
+    assert metrics["size"] == 32
+    assert set(metrics["metrics"]) == {"overall", "spot"}
+    for values in metrics["metrics"].values():
+        assert set(values) == set(METRIC_NAMES)
+        assert all(0.0 <= v <= 1.0 for v in values.values())
+    assert "image_auroc" in result.output and "spot" in result.output
+
+
+def test_predict_writes_scores_and_overlays(trained, category, tmp_path):
+    result = _invoke("predict", "--checkpoint", trained / "checkpoint.pt",
+                     "--images", category / "test", "--out", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "scores.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["file"] for r in rows) == sorted(
+        f"{kind}/{i:03d}.png" for kind in ("good", "spot") for i in range(3)
+    )
+    assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
+    overlay = read_image(tmp_path / "overlays/spot/000.png")
+    original = read_image(category / "test/spot/000.png")
+    assert overlay.shape == original.shape
+    assert not np.array_equal(overlay, original)
+
+
+def test_overlay_colours_follow_the_map(rgb_image):
+    grey = np.full_like(rgb_image, 128)
+    low = overlay_heatmap(grey, np.zeros((8, 8)))
+    high = overlay_heatmap(grey, np.ones((8, 8)))
+    assert low.shape == grey.shape
+    assert low[..., 2].mean() > low[..., 0].mean()  # blue for 0
+    assert high[..., 0].mean() > high[..., 2].mean()  # red for 1
+    assert np.array_equal(overlay_heatmap(grey, np.ones((8, 8)), alpha=0.0), grey)
+
+
+def test_training_on_bottle_lowers_the_losses_and_evaluates(bottle_dir, tmp_path):
+    subset = tmp_path / "good"
+    subset.mkdir()
+    for path in sorted((bottle_dir / "train/good").glob("*.png"))[:12]:
+        (subset / path.name).symlink_to(path)
+    run = tmp_path / "run"
+    result = _invoke("train", "--data", subset, "--out", run, "--steps", TRAIN_STEPS,
+                     *_tiny_args(), "--device", "cpu")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _assert_losses_fall(run)
+    result = _invoke("evaluate", "--checkpoint", run / "checkpoint.pt", "--data", bottle_dir)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["images"] == {
+        "broken_large": 20, "broken_small": 22, "contamination": 21, "good": 20,
+    }  # fmt: skip
+    assert set(metrics["metrics"]) == {"overall", "broken_large", "broken_small", "contamination"}
+    assert all(v is not None for v in metrics["metrics"]["overall"].values())
+
+
+# --- errors: one line, exit code 2 -------------------------------------------------------------
+
+
+def _assert_usage_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    for fragment in fragments:
+        assert fragment in result.output
+
+
+def test_missing_folders_are_usage_errors(trained, tmp_path):
+    missing = tmp_path / "nope"
+    _assert_usage_error(_invoke("train", "--data", missing, "--out", tmp_path), "does not exist")
+    _assert_usage_error(
+        _invoke("evaluate", "--checkpoint", missing, "--data", tmp_path), "does not exist"
+    )
+    result = _invoke("evaluate", "--checkpoint", trained / "checkpoint.pt", "--data", tmp_path)
+    _assert_usage_error(result, "no test folder")
+
+
+def test_empty_training_set_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = _invoke(
+        "train", "--data", tmp_path / "empty", "--out", tmp_path / "run", *_tiny_args()
+    )
+    _assert_usage_error(result, "empty")
+
+
+def test_bad_training_options_are_usage_errors(category, tmp_path):
+    data = category / "train/good"
+    both = _invoke("train", "--data", data, "--out", tmp_path, "--epochs", 1, "--steps", 1)
+    _assert_usage_error(both, "not both")
+    _assert_usage_error(_invoke("train", "--data", data, "--out", tmp_path, "--size", 48),
+                        "multiple of 32")  # fmt: skip
+
+
+def test_defective_image_without_mask_is_a_usage_error(trained, category, tmp_path):
+    broken = _write_category(tmp_path / "widget")
+    (broken / "ground_truth/spot/001_mask.png").unlink()
+    result = _invoke("evaluate", "--checkpoint", trained / "checkpoint.pt", "--data", broken)
+    _assert_usage_error(result, "without a mask", "001.png")
+
+
+def test_mask_of_another_size_is_a_usage_error(trained, tmp_path):
+    broken = _write_category(tmp_path / "widget")
+    write_image(broken / "ground_truth/spot/002_mask.png", np.zeros((40, 40, 1), np.uint8))
+    result = _invoke("evaluate", "--checkpoint", trained / "checkpoint.pt", "--data", broken)
+    _assert_usage_error(result, "40x40", "80x80")
+
+
+def test_checkpoint_of_another_configuration_is_a_usage_error(trained, category, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes((trained / "checkpoint.pt").read_bytes())
+    result = _invoke("train", "--data", category / "train/good", "--out", run,
+                     "--steps", TRAIN_STEPS, *_tiny_args(recon_width=8), "--resume")  # fmt: skip
+    _assert_usage_error(result, "another configuration", "recon_width")
+
+    state = load_checkpoint(trained / "checkpoint.pt")
+    state["config"]["model"]["recon_width"] = 8  # weights still of width 4
+    save_checkpoint(tmp_path / "mismatch.pt", state)
+    result = _invoke("evaluate", "--checkpoint", tmp_path / "mismatch.pt", "--data", category)
+    _assert_usage_error(result, "do not match")
+
+    torch.save({"something": 1}, tmp_path / "other.pt")
+    result = _invoke("predict", "--checkpoint", tmp_path / "other.pt",
+                     "--images", category, "--out", tmp_path / "p")  # fmt: skip
+    _assert_usage_error(result, "not a reference-model checkpoint")
+
+
+def test_commands_have_help():
+    for command in ("train", "evaluate", "predict"):
+        result = _invoke(command, "--help")
+        assert result.exit_code == 0
+        assert "--device" in result.output and "--batch" in result.output
