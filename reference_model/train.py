@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import MultiStepLR
@@ -92,6 +94,15 @@ def train_step(
     return {name: value.item() for name, value in losses._asdict().items()}
 
 
+def _any_process(flag: bool, ctx: DistContext, device: torch.device) -> bool:
+    """``flag`` or-ed over all processes (so that they all stop at the same step)."""
+    if not ctx.distributed:
+        return flag
+    value = torch.tensor(float(flag), device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
+
+
 def _check_resumable(config: TrainConfig, saved: dict[str, Any], path: Path) -> None:
     current = config.to_dict()
     differences = [
@@ -112,6 +123,7 @@ def train(
     *,
     resume: bool = False,
     stop_at: int | None = None,
+    time_limit: float | None = None,
     progress: bool = True,
     worker_init_fn: Callable[[int], None] | None = None,
 ) -> TrainResult:
@@ -120,12 +132,23 @@ def train(
     ``resume``: continue from ``out_dir/checkpoint.pt`` (same configuration required), giving
     the same weights as an uninterrupted run. ``stop_at``: stop, with a checkpoint, once this
     global step is reached (to split a run; the schedule still spans the whole run).
+    ``time_limit``: likewise stop, with a checkpoint, after the first step that ends more than
+    this many seconds after the start (all processes stop at the same step).
     Under ``torchrun`` every process calls this; only rank 0 writes files.
     """
     ctx, device = init_distributed(config.device)
     try:
         return _train(
-            config, dataset, Path(out_dir), ctx, device, resume, stop_at, progress, worker_init_fn
+            config,
+            dataset,
+            Path(out_dir),
+            ctx,
+            device,
+            resume,
+            stop_at,
+            time_limit,
+            progress,
+            worker_init_fn,
         )
     finally:
         shutdown_distributed(ctx)
@@ -139,6 +162,7 @@ def _train(
     device: torch.device,
     resume: bool,
     stop_at: int | None,
+    time_limit: float | None,
     progress: bool,
     worker_init_fn: Callable[[int], None] | None,
 ) -> TrainResult:
@@ -177,6 +201,7 @@ def _train(
     net.train()
 
     end = total if stop_at is None else min(total, stop_at)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     history: list[dict[str, float]] = []
     if ctx.is_main:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,6 +233,8 @@ def _train(
                 if log is not None:
                     log.write(json.dumps(record) + "\n")
                     log.flush()
+                if deadline is not None and _any_process(time.monotonic() > deadline, ctx, device):
+                    end = step
                 if ctx.is_main and (step % config.save_every == 0 or step == end):
                     save_checkpoint(
                         checkpoint_path,

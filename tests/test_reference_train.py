@@ -87,6 +87,12 @@ def test_straight_run_equals_interrupted_and_resumed_run(tmp_path):
     assert [r["step"] for r in log] == list(range(1, 9))
 
 
+def test_time_limit_stops_with_a_checkpoint(tmp_path):
+    result = train(_config(), ToyDefects(), tmp_path, time_limit=0.0, progress=False)
+    assert result.step == 1
+    assert load_checkpoint(result.checkpoint)["step"] == 1
+
+
 def test_learning_rate_follows_the_preset_schedule(tmp_path):
     result = train(_config(preset="draem-code"), ToyDefects(), tmp_path, progress=False)
     lrs = [r["lr"] for r in result.losses]

@@ -137,6 +137,12 @@ def _device(name: str):
     default=None,
     help="Stop (with a checkpoint) at this global step; resume later with --resume.",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop (with a checkpoint) after this many minutes; resume later with --resume.",
+)
 def train(
     data: Path,
     textures: Path | None,
@@ -155,6 +161,7 @@ def train(
     workers: int,
     save_every: int,
     stop_at: int | None,
+    time_limit: float | None,
 ) -> None:
     """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
 
@@ -188,7 +195,13 @@ def train(
     dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
     with _usage_errors():
         result = train_model(
-            config, dataset, out, resume=resume, stop_at=stop_at, worker_init_fn=worker_init_fn
+            config,
+            dataset,
+            out,
+            resume=resume,
+            stop_at=stop_at,
+            time_limit=None if time_limit is None else 60.0 * time_limit,
+            worker_init_fn=worker_init_fn,
         )
     click.echo(f"step {result.step}: {result.checkpoint}")
 
