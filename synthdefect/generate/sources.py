@@ -6,9 +6,13 @@ import glob
 import os
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.images import NoImagesError, NormalImages
+
+if TYPE_CHECKING:
+    from synthdefect.transforms.anomaly import SyntheticAnomaly
 
 __all__ = ["BUILTIN_PREFIX", "default_images", "make_anomaly", "open_images", "source_name"]
 
@@ -37,8 +41,11 @@ def open_images(config: GenerateConfig) -> NormalImages:
     return images
 
 
-def make_anomaly(config: GenerateConfig):
-    """The run's :class:`synthdefect.SyntheticAnomaly`; :class:`GenerateError` for bad textures."""
+def make_anomaly(config: GenerateConfig) -> SyntheticAnomaly:
+    """The run's :class:`synthdefect.SyntheticAnomaly`; :class:`GenerateError` for bad textures.
+
+    Imported here, not at module level, so that ``synthdefect generate --help`` stays fast.
+    """
     from synthdefect.transforms.anomaly import SyntheticAnomaly
 
     textures = config.textures
