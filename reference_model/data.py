@@ -1,4 +1,4 @@
-"""Reading evaluation and prediction data: the MVTec AD test layout and plain image folders.
+"""Reading data: the MVTec AD test layout, plain image folders and generated training folders.
 
 MVTec AD category layout::
 
@@ -10,10 +10,14 @@ Images are resized to the model's square input side as the training set resizes 
 are resized with nearest-neighbour and binarised at 128, so every metric is computed at the
 model's resolution. Images reach the model as float32 ``(3, S, S)`` in [0, 1], RGB, with no
 normalisation.
+
+A folder written by ``synthdefect generate --layout flat --with-normal`` (``manifest.jsonl``
+with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`GeneratedFolder`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +27,15 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from synthdefect.generate.resume import read_manifest
 from synthdefect.images import resize_image
 from synthdefect.io import find_images, read_image
 
 __all__ = [
     "GOOD",
+    "MANIFEST_NAME",
     "DataError",
+    "GeneratedFolder",
     "ImageFolder",
     "TestImage",
     "TestSet",
@@ -38,6 +45,9 @@ __all__ = [
 
 #: The folder name of defect-free test images.
 GOOD = "good"
+
+#: The per-sample record file of a ``synthdefect generate`` output folder.
+MANIFEST_NAME = "manifest.jsonl"
 
 
 class DataError(ValueError):
@@ -142,3 +152,48 @@ class ImageFolder(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         image = read_image(self.paths[index], channels=3)
         return to_tensor(resize_image(image, (self.size, self.size))), index
+
+
+class GeneratedFolder(Dataset):
+    """Training samples written by ``synthdefect generate --layout flat --with-normal``.
+
+    Yields the same dict as :class:`synthdefect.SyntheticAnomalyDataset`: ``image`` (the clean
+    ``normal/`` file) and ``augmented_image`` float32 ``(3, size, size)`` in [0, 1], ``mask``
+    float32 ``(1, size, size)`` 0/1, ``label`` int64, ``params`` (JSON string), ``index``,
+    ``source``. The samples are fixed: every epoch sees the same anomalies.
+    """
+
+    def __init__(self, root: str | os.PathLike, size: int) -> None:
+        self.root = Path(root)
+        manifest = self.root / MANIFEST_NAME
+        if not manifest.is_file():
+            raise DataError(f"no {MANIFEST_NAME} in {self.root}")
+        self.records = read_manifest(manifest)
+        if not self.records:
+            raise DataError(f"the training set is empty: {manifest} lists no samples")
+        if "normal" not in self.records[0]["files"]:
+            raise DataError(f"{self.root} has no clean targets: generate it with --with-normal")
+        self.size = size
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> dict:
+        record = self.records[index]
+        files = record["files"]
+        side = (self.size, self.size)
+
+        def load(name: str, channels: int) -> np.ndarray:
+            return resize_image(read_image(self.root / files[name], channels=channels), side)
+
+        mask = read_image(self.root / files["mask"], channels=1)[:, :, 0]
+        mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)
+        return {
+            "index": record["index"],
+            "image": to_tensor(load("normal", 3)),
+            "augmented_image": to_tensor(load("image", 3)),
+            "mask": torch.from_numpy((mask >= 128).astype(np.float32))[None],
+            "label": torch.tensor(record["label"], dtype=torch.int64),
+            "params": json.dumps(record["params"]),
+            "source": record["source"],
+        }

@@ -16,6 +16,7 @@ import torch
 from click.testing import CliRunner
 
 from reference_model.checkpoint import load_checkpoint, save_checkpoint
+from reference_model.data import GeneratedFolder
 from reference_model.evaluate import METRIC_NAMES
 from reference_model.predict import overlay_heatmap
 from reference_model.train import LOG_NAME
@@ -129,6 +130,56 @@ def test_predict_writes_scores_and_overlays(trained, category, tmp_path):
     original = read_image(category / "test/spot/000.png")
     assert overlay.shape == original.shape
     assert not np.array_equal(overlay, original)
+
+
+def _write_generated(root: Path, count: int = 8) -> Path:
+    """A folder as ``synthdefect generate --layout flat --with-normal`` writes it.
+
+    Format: docs/generate.md (manifest.jsonl, images/, masks/, normal/).
+    """
+    rng = np.random.default_rng(1)
+    for folder in ("images", "masks", "normal"):
+        (root / folder).mkdir(parents=True)
+    lines = []
+    for i in range(count):
+        normal = _bottle_like(rng)
+        mask = np.zeros((FILE_SIDE, FILE_SIDE, 1), dtype=np.uint8)
+        if i % 2:
+            mask[20:35, 30:50] = 255
+        image = np.where(mask > 0, np.uint8(230), normal)
+        files = {key: f"{folder}/{i:06d}.png" for key, folder in
+                 (("image", "images"), ("mask", "masks"), ("normal", "normal"))}  # fmt: skip
+        for key, array in (("image", image), ("mask", mask), ("normal", normal)):
+            write_image(root / files[key], array)
+        record = {"index": i, "label": i % 2, "source": f"{i:03d}.png", "files": files,
+                  "params": {"preset": "draem-code"}}  # fmt: skip
+        lines.append(json.dumps(record) + "\n")
+    (root / "manifest.jsonl").write_text("".join(lines))
+    return root
+
+
+def test_training_on_a_generated_folder(category, tmp_path):
+    generated = _write_generated(tmp_path / "generated")
+    run = tmp_path / "run"
+    result = _invoke("train", "--data", generated, "--out", run, "--steps", 4, *_tiny_args())
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(run / "checkpoint.pt")["step"] == 4
+    result = _invoke("train", "--data", generated, "--textures", category, "--out", run)
+    _assert_usage_error(result, "--textures does not apply")
+    (generated / "manifest.jsonl").write_text("")
+    result = _invoke("train", "--data", generated, "--out", tmp_path / "again", *_tiny_args())
+    _assert_usage_error(result, "empty")
+
+
+def test_generated_folder_items_match_the_online_dataset_format(tmp_path):
+    dataset = GeneratedFolder(_write_generated(tmp_path / "generated", count=2), size=32)
+    item = dataset[1]
+    assert item["image"].shape == item["augmented_image"].shape == (3, 32, 32)
+    assert item["mask"].shape == (1, 32, 32) and item["mask"].dtype == torch.float32
+    assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
+    assert item["label"].item() == 1 and item["label"].dtype == torch.int64
+    assert json.loads(item["params"]) == {"preset": "draem-code"}
+    assert dataset[0]["mask"].sum() == 0
 
 
 def test_overlay_colours_follow_the_map(rgb_image):

@@ -165,9 +165,13 @@ def train(
 ) -> None:
     """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
 
+    DATA may also be a folder written by synthdefect generate --layout flat --with-normal
+    (it has a manifest.jsonl): its fixed samples are used as they are.
+
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
     from reference_model.config import ModelConfig, TrainConfig
+    from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from reference_model.train import train as train_model
     from synthdefect.dataset import SyntheticAnomalyDataset, worker_init_fn
     from synthdefect.io import find_images
@@ -189,10 +193,18 @@ def train(
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     _device(device)
-    if not find_images(data):
+    if (data / MANIFEST_NAME).is_file():
+        if textures is not None:
+            raise click.UsageError("--textures does not apply to a generated folder")
+        with _usage_errors():
+            dataset = GeneratedFolder(data, size)
+    elif not find_images(data):
         raise click.UsageError(f"the training set is empty: no images under {data}")
-    anomaly = SyntheticAnomaly(preset=preset, textures=None if textures is None else str(textures))
-    dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
+    else:
+        anomaly = SyntheticAnomaly(
+            preset=preset, textures=None if textures is None else str(textures)
+        )
+        dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
     with _usage_errors():
         result = train_model(
             config,
