@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # The DRAEM reference model on a CPU: a small configuration trained on MVTec AD "bottle" with
-# DTD textures for at most ~55 minutes, then evaluated on bottle's test split (83 images), with
+# DTD textures for at most ~50 minutes, then evaluated on bottle's test split (83 images), with
 # heat-map overlays of the test images.
 #
 #   benchmarks/draem_cpu.sh [RUN_DIR]        # default RUN_DIR: runs/draem_cpu (git-ignored)
 #
-# Environment: DATA (default ../shared/data), STEPS (default 2400), TIME_LIMIT in minutes
-# (default 55; training stops there with a checkpoint even if STEPS is not reached).
+# Environment: DATA (default ../shared/data), STEPS (default 1600), TIME_LIMIT in minutes
+# (default 50; training stops there with a checkpoint even if STEPS is not reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATA=${DATA:-../shared/data}
 RUN=${1:-runs/draem_cpu}
-STEPS=${STEPS:-2400}
-TIME_LIMIT=${TIME_LIMIT:-55}
+STEPS=${STEPS:-1600}
+TIME_LIMIT=${TIME_LIMIT:-50}
 SYNTHDEFECT=${SYNTHDEFECT:-.venv/bin/synthdefect}
 
 mkdir -p "$RUN"
