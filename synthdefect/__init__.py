@@ -1,21 +1,83 @@
 """synthdefect: synthetic surface defects for industrial anomaly detection.
 
 Image conventions (see :mod:`synthdefect.sample`): numpy images are HWC, ``uint8`` in [0, 255] or
-``float32`` in [0, 1]; torch images are CHW / BCHW; masks are float32 in [0, 1].
+``float32`` in [0, 1]; torch images are CHW / BCHW; masks are float32 in [0, 1], 1 = anomalous.
+
+Layers: :mod:`synthdefect.functional` holds the pure kernels (numba/OpenCV, explicit parameters);
+the transforms draw parameter records from a generator derived from ``(seed, index)`` and call
+them; :class:`SyntheticAnomalyDataset` serves samples to PyTorch loaders.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from synthdefect.images import NoImagesError, NormalImages
+from synthdefect.presets import PRESETS, Preset, get_preset
 from synthdefect.sample import AnomalyResult, Sample
 from synthdefect.seeding import sample_rng
-from synthdefect.transforms import Compose, RandomApply, Transform
+from synthdefect.textures import (
+    ArraySource,
+    FolderSource,
+    NoReadableImagesError,
+    PathSource,
+    ProceduralSource,
+    SelfSource,
+    TextureSource,
+    as_texture_source,
+)
+from synthdefect.transforms import (
+    BetaBlend,
+    Compose,
+    PerlinMask,
+    RandomApply,
+    RandomRotate,
+    SyntheticAnomaly,
+    TextureAugment,
+    TextureSample,
+    Transform,
+)
+
+if TYPE_CHECKING:
+    from synthdefect.dataset import SyntheticAnomalyDataset
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "PRESETS",
     "AnomalyResult",
+    "ArraySource",
+    "BetaBlend",
     "Compose",
+    "FolderSource",
+    "NoImagesError",
+    "NoReadableImagesError",
+    "NormalImages",
+    "PathSource",
+    "PerlinMask",
+    "Preset",
+    "ProceduralSource",
     "RandomApply",
+    "RandomRotate",
     "Sample",
+    "SelfSource",
+    "SyntheticAnomaly",
+    "SyntheticAnomalyDataset",
+    "TextureAugment",
+    "TextureSample",
+    "TextureSource",
     "Transform",
     "__version__",
+    "as_texture_source",
+    "get_preset",
     "sample_rng",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The dataset needs torch; importing it lazily keeps `import synthdefect` light.
+    if name == "SyntheticAnomalyDataset":
+        from synthdefect.dataset import SyntheticAnomalyDataset
+
+        return SyntheticAnomalyDataset
+    raise AttributeError(f"module 'synthdefect' has no attribute {name!r}")
