@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from synthdefect import SyntheticAnomaly
 from synthdefect.data.make_default_images import render_all
 from synthdefect.generate import (
     GenerateConfig,
@@ -22,7 +23,6 @@ from synthdefect.generate import (
     merge_shards,
 )
 from synthdefect.images import NormalImages
-from synthdefect.transforms.anomaly import SyntheticAnomaly
 
 # Files whose content legitimately differs between two runs with the same settings.
 TIMING_FILES = frozenset({"summary.json"})

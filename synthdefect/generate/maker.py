@@ -19,7 +19,7 @@ from synthdefect.images import NormalImages
 from synthdefect.io import encode_image, write_atomic
 
 if TYPE_CHECKING:
-    from synthdefect.transforms.anomaly import SyntheticAnomaly
+    from synthdefect import SyntheticAnomaly
 
 __all__ = ["ChunkResult", "SampleMaker", "texture_name"]
 

@@ -12,7 +12,7 @@ from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.images import NoImagesError, NormalImages
 
 if TYPE_CHECKING:
-    from synthdefect.transforms.anomaly import SyntheticAnomaly
+    from synthdefect import SyntheticAnomaly
 
 __all__ = ["BUILTIN_PREFIX", "default_images", "make_anomaly", "open_images", "source_name"]
 
@@ -46,7 +46,7 @@ def make_anomaly(config: GenerateConfig) -> SyntheticAnomaly:
 
     Imported here, not at module level, so that ``synthdefect generate --help`` stays fast.
     """
-    from synthdefect.transforms.anomaly import SyntheticAnomaly
+    from synthdefect import SyntheticAnomaly
 
     textures = config.textures
     if textures not in ("procedural", "self") and not Path(textures).is_dir():
