@@ -6,7 +6,7 @@ MVTec AD category layout::
     <category>/ground_truth/<type>/<stem>_mask.png   # one per defective image, 0 / 255
 
 Images are resized to the model's square input side as the training set resizes them
-(:func:`synthdefect.images.resize_image`: area interpolation when shrinking); masks
+(:func:`synthdefect.functional.geometry.resize`: area interpolation when shrinking); masks
 are resized with nearest-neighbour and binarised at 128, so every metric is computed at the
 model's resolution. Images reach the model as float32 ``(3, S, S)`` in [0, 1], RGB, with no
 normalisation.
@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from synthdefect.functional.geometry import resize
 from synthdefect.generate.resume import read_manifest
-from synthdefect.images import resize_image
 from synthdefect.io import find_images, read_image
 
 __all__ = [
@@ -127,7 +127,7 @@ class TestSet(Dataset):
             size = (self.size, self.size)
             mask = cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST) >= 128
         return (
-            to_tensor(resize_image(image, (self.size, self.size))),
+            to_tensor(resize(image, self.size, self.size)),
             torch.from_numpy(mask),
             item.label,
         )
@@ -151,7 +151,7 @@ class ImageFolder(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         image = read_image(self.paths[index], channels=3)
-        return to_tensor(resize_image(image, (self.size, self.size))), index
+        return to_tensor(resize(image, self.size, self.size)), index
 
 
 class GeneratedFolder(Dataset):
@@ -184,7 +184,7 @@ class GeneratedFolder(Dataset):
         side = (self.size, self.size)
 
         def load(name: str, channels: int) -> np.ndarray:
-            return resize_image(read_image(self.root / files[name], channels=channels), side)
+            return resize(read_image(self.root / files[name], channels=channels), *side)
 
         mask = read_image(self.root / files["mask"], channels=1)[:, :, 0]
         mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)

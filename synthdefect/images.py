@@ -12,13 +12,13 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from synthdefect.cache import ArrayCache
+from synthdefect.functional.geometry import resize
 from synthdefect.io import IMAGE_SUFFIXES, ImageReadError, find_images, read_image
 
-__all__ = ["NoImagesError", "NormalImages", "resize_image", "resolve_image_paths"]
+__all__ = ["NoImagesError", "NormalImages", "resolve_image_paths"]
 
 PathSpec = str | os.PathLike | Sequence[str | os.PathLike]
 
@@ -56,16 +56,6 @@ def resolve_image_paths(spec: PathSpec) -> list[Path]:
     if missing:
         raise NoImagesError(f"missing image files: {', '.join(missing[:5])}")
     return paths
-
-
-def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize HWC ``image`` to ``size`` = (height, width): area when shrinking, else bilinear."""
-    h, w = size
-    if image.shape[:2] == (h, w):
-        return image
-    shrinking = h * w < image.shape[0] * image.shape[1]
-    out = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return out[:, :, None] if out.ndim == 2 else out
 
 
 class NormalImages:
@@ -140,6 +130,6 @@ class NormalImages:
     def _decode(self, path: Path) -> np.ndarray:
         image = read_image(path, self.channels)
         if self.size is not None:
-            image = resize_image(image, self.size)
+            image = resize(image, *self.size)
         image.setflags(write=False)
         return image

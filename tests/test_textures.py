@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from synthdefect.cache import ArrayCache
+from synthdefect.functional.geometry import resize
 from synthdefect.io import write_image
 from synthdefect.textures import (
     PROCEDURAL_KINDS,
@@ -24,7 +25,6 @@ from synthdefect.textures import (
     as_texture_source,
     crop_texture,
     fit_texture,
-    resize_texture,
 )
 
 
@@ -61,17 +61,17 @@ def test_resize_policy_ignores_aspect_and_keeps_layout() -> None:
     image = np.zeros((40, 200, 3), np.uint8)
     image[:, :100] = (255, 0, 0)
     image[:, 100:] = (0, 0, 255)
-    out = resize_texture(image, 64, 64)
+    out = resize(image, 64, 64)
     assert out.shape == (64, 64, 3) and out.dtype == np.uint8
     assert (out[:, :30] == (255, 0, 0)).all() and (out[:, 34:] == (0, 0, 255)).all()
 
 
 def test_resize_policy_averages_when_shrinking_and_keeps_one_channel() -> None:
     checker = (np.indices((64, 64)).sum(axis=0) % 2 * 255).astype(np.uint8)[:, :, None]
-    out = resize_texture(checker, 32, 32)
+    out = resize(checker, 32, 32)
     assert out.shape == (32, 32, 1)
     assert np.abs(out.astype(int) - 128).max() <= 1  # INTER_AREA averages 2x2 blocks
-    bigger = resize_texture(checker, 100, 80)
+    bigger = resize(checker, 100, 80)
     assert bigger.shape == (100, 80, 1)
 
 

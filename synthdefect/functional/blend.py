@@ -13,21 +13,11 @@ __all__ = ["beta_blend"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _blend_into(out, texture, mask, beta, scale):
-    """``out += beta * mask * (texture * scale - out)`` where the mask is non-zero, in place."""
-    h, w, c = out.shape
-    for y in range(h):
-        for x in range(w):
-            m = mask[y, x] * beta
-            if m != 0.0:
-                for ch in range(c):
-                    v = out[y, x, ch]
-                    out[y, x, ch] = v + m * (texture[y, x, ch] * scale - v)
+def _blend_into(out, texture, mask, beta, scale, rounding):
+    """``out += beta * mask * (texture * scale - out)`` where the mask is non-zero, in place.
 
-
-@numba.njit(cache=True, nogil=True)
-def _blend_into_uint8(out, texture, mask, beta):
-    """As :func:`_blend_into` for ``uint8`` images, rounding to nearest."""
+    With ``rounding`` (``uint8`` images) results are rounded half up and clipped to [0, 255].
+    """
     h, w, c = out.shape
     for y in range(h):
         for x in range(w):
@@ -35,8 +25,10 @@ def _blend_into_uint8(out, texture, mask, beta):
             if m != 0.0:
                 for ch in range(c):
                     v = np.float32(out[y, x, ch])
-                    r = v + m * (np.float32(texture[y, x, ch]) - v) + np.float32(0.5)
-                    out[y, x, ch] = np.uint8(min(max(r, 0.0), 255.0))
+                    r = v + m * (np.float32(texture[y, x, ch]) * scale - v)
+                    if rounding:
+                        r = min(max(r + np.float32(0.5), np.float32(0.0)), np.float32(255.0))
+                    out[y, x, ch] = r
 
 
 def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: float) -> np.ndarray:
@@ -56,11 +48,10 @@ def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: f
     if mask.shape != image.shape[:2]:
         raise ValueError(f"mask must be {image.shape[:2]}, got {mask.shape}")
     mask = np.ascontiguousarray(mask, dtype=np.float32)
-    out = image.copy()
-    if image.dtype == np.uint8:
-        _blend_into_uint8(out, texture, mask, np.float32(beta))
-    elif image.dtype == np.float32:
-        _blend_into(out, texture, mask, np.float32(beta), np.float32(1.0 / 255.0))
-    else:
+    if image.dtype not in (np.uint8, np.float32):
         raise TypeError(f"image must be uint8 or float32, got {image.dtype}")
+    out = image.copy()
+    rounding = image.dtype == np.uint8
+    scale = np.float32(1.0 if rounding else 1.0 / 255.0)
+    _blend_into(out, texture, mask, np.float32(beta), scale, rounding)
     return out

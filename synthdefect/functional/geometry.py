@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["rotate"]
+__all__ = ["resize", "rotate"]
 
 
 def rotate(image: np.ndarray, angle: float, *, nearest: bool = False) -> np.ndarray:
@@ -25,3 +25,18 @@ def rotate(image: np.ndarray, angle: float, *, nearest: bool = False) -> np.ndar
     if image.ndim == 3 and out.ndim == 2:  # OpenCV drops a single channel axis
         out = out[:, :, None]
     return out
+
+
+def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize an HWC image to ``(height, width, C)``, ignoring its aspect ratio.
+
+    Area interpolation when shrinking on both axes, bilinear otherwise. Returns ``image`` itself
+    when it already has that size.
+    """
+    src_h, src_w = image.shape[:2]
+    if (src_h, src_w) == (height, width):
+        return image
+    shrinking = height <= src_h and width <= src_w
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    out = cv2.resize(image, (width, height), interpolation=interpolation)
+    return out.reshape(height, width, image.shape[2])

@@ -18,7 +18,7 @@ from synthdefect.textures.base import (
     TextureSource,
 )
 from synthdefect.textures.files import FileSource, FolderSource, PathSource
-from synthdefect.textures.fit import crop_texture, fit_texture, resize_texture
+from synthdefect.textures.fit import crop_texture, fit_texture
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
 from synthdefect.textures.spec import TextureSpec, as_texture_source
 
@@ -39,5 +39,4 @@ __all__ = [
     "crop_texture",
     "fit_texture",
     "render_procedural",
-    "resize_texture",
 ]

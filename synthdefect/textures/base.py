@@ -12,8 +12,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from synthdefect.cache import ArrayCache
+from synthdefect.functional.geometry import resize
 from synthdefect.io import match_channels
-from synthdefect.textures.fit import check_request, crop_texture, resize_texture
+from synthdefect.textures.fit import check_request, crop_texture
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -132,6 +133,6 @@ class StoredSource(TextureSource):
         key = (index, height, width)
         texture = self.cache.get(key)
         if texture is None:
-            texture = resize_texture(self._source_image(index, reuse=False), height, width)
+            texture = resize(self._source_image(index, reuse=False), height, width)
             self.cache.put(key, texture)
         return texture

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
-__all__ = ["check_request", "crop_texture", "fit_texture", "resize_texture"]
+from synthdefect.functional.geometry import resize
+
+__all__ = ["check_request", "crop_texture", "fit_texture"]
 
 
 def check_request(
@@ -34,20 +35,6 @@ def check_request(
     return fy, fx
 
 
-def resize_texture(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize an HWC ``uint8`` image to ``(height, width, C)``, ignoring its aspect ratio.
-
-    Returns ``image`` itself when it already has that size.
-    """
-    src_h, src_w = image.shape[:2]
-    if (src_h, src_w) == (height, width):
-        return image
-    shrinking = height <= src_h and width <= src_w
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    out = cv2.resize(image, (width, height), interpolation=interpolation)
-    return out.reshape(height, width, image.shape[2])
-
-
 def crop_texture(
     image: np.ndarray, height: int, width: int, crop: tuple[float, float]
 ) -> np.ndarray:
@@ -61,7 +48,7 @@ def crop_texture(
         scale = max(height / src_h, width / src_w)
         src_h = max(height, math.ceil(src_h * scale - 1e-9))
         src_w = max(width, math.ceil(src_w * scale - 1e-9))
-        image = resize_texture(image, src_h, src_w)
+        image = resize(image, src_h, src_w)
     y = math.floor(crop[0] * (src_h - height + 1))
     x = math.floor(crop[1] * (src_w - width + 1))
     return image[y : y + height, x : x + width]
@@ -72,5 +59,5 @@ def fit_texture(
 ) -> np.ndarray:
     """Apply the resize policy (``crop=None``) or the crop policy (see module doc)."""
     if crop is None:
-        return resize_texture(image, height, width)
+        return resize(image, height, width)
     return crop_texture(image, height, width, crop)
