@@ -6,6 +6,7 @@ What it returns to the main process is small: manifest lines and a few counts, n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +88,7 @@ class SampleMaker:
         }
         return manifest_line(record), label
 
-    def make_chunk(self, indices: range) -> ChunkResult:
+    def make_chunk(self, indices: Sequence[int]) -> ChunkResult:
         """Make the samples ``indices`` in order (see :class:`ChunkResult`)."""
         lines, anomalous = [], 0
         for index in indices:

@@ -1,12 +1,13 @@
 """Running a generation: split the indices, make samples in workers, record them in order.
 
 The indices are cut into chunks of :data:`CHUNK_SIZE` consecutive samples. With one worker the
-main process makes them itself; otherwise a ``spawn`` process pool (safe with numba and OpenCV)
-does, each worker building its :class:`~synthdefect.generate.maker.SampleMaker` once in an
-initializer. At most ``2 * workers`` chunks are in flight, and results are taken in submission
-order, so the main process appends the manifest in index order and its memory does not grow
-with ``n``. Output does not depend on the worker count: sample ``i`` depends only on
-``(seed, i)``.
+main process makes them itself. Otherwise each of ``W`` worker processes (``spawn``, safe with
+numba and OpenCV) builds its :class:`~synthdefect.generate.maker.SampleMaker` once, and blocks
+of ``W`` chunks are shared out by normal image: worker ``w`` makes the samples whose image
+``i % n_images`` is ``w`` modulo ``W``, so that each worker decodes only its share of the images.
+At most two blocks are in flight and each block's lines are merged back into index order, so
+the main process appends the manifest in index order and its memory does not grow with ``n``.
+Output does not depend on the worker count: sample ``i`` depends only on ``(seed, i)``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,6 @@ def generate(
     anomaly = make_anomaly(config)
     recovered = prepare_output(config, resume=resume, overwrite=overwrite)
     todo = config.indices[recovered.done :]
-    chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
     samples, anomalous, skipped = recovered.done, recovered.anomalous, set()
     manifest_path = config.out / run_file("manifest", ".jsonl", config.shard)
     bar = tqdm(
@@ -79,11 +79,12 @@ def generate(
     )
     try:
         with ManifestWriter(manifest_path) as manifest:
-            if workers == 1 or len(chunks) <= 1:
+            if workers == 1 or len(todo) <= CHUNK_SIZE:
                 maker = SampleMaker(config, images, anomaly)
+                chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
                 results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
             else:
-                results = _pooled(config, chunks, min(workers, len(chunks)))
+                results = _pooled(config, todo, workers, len(images))
             for result in results:
                 manifest.append(result.lines)
                 samples += len(result.lines)
@@ -115,24 +116,51 @@ def _write_error(config: GenerateConfig, err: OSError) -> GenerateError:
     return GenerateError(f"cannot write to {config.out}: {err}")
 
 
-def _pooled(config: GenerateConfig, chunks: Sequence[range], workers: int) -> Iterator[ChunkResult]:
-    """Chunk results in order from a spawn pool, at most ``2 * workers`` chunks in flight."""
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(config,),
+def _owners(block: range, n_images: int, workers: int) -> dict[int, list[int]]:
+    """The indices of ``block`` each worker makes: by image ``i % n_images`` modulo ``workers``
+    (by ``i`` itself when there are fewer images than workers)."""
+    owned: dict[int, list[int]] = {}
+    for index in block:
+        key = index % n_images if n_images >= workers else index
+        owned.setdefault(key % workers, []).append(index)
+    return owned
+
+
+def _merged(parts: list[tuple[list[int], Future[ChunkResult]]]) -> ChunkResult:
+    """One block's results from its workers, lines back in index order."""
+    results = [(indices, future.result()) for indices, future in parts]
+    lines = sorted(
+        (index, line)
+        for indices, r in results
+        for index, line in zip(indices, r.lines, strict=True)
     )
-    pending: deque[Future[ChunkResult]] = deque()
+    skipped = sorted({path for _, r in results for path in r.skipped})
+    return ChunkResult([line for _, line in lines], sum(r.anomalous for _, r in results), skipped)
+
+
+def _pooled(
+    config: GenerateConfig, todo: range, workers: int, n_images: int
+) -> Iterator[ChunkResult]:
+    """Block results in index order from ``workers`` processes, at most two blocks in flight."""
+    context = multiprocessing.get_context("spawn")
+    pools = [
+        ProcessPoolExecutor(1, context, initializer=_init_worker, initargs=(config,))
+        for _ in range(workers)
+    ]
+    pending: deque[list[tuple[list[int], Future[ChunkResult]]]] = deque()
+    step = CHUNK_SIZE * workers
     try:
-        for chunk in chunks:
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-            pending.append(pool.submit(_run_chunk, chunk))
+        for start in range(todo.start, todo.stop, step):
+            block = range(start, min(start + step, todo.stop))
+            if len(pending) >= 2:
+                yield _merged(pending.popleft())
+            owned = _owners(block, n_images, workers)
+            pending.append([(ids, pools[w].submit(_run_chunk, ids)) for w, ids in owned.items()])
         while pending:
-            yield pending.popleft().result()
+            yield _merged(pending.popleft())
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _init_worker(config: GenerateConfig) -> None:
@@ -141,6 +169,6 @@ def _init_worker(config: GenerateConfig) -> None:
     _worker_maker = SampleMaker(config)
 
 
-def _run_chunk(indices: range) -> ChunkResult:
+def _run_chunk(indices: Sequence[int]) -> ChunkResult:
     assert _worker_maker is not None, "worker used without its initializer"
     return _worker_maker.make_chunk(indices)
