@@ -90,11 +90,25 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
     return image if channels is None else match_channels(np.ascontiguousarray(image), channels)
 
 
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less this process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    Readers never see a partial file; the file gets the usual permissions (0o666 less the umask).
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
