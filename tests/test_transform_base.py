@@ -126,18 +126,3 @@ def test_random_rotate_moves_mask_with_image(rgb_image):
     out = RandomRotate((90, 90)).apply(sample, {"angle": 90.0})
     assert out.mask.sum() > 0 and out.mask[:10, :10].sum() < 100
     assert set(np.unique(out.mask)) <= {0.0, 1.0}
-
-
-def test_write_atomic_gives_normal_permissions(tmp_path):
-    import os
-    import stat
-
-    from synthdefect.io import write_atomic
-
-    umask = os.umask(0o022)
-    os.umask(umask)
-    target = tmp_path / "x.bin"
-    write_atomic(target, b"abc")
-    assert target.read_bytes() == b"abc"
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
-    assert [p.name for p in tmp_path.iterdir()] == ["x.bin"]

@@ -1,0 +1,107 @@
+"""Image files (synthdefect.io) and normal-image sets (synthdefect.images)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+
+from synthdefect.images import NoImagesError, NormalImages, resolve_image_paths
+from synthdefect.io import ImageReadError, find_images, read_image, to_uint8, write_atomic
+
+
+@pytest.fixture
+def folder(tmp_path, rgb_image):
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / "rgb.png"), cv2.cvtColor(rgb_image, cv2.COLOR_RGB2BGR))
+    cv2.imwrite(str(sub / "grey.PNG"), rgb_image[:, :, 0])
+    cv2.imwrite(str(sub / "deep.png"), rgb_image[:, :, 0].astype(np.uint16) * 257)
+    bgra = cv2.cvtColor(rgb_image, cv2.COLOR_RGB2BGRA)
+    cv2.imwrite(str(tmp_path / "alpha.png"), bgra)
+    (tmp_path / "notes.txt").write_text("not an image")
+    return tmp_path
+
+
+def test_read_image_converts_to_rgb_uint8(folder, rgb_image):
+    assert np.array_equal(read_image(folder / "rgb.png"), rgb_image)
+    assert np.array_equal(read_image(folder / "alpha.png"), rgb_image)
+    grey = read_image(folder / "a" / "b" / "grey.PNG", channels=None)
+    assert grey.shape == (64, 80, 1) and np.array_equal(grey[:, :, 0], rgb_image[:, :, 0])
+    assert read_image(folder / "a" / "b" / "grey.PNG").shape == (64, 80, 3)
+    deep = read_image(folder / "a" / "b" / "deep.png", channels=1)
+    assert deep.dtype == np.uint8 and np.array_equal(deep[:, :, 0], rgb_image[:, :, 0])
+
+
+def test_read_image_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_image(tmp_path / "missing.png")
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG garbage")
+    with pytest.raises(ImageReadError):
+        read_image(tmp_path / "bad.png")
+
+
+def test_to_uint8():
+    assert to_uint8(np.array([0.0, 0.5, 1.0, 2.0])).tolist() == [0, 128, 255, 255]
+    assert to_uint8(np.array([0, 65535], np.uint16)).tolist() == [0, 255]
+
+
+def test_find_and_resolve(folder):
+    names = [p.name for p in find_images(folder)]
+    assert names == ["deep.png", "grey.PNG", "alpha.png", "rgb.png"]
+    assert [p.name for p in find_images(folder, recursive=False)] == ["alpha.png", "rgb.png"]
+    assert len(resolve_image_paths(str(folder / "**" / "*.png"))) == 3  # glob is case-sensitive
+    assert resolve_image_paths(folder / "rgb.png") == [folder / "rgb.png"]
+    for bad in (folder / "nope", str(folder / "*.jpg"), [], [folder / "nope.png"]):
+        with pytest.raises(NoImagesError):
+            resolve_image_paths(bad)
+    (folder / "empty").mkdir()
+    with pytest.raises(NoImagesError, match="no image files"):
+        resolve_image_paths(folder / "empty")
+
+
+def test_write_atomic_gives_normal_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = tmp_path / "x.bin"
+    write_atomic(target, b"abc")
+    assert target.read_bytes() == b"abc"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["x.bin"]
+
+
+def test_normal_images_resize_cache_and_index_wrap(folder):
+    images = NormalImages(folder, size=(20, 30))
+    assert len(images) == 4
+    first = images[0]
+    assert first.shape == (20, 30, 3) and not first.flags.writeable
+    assert images[0] is first and images[4] is first  # cached; index wraps around
+    assert NormalImages(folder, size=None)[0].shape == (64, 80, 3)
+    with pytest.raises(ValueError):
+        NormalImages(folder, size=(0, 5))
+
+
+def test_unreadable_files_are_skipped_deterministically(folder):
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    images = NormalImages(folder, size=(16, 16))
+    broken = images.paths.index(folder / "broken.png")
+    with pytest.warns(UserWarning, match="broken.png"):
+        served_by = images.path(broken)
+    assert served_by == images.paths[broken + 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert images.path(broken) == served_by  # warned once only
+    assert images.skipped == [folder / "broken.png"]
+    fresh = NormalImages(folder, size=(16, 16))
+    with pytest.warns(UserWarning):
+        assert np.array_equal(fresh[broken], images[broken])
+
+
+def test_all_unreadable_is_an_error(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"nope")
+    with pytest.warns(UserWarning), pytest.raises(NoImagesError, match="none of the 1"):
+        NormalImages(tmp_path, validate=True)
