@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/synthdefect generate --n $(N) --out $(OUT) --overwrite
 
-test: test-core test-imgaug
+test: lint test-core test-imgaug
 
 test-core: install
 	$(VENV)/bin/python -m pytest -q
