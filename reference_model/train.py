@@ -181,16 +181,15 @@ def _train(
         optimizer, config.milestones(steps_per_epoch), gamma=config.schedule.gamma
     )
     scaler = grad_scaler(device)
+    stateful = {"model": model, "optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}
     step = 0
     if resume:
         if not checkpoint_path.is_file():
             raise CheckpointError(f"nothing to resume: {checkpoint_path} does not exist")
         state = load_checkpoint(checkpoint_path)
         _check_resumable(config, state["config"], checkpoint_path)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        scaler.load_state_dict(state["scaler"])
+        for name, part in stateful.items():
+            part.load_state_dict(state[name])
         set_rng_state(state["rng"])
         step = state["step"]
     net: nn.Module = model
@@ -236,19 +235,9 @@ def _train(
                 if deadline is not None and _any_process(time.monotonic() > deadline, ctx, device):
                     end = step
                 if ctx.is_main and (step % config.save_every == 0 or step == end):
-                    save_checkpoint(
-                        checkpoint_path,
-                        {
-                            "model": model.state_dict(),
-                            "optimizer": optimizer.state_dict(),
-                            "scheduler": scheduler.state_dict(),
-                            "scaler": scaler.state_dict(),
-                            "config": config.to_dict(),
-                            "step": step,
-                            "epoch": epoch,
-                            "rng": get_rng_state(),
-                        },
-                    )
+                    state = {name: part.state_dict() for name, part in stateful.items()}
+                    state.update(config=config.to_dict(), step=step, epoch=epoch)
+                    save_checkpoint(checkpoint_path, {**state, "rng": get_rng_state()})
                 if step >= end:
                     break
     finally:
