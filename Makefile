@@ -25,7 +25,7 @@ $(IMGAUG_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(IMGAUG_VENV)
 	$(IMGAUG_VENV)/bin/pip install -q --upgrade pip
 	$(IMGAUG_VENV)/bin/pip install -q $(TORCH) "numpy==1.23.5"
-	$(IMGAUG_VENV)/bin/pip install -q -e ".[imgaug,dev]"
+	$(IMGAUG_VENV)/bin/pip install -q -e ".[imgaug,dev]" "numpy==1.23.5"
 	touch $@
 
 install: $(VENV)/.installed
