@@ -35,8 +35,9 @@ run: install
 
 test: lint test-core test-imgaug
 
+# One OpenMP thread: on a 2-core machine torch's threads would contend with the test's own processes.
 test-core: install
-	$(VENV)/bin/python -m pytest -q
+	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -q
 
 test-imgaug: $(IMGAUG_VENV)/.installed
 	$(IMGAUG_VENV)/bin/python -m pytest -q tests/test_imgaug_extra.py
