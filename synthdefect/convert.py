@@ -41,7 +41,6 @@ class Converted:
 
     images: list[np.ndarray]
     restore: Callable[[list[Sample], list[dict]], AnomalyResult]
-    batched: bool
 
 
 def _is_torch(x: Any) -> bool:
@@ -61,7 +60,7 @@ def from_user(image: Any) -> Converted:
             img, normal = (s.image[:, :, 0], s.normal[:, :, 0]) if squeeze else (s.image, s.normal)
             return AnomalyResult(img, s.mask, s.label, params[0], normal)
 
-        return Converted([hwc], restore_numpy, batched=False)
+        return Converted([hwc], restore_numpy)
     if _is_torch(image):
         return _from_torch(image)
     raise TypeError(
@@ -84,7 +83,7 @@ def _from_pil(image: Image.Image) -> Converted:
         mask = Image.fromarray((s.mask > 0).astype(np.uint8) * 255, mode="L")
         return AnomalyResult(back(s.image), mask, s.label, params[0], back(s.normal))
 
-    return Converted([hwc], restore_pil, batched=False)
+    return Converted([hwc], restore_pil)
 
 
 def _from_torch(tensor: Any) -> Converted:
@@ -117,4 +116,4 @@ def _from_torch(tensor: Any) -> Converted:
             return AnomalyResult(image, mask, label, params, normal)
         return AnomalyResult(image[0], mask[0], labels[0], params[0], normal[0])
 
-    return Converted(images, restore_torch, batched=batched)
+    return Converted(images, restore_torch)
