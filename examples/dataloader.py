@@ -14,7 +14,6 @@ import argparse
 from torch.utils.data import DataLoader
 
 from synthdefect import SyntheticAnomaly, SyntheticAnomalyDataset
-from synthdefect.dataset import worker_init_fn
 from synthdefect.generate import default_images
 
 
@@ -38,7 +37,6 @@ def main() -> None:
         batch_size=4,
         shuffle=True,
         num_workers=args.workers,
-        worker_init_fn=worker_init_fn,
         persistent_workers=False,
     )
     for epoch in range(args.epochs):

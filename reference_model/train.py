@@ -13,7 +13,6 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,6 @@ def train(
     stop_at: int | None = None,
     time_limit: float | None = None,
     progress: bool = True,
-    worker_init_fn: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Train a :class:`DraemModel` on ``dataset`` and checkpoint it in ``out_dir``.
 
@@ -148,7 +146,6 @@ def train(
             stop_at,
             time_limit,
             progress,
-            worker_init_fn,
         )
     finally:
         shutdown_distributed(ctx)
@@ -164,7 +161,6 @@ def _train(
     stop_at: int | None,
     time_limit: float | None,
     progress: bool,
-    worker_init_fn: Callable[[int], None] | None,
 ) -> TrainResult:
     if len(dataset) == 0:
         raise ValueError("the training set is empty")
@@ -217,7 +213,6 @@ def _train(
                 batch_size=config.batch,
                 sampler=list(sampler)[done_in_epoch * config.batch :],
                 num_workers=config.workers,
-                worker_init_fn=worker_init_fn,
                 pin_memory=device.type == "cuda",
             )
             for batch in loader:

@@ -3,6 +3,10 @@
 Sample ``i`` of epoch ``e`` draws all its randomness from ``sample_rng(seed, e * len(ds) + i)``:
 it is the same whatever the DataLoader's worker count, start method or order, and differs from
 every other index (unlike loaders that reuse numpy's global state in every worker).
+
+No ``worker_init_fn`` is needed: the numba kernels are single-threaded (fork-safe) and PyTorch
+already gives each worker one torch thread. Do not call ``cv2.setNumThreads`` inside a *forked*
+worker: it can deadlock on the thread pool inherited from the parent.
 """
 
 from __future__ import annotations
@@ -18,20 +22,7 @@ from synthdefect.seeding import sample_rng
 from synthdefect.transforms.anomaly import SyntheticAnomaly
 from synthdefect.transforms.base import Transform
 
-__all__ = ["SyntheticAnomalyDataset", "worker_init_fn"]
-
-
-def worker_init_fn(worker_id: int) -> None:
-    """DataLoader ``worker_init_fn``: one thread per worker for torch and OpenCV.
-
-    Avoids oversubscribing the cores and OpenCV's thread pool deadlocking in forked workers.
-    synthdefect's numba kernels are single-threaded (no ``parallel=True``), so they are fork-safe.
-    """
-    import cv2
-    import torch
-
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
+__all__ = ["SyntheticAnomalyDataset"]
 
 
 class SyntheticAnomalyDataset:

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from synthdefect.dataset import SyntheticAnomalyDataset, worker_init_fn
+from synthdefect.dataset import SyntheticAnomalyDataset
 from synthdefect.io import write_image
 from synthdefect.transforms.anomaly import SyntheticAnomaly
 
@@ -63,7 +63,6 @@ def test_same_samples_whatever_the_loader(normal_dir, workers, context):
         generator=torch.Generator().manual_seed(workers),
         num_workers=workers,
         multiprocessing_context=context,
-        worker_init_fn=worker_init_fn if workers else None,
     )
     got = collect(loader)
     assert sorted(got) == list(range(12))

@@ -173,7 +173,7 @@ def train(
     from reference_model.config import ModelConfig, TrainConfig
     from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from reference_model.train import train as train_model
-    from synthdefect.dataset import SyntheticAnomalyDataset, worker_init_fn
+    from synthdefect.dataset import SyntheticAnomalyDataset
     from synthdefect.io import find_images
     from synthdefect.transforms.anomaly import SyntheticAnomaly
 
@@ -213,7 +213,6 @@ def train(
             resume=resume,
             stop_at=stop_at,
             time_limit=None if time_limit is None else 60.0 * time_limit,
-            worker_init_fn=worker_init_fn,
         )
     click.echo(f"step {result.step}: {result.checkpoint}")
 
