@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.io import write_image
 
@@ -111,6 +112,7 @@ def write_preview(
 ) -> Path:
     """Render :func:`contact_sheet` and write it to ``path`` (PNG or JPEG by suffix)."""
     path = Path(path)
+    check_apart(config, path)
     sheet = contact_sheet(config, grid, cell)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

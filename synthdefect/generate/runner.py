@@ -24,6 +24,7 @@ import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.maker import ChunkResult, SampleMaker
 from synthdefect.generate.resume import prepare_output
@@ -61,6 +62,7 @@ def generate(
     recorded before a failure are kept and ``resume`` continues after them.
     """
     started = time.perf_counter()
+    check_apart(config, config.out)
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise GenerateError(f"--workers must be at least 1, got {workers}")

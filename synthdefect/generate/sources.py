@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import glob
-import os
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.inputs import fixed_root
 from synthdefect.images import NoImagesError, NormalImages
 
 if TYPE_CHECKING:
@@ -62,23 +61,8 @@ def source_name(config: GenerateConfig, path: Path) -> str:
     part of a glob), or ``builtin/<file>`` for the default images; POSIX separators."""
     if config.images is None:
         return BUILTIN_PREFIX + path.name
-    root = _fixed_root(config.images)
+    root = fixed_root(config.images)
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _fixed_root(spec: str) -> Path:
-    """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
-    path = Path(spec)
-    if path.is_dir():
-        return path.resolve()
-    if path.is_file():
-        return path.parent.resolve()
-    fixed: list[str] = []
-    for part in path.parts:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()

@@ -1,0 +1,97 @@
+"""The files a run reads, checked against the files it writes.
+
+* :func:`check_apart` refuses an output that overlaps an input (``--out`` inside ``--images``
+  or ``--textures``, or an input inside ``--out``) before anything is written: ``--overwrite``
+  would delete the inputs, and a recursive input folder would pick up the run's own images.
+* :func:`fingerprint` describes the input files (count, bytes, names and sizes, modification
+  times); ``config.json`` stores it and ``--resume`` refuses to continue with other inputs.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from synthdefect.generate.config import TEXTURE_KEYWORDS, GenerateConfig, GenerateError
+from synthdefect.io import find_images
+
+__all__ = ["check_apart", "fingerprint", "fixed_root", "input_roots"]
+
+
+def fixed_root(spec: str) -> Path:
+    """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
+    path = Path(spec)
+    if path.is_dir():
+        return path.resolve()
+    if path.is_file():
+        return path.parent.resolve()
+    fixed: list[str] = []
+    for part in path.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()
+
+
+def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:
+    """``(option, path)`` of each user input: the ``--images`` file or folder (a glob's fixed
+    folder) and the ``--textures`` folder, resolved. The built-in images are not listed."""
+    roots = []
+    if config.images is not None:
+        path = Path(config.images)
+        roots.append(("--images", path.resolve() if path.is_file() else fixed_root(config.images)))
+    if config.textures not in TEXTURE_KEYWORDS:
+        roots.append(("--textures", Path(config.textures).resolve()))
+    return roots
+
+
+def check_apart(config: GenerateConfig, out: Path) -> None:
+    """Raise :class:`GenerateError` if ``out`` (an output folder or file) and an input lie inside
+    one another, or are the same. Reads nothing, writes nothing."""
+    target = out.resolve()
+    for option, root in input_roots(config):
+        if _within(target, root):
+            raise GenerateError(
+                f"--out {out} is inside {option} {root}: choose an output outside the inputs"
+            )
+        if _within(root, target):
+            raise GenerateError(
+                f"{option} {root} is inside --out {out}: choose an output outside the inputs"
+            )
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, Any]:
+    """What the run's input files are: per input (``"images"``, ``"textures"``) the file
+    ``count``, total ``bytes``, a digest of the relative names and sizes (``listing``) and one
+    of the modification times (``mtimes``). Built-in images and procedural textures: ``None``."""
+    textures = None
+    if config.textures not in TEXTURE_KEYWORDS:
+        folder = Path(config.textures)
+        textures = _describe(find_images(folder), folder)
+    images = None
+    if config.images is not None:
+        images = _describe(image_paths, fixed_root(config.images))
+    return {"images": images, "textures": textures}
+
+
+def _describe(paths: list[Path], root: Path) -> dict[str, Any]:
+    listing, mtimes, total = hashlib.sha256(), hashlib.sha256(), 0
+    for path in paths:
+        stat = path.stat()
+        name = os.path.relpath(path.resolve(), root.resolve())
+        listing.update(f"{name}\0{stat.st_size}\n".encode())
+        mtimes.update(f"{stat.st_mtime_ns}\n".encode())
+        total += stat.st_size
+    return {
+        "count": len(paths),
+        "bytes": total,
+        "listing": listing.hexdigest()[:16],
+        "mtimes": mtimes.hexdigest()[:16],
+    }

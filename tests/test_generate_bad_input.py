@@ -1,0 +1,143 @@
+"""Bad inputs to ``synthdefect generate`` and ``preview``: each gets exit status 2 and one line.
+
+:data:`CASES` is the single source of the table in ``docs/generate.md`` ("Bad input"):
+``test_docs_table_is_current`` fails when the table differs from :func:`render_table`, and
+``python tests/test_generate_bad_input.py`` rewrites it. Every case also checks that the
+input folders are left byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_generate import make_image_folder, tree_bytes
+
+from synthdefect.cli import main
+
+QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
+DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
+BEGIN, END = "<!-- bad-input table: begin -->", "<!-- bad-input table: end -->"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: the command (placeholders ``{X}``: a work folder, ``{images}`` =
+    ``{X}/images`` with 3 normal images, ``{tex}``: 2 textures, ``{out}``: a fresh output
+    folder), what it means, and a fragment the one-line error must contain."""
+
+    what: str
+    args: tuple[str, ...]
+    message: str
+    setup: Callable[[dict[str, Path]], None] | None = None
+
+
+CASES = [
+    Case(
+        "`--images` inside `--out`, with `--overwrite`",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{X}", "--overwrite"),
+        "is inside --out",
+    ),
+    Case(
+        "`--out` inside `--images` (would pick up its own images)",
+        ("generate", "--n", "4", "--images", "{images}", "--out", "{images}/out"),
+        "is inside --images",
+    ),
+    Case(
+        "`--out` equal to `--images`",
+        ("generate", "--n", "4", "--images", "{images}", "--out", "{images}", "--overwrite"),
+        "is inside --images",
+    ),
+    Case(
+        "`--out` inside `--textures`",
+        ("generate", "--n", "4", "--textures", "{tex}", "--out", "{tex}/out", "--overwrite"),
+        "is inside --textures",
+    ),
+    Case(
+        "`--textures` inside `--out`",
+        ("generate", "--n", "4", "--textures", "{X}/tex", "--out", "{X}", "--overwrite"),
+        "is inside --out",
+        lambda p: make_image_folder(p["X"] / "tex", 2),
+    ),
+    Case(
+        "an image file of `--images` inside `--out`",
+        ("generate", "--n", "4", "--images", "{images}/part_0.png", "--out", "{X}", "--resume"),
+        "is inside --out",
+    ),
+    Case(
+        "`preview --out` onto an input image",
+        ("preview", "--images", "{images}", "--out", "{images}/part_0.png"),
+        "is inside --images",
+    ),
+]
+
+
+def workspace(tmp: Path) -> dict[str, Path]:
+    places = {
+        "X": tmp / "X",
+        "images": tmp / "X" / "images",
+        "tex": tmp / "tex",
+        "out": tmp / "out",
+    }
+    make_image_folder(places["images"], 3)
+    make_image_folder(places["tex"], 2)
+    return places
+
+
+def command(case: Case, places: dict[str, str]) -> list[str]:
+    return [arg.format(**places) for arg in case.args]
+
+
+def inputs(places: dict[str, Path]) -> dict[str, bytes]:
+    found = {}
+    for name in ("images", "tex"):
+        found.update({f"{name}/{k}": v for k, v in tree_bytes(places[name]).items()})
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
+    places = workspace(tmp_path)
+    if case.setup is not None:
+        case.setup(places)
+    before = inputs(places)
+    args = command(case, {k: str(v) for k, v in places.items()})
+    result = CliRunner().invoke(main, [*args, *QUICK[args[0]]], catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert case.message in lines[0], result.output
+    assert inputs(places) == before
+
+
+def render_table(cases: list[Case]) -> str:
+    """The markdown table of ``cases`` (the block between the markers in docs/generate.md)."""
+    shown = {"X": "X", "images": "X/images", "tex": "tex", "out": "out"}
+    rows = [
+        "| bad input | command | exit status and message |",
+        "| --- | --- | --- |",
+    ]
+    for case in cases:
+        line = "synthdefect " + " ".join(command(case, shown))
+        rows.append(f"| {case.what} | `{line}` | 2, `Error: ...{case.message}...` |")
+    return "\n".join(rows)
+
+
+_BLOCK = re.compile(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), re.S)
+
+
+def test_docs_table_is_current():
+    match = _BLOCK.search(DOC.read_text())
+    assert match is not None, f"{DOC} lacks the markers {BEGIN} / {END}"
+    assert match[1] == render_table(CASES) + "\n", "run: python tests/test_generate_bad_input.py"
+
+
+if __name__ == "__main__":
+    block = f"{BEGIN}\n{render_table(CASES)}\n{END}"
+    DOC.write_text(_BLOCK.sub(lambda _: block, DOC.read_text()))
+    sys.exit(0)
