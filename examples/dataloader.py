@@ -46,7 +46,7 @@ def main() -> None:
             area = batch["mask"].mean().item()
             print(
                 f"epoch {epoch} samples {batch['index'].tolist()} labels {labels} "
-                f"images {tuple(batch['augmented_image'].shape)} mean mask area {area:.3f}"
+                f"images {tuple(batch['image'].shape)} mean mask area {area:.3f}"
             )
 
 

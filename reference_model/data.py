@@ -157,10 +157,11 @@ class ImageFolder(Dataset):
 class GeneratedFolder(Dataset):
     """Training samples written by ``synthdefect generate --layout flat --with-normal``.
 
-    Yields the same dict as :class:`synthdefect.SyntheticAnomalyDataset`: ``image`` (the clean
-    ``normal/`` file) and ``augmented_image`` float32 ``(3, size, size)`` in [0, 1], ``mask``
-    float32 ``(1, size, size)`` 0/1, ``label`` int64, ``params`` (JSON string), ``index``,
-    ``source``. The samples are fixed: every epoch sees the same anomalies.
+    Yields the same dict as :class:`synthdefect.SyntheticAnomalyDataset`: ``image`` (the
+    ``images/`` file, with the anomaly) and ``normal`` (the clean ``normal/`` file) float32
+    ``(3, size, size)`` in [0, 1], ``mask`` float32 ``(1, size, size)`` 0/1, ``label`` int64,
+    ``params`` (JSON string), ``index``, ``source``. The samples are fixed: every epoch sees the
+    same anomalies.
     """
 
     def __init__(self, root: str | os.PathLike, size: int) -> None:
@@ -190,8 +191,8 @@ class GeneratedFolder(Dataset):
         mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)
         return {
             "index": record["index"],
-            "image": to_tensor(load("normal", 3)),
-            "augmented_image": to_tensor(load("image", 3)),
+            "image": to_tensor(load("image", 3)),
+            "normal": to_tensor(load("normal", 3)),
             "mask": torch.from_numpy((mask >= 128).astype(np.float32))[None],
             "label": torch.tensor(record["label"], dtype=torch.int64),
             "params": json.dumps(record["params"]),

@@ -1,7 +1,7 @@
 """The DRAEM training loop: single process or DDP under ``torchrun``, CPU or CUDA, resumable.
 
-The dataset yields dicts with ``augmented_image`` (float32 ``(3, H, W)`` in [0, 1]), ``image``
-(the clean target, same shape) and ``mask`` (float32 ``(1, H, W)``, 0/1), as
+The dataset yields dicts with ``image`` (with the anomaly, float32 ``(3, H, W)`` in [0, 1]),
+``normal`` (the clean target, same shape) and ``mask`` (float32 ``(1, H, W)``, 0/1), as
 :class:`synthdefect.SyntheticAnomalyDataset` does. Epoch ``e`` draws new anomalies through the
 dataset's ``set_epoch(e)`` (when it has one) and a new order through ``DistributedSampler``
 seeded with the run's seed, so a run is reproducible and a resumed run continues exactly.
@@ -78,10 +78,8 @@ def train_step(
     On CUDA the forward pass runs under autocast in channels_last; the losses are always
     computed in float32. On CPU both speed-ups are off and the code is otherwise the same.
     """
-    augmented = batch["augmented_image"].to(
-        device, non_blocking=True, memory_format=memory_format(device)
-    )
-    clean = batch["image"].to(device, non_blocking=True)
+    augmented = batch["image"].to(device, non_blocking=True, memory_format=memory_format(device))
+    clean = batch["normal"].to(device, non_blocking=True)
     mask = batch["mask"].to(device, non_blocking=True)
     with autocast(device):
         reconstruction, logits = model(augmented)

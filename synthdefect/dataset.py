@@ -35,9 +35,10 @@ class SyntheticAnomalyDataset:
         seed: the run's seed (int >= 0).
         length: number of samples per epoch; default one per normal image (image ``i % n``).
 
-    Each item is a dict: ``image`` (clean target) and ``augmented_image``, float32 ``(C, H, W)`` in
-    [0, 1]; ``mask`` float32 ``(1, H, W)``; ``label`` int64 0-dim tensor; ``params`` the record as
-    a JSON string (replay with ``transform.replay``); ``index`` the sample index; ``source`` the
+    Each item is a dict with the keys of :class:`~synthdefect.sample.AnomalyResult`: ``image``
+    (with the anomaly) and ``normal`` (the clean target), float32 ``(C, H, W)`` in [0, 1];
+    ``mask`` float32 ``(1, H, W)``; ``label`` int64 0-dim tensor; ``params`` the record as a
+    JSON string (replay with ``transform.replay``); ``index`` the sample index; ``source`` the
     normal image's path.
     """
 
@@ -85,8 +86,8 @@ class SyntheticAnomalyDataset:
 
         return {
             "index": index,
-            "image": chw(sample.normal),
-            "augmented_image": chw(sample.image),
+            "image": chw(sample.image),
+            "normal": chw(sample.normal),
             "mask": torch.from_numpy(np.ascontiguousarray(sample.mask))[None],
             "label": torch.tensor(sample.label, dtype=torch.int64),
             "params": json.dumps(record),

@@ -39,15 +39,15 @@ def collect(loader) -> dict[int, dict]:
 def test_item_layout(normal_dir):
     item = make_dataset(normal_dir)[0]
     assert item["image"].shape == (3, 32, 32) and item["image"].dtype == torch.float32
-    assert item["augmented_image"].shape == (3, 32, 32)
+    assert item["normal"].shape == (3, 32, 32) and item["normal"].dtype == torch.float32
     assert item["mask"].shape == (1, 32, 32) and item["label"].dtype == torch.int64
-    assert 0.0 <= float(item["image"].min()) and float(item["image"].max()) <= 1.0
+    assert 0.0 <= float(item["normal"].min()) and float(item["normal"].max()) <= 1.0
     assert item["label"].item() == int(item["mask"].any())
     record = json.loads(item["params"])
     assert record["preset"] == "draem-code"
     outside = item["mask"].expand(3, -1, -1) == 0
     if record["rotate"]["applied"] is False:
-        assert torch.equal(item["image"][outside], item["augmented_image"][outside])
+        assert torch.equal(item["normal"][outside], item["image"][outside])
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_same_samples_whatever_the_loader(normal_dir, workers, context):
     got = collect(loader)
     assert sorted(got) == list(range(12))
     for i, item in expected.items():
-        assert torch.equal(got[i]["augmented_image"], item["augmented_image"])
+        assert torch.equal(got[i]["image"], item["image"])
         assert torch.equal(got[i]["mask"], item["mask"])
         assert got[i]["params"] == item["params"]
 
@@ -91,7 +91,7 @@ def test_replay_from_dataset_record(normal_dir):
     again = ds.transform.replay(image, json.loads(item["params"]))
     assert np.array_equal(again.mask, item["mask"][0].numpy())
     restored = torch.from_numpy(again.image).permute(2, 0, 1).float() / 255.0
-    assert torch.equal(restored, item["augmented_image"])
+    assert torch.equal(restored, item["image"])
 
 
 def test_bad_arguments(normal_dir, tmp_path):

@@ -175,7 +175,7 @@ def test_training_on_a_generated_folder(category, tmp_path):
 def test_generated_folder_items_match_the_online_dataset_format(tmp_path):
     dataset = GeneratedFolder(_write_generated(tmp_path / "generated", count=2), size=32)
     item = dataset[1]
-    assert item["image"].shape == item["augmented_image"].shape == (3, 32, 32)
+    assert item["image"].shape == item["normal"].shape == (3, 32, 32)
     assert item["mask"].shape == (1, 32, 32) and item["mask"].dtype == torch.float32
     assert set(item["mask"].unique().tolist()) == {0.0, 1.0}
     assert item["label"].item() == 1 and item["label"].dtype == torch.int64

@@ -57,8 +57,8 @@ class ToyDefects(Dataset):
             augmented[:, y : y + h, x : x + w] = rng.random((3, 1, 1))
         return {
             "index": i,
-            "image": torch.from_numpy(clean),
-            "augmented_image": torch.from_numpy(augmented),
+            "image": torch.from_numpy(augmented),
+            "normal": torch.from_numpy(clean),
             "mask": torch.from_numpy(mask),
             "label": torch.tensor(int(mask.any())),
             "params": "{}",
@@ -142,8 +142,8 @@ def _ddp_worker(rank: int, world: int, port: int, out_dir: Path) -> None:
     batch = default_collate([ToyDefects(8)[2 * rank + k] for k in range(2)])
 
     def loss(net: torch.nn.Module) -> torch.Tensor:
-        reconstruction, logits = net(batch["augmented_image"])
-        return draem_loss(reconstruction, batch["image"], logits, batch["mask"]).total
+        reconstruction, logits = net(batch["image"])
+        return draem_loss(reconstruction, batch["normal"], logits, batch["mask"]).total
 
     wrapped = DistributedDataParallel(model)  # kept alive: its reducer averages in backward
     loss(wrapped).backward()
