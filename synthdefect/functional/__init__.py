@@ -3,7 +3,8 @@
 Images are HWC ``uint8`` unless a kernel says otherwise; masks are ``(H, W)`` float32.
 """
 
-from synthdefect.functional.blend import beta_blend
+from synthdefect.functional.blend import beta_blend, poisson_blend
+from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.masks import mask_area, perlin_mask, perlin_masks
 from synthdefect.functional.perlin import (
@@ -12,10 +13,14 @@ from synthdefect.functional.perlin import (
     perlin_gradients,
     perlin_noise,
 )
+from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
+from synthdefect.functional.sources import grid_shuffle, solid_color, transplant
 from synthdefect.functional.texture_ops import (
     autocontrast,
     brightness,
     color,
+    color_jitter,
+    contrast,
     equalize,
     gamma,
     hue_saturation,
@@ -31,9 +36,15 @@ __all__ = [
     "beta_blend",
     "brightness",
     "color",
+    "color_jitter",
+    "combine_masks",
+    "contrast",
+    "ellipses_mask",
     "equalize",
+    "estimate_foreground",
     "fractal_perlin_noise",
     "gamma",
+    "grid_shuffle",
     "hue_saturation",
     "invert",
     "mask_area",
@@ -42,9 +53,13 @@ __all__ = [
     "perlin_mask",
     "perlin_masks",
     "perlin_noise",
+    "poisson_blend",
     "posterize",
+    "rectangle_mask",
     "rotate",
     "rotate_texture",
     "sharpness",
     "solarize",
+    "solid_color",
+    "transplant",
 ]

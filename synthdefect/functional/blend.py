@@ -1,15 +1,23 @@
-"""Beta-blending of an anomaly texture into an image (DRAEM section 1, step 5).
+"""Blending an anomaly source (the "texture") into an image under a mask.
 
-``I_a = (1 - M) * I + (1 - beta) * M * I + beta * M * A``, i.e. ``I + beta * M * (A - I)``, with
-``I`` the image, ``A`` the texture, ``M`` the mask and ``beta`` the texture's opacity in [0, 1].
+* :func:`beta_blend` (DRAEM section 1, step 5):
+  ``I_a = (1 - M) * I + (1 - beta) * M * I + beta * M * A``, i.e. ``I + beta * M * (A - I)``, with
+  ``I`` the image, ``A`` the texture, ``M`` the mask and ``beta`` the texture's opacity in [0, 1].
+  ``beta = 1`` with a hard mask is a plain paste (CutPaste).
+* :func:`poisson_blend`: seamless (gradient-domain) cloning, Perez et al., SIGGRAPH 2003, via
+  OpenCV's ``seamlessClone``, with the texture's gradients (``normal``) or the stronger of the
+  texture's and the image's at each pixel (``mixed``), as NSA uses for objects and textures.
 """
 
 from __future__ import annotations
 
+import cv2
 import numba
 import numpy as np
 
-__all__ = ["beta_blend"]
+__all__ = ["beta_blend", "poisson_blend"]
+
+_MARGIN = 2  # pixels of padding so that masks touching the border survive seamlessClone
 
 
 @numba.njit(cache=True, nogil=True)
@@ -31,6 +39,17 @@ def _blend_into(out, texture, mask, beta, scale, rounding):
                     out[y, x, ch] = r
 
 
+def _check_texture_and_mask(image: np.ndarray, texture: np.ndarray, mask: np.ndarray) -> None:
+    """The texture is uint8 of the image's shape; the mask is ``(H, W)``."""
+    if texture.shape != image.shape or texture.dtype != np.uint8:
+        raise ValueError(
+            f"texture must be uint8 with the image's shape {image.shape}, "
+            f"got {texture.dtype} {texture.shape}"
+        )
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"mask must be {image.shape[:2]}, got {mask.shape}")
+
+
 def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: float) -> np.ndarray:
     """Blend ``texture`` into ``image`` where ``mask`` is set, with opacity ``beta``.
 
@@ -40,13 +59,7 @@ def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: f
     """
     if not 0.0 <= beta <= 1.0:
         raise ValueError(f"beta must be in [0, 1], got {beta}")
-    if texture.shape != image.shape or texture.dtype != np.uint8:
-        raise ValueError(
-            f"texture must be uint8 with the image's shape {image.shape}, "
-            f"got {texture.dtype} {texture.shape}"
-        )
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"mask must be {image.shape[:2]}, got {mask.shape}")
+    _check_texture_and_mask(image, texture, mask)
     mask = np.ascontiguousarray(mask, dtype=np.float32)
     if image.dtype not in (np.uint8, np.float32):
         raise TypeError(f"image must be uint8 or float32, got {image.dtype}")
@@ -54,4 +67,42 @@ def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: f
     rounding = image.dtype == np.uint8
     scale = np.float32(1.0 if rounding else 1.0 / 255.0)
     _blend_into(out, texture, mask, np.float32(beta), scale, rounding)
+    return out
+
+
+def poisson_blend(
+    image: np.ndarray, texture: np.ndarray, mask: np.ndarray, mixed: bool = False
+) -> np.ndarray:
+    """Seamlessly clone ``texture`` into ``image`` where ``mask`` is set (Poisson blending).
+
+    ``image`` and ``texture`` are HWC ``uint8`` of the same shape with 1 or 3 channels; ``mask``
+    is ``(H, W)``, a pixel being inside when > 0.5. Inside the mask the result keeps the
+    texture's gradients (``mixed=False``) or, per pixel, whichever of the texture's and the
+    image's gradients is stronger (``mixed=True``), with colours fitted to the image at the mask
+    boundary; outside the mask it is exactly ``image``, so the mask stays the true label. Masks
+    may touch the image border. OpenCV erodes the mask internally, so the band of about three
+    pixels along its edge, and very thin masks, change little. Returns a new ``uint8`` array.
+    """
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (1, 3):
+        raise ValueError(
+            f"image must be (H, W, C) uint8 with C in {{1, 3}}, got {image.shape} {image.dtype}"
+        )
+    _check_texture_and_mask(image, texture, mask)
+    inside = mask > 0.5
+    if not inside.any():
+        return image.copy()
+    pad = ((_MARGIN, _MARGIN), (_MARGIN, _MARGIN))
+    binary = np.pad(inside.astype(np.uint8) * 255, pad)
+    x, y, w, h = cv2.boundingRect(binary)
+    center = (x + w // 2, y + h // 2)  # seamlessClone puts the mask's bounding box around it
+    channels = image.shape[2]
+    dst = cv2.copyMakeBorder(image, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+    src = cv2.copyMakeBorder(texture, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+    if channels == 1:  # OpenCV clones 3-channel images only
+        dst, src = cv2.merge([dst] * 3), cv2.merge([src] * 3)
+    flag = cv2.MIXED_CLONE if mixed else cv2.NORMAL_CLONE
+    cloned = cv2.seamlessClone(src, dst, binary, center, flag)
+    cloned = cloned[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].reshape(*image.shape[:2], -1)
+    out = image.copy()
+    out[inside] = cloned[inside][:, :channels]
     return out

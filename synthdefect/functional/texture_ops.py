@@ -8,8 +8,11 @@ Ops named after a Pillow function follow that function's definition; the tests c
 against Pillow on real images to within one grey level (most match exactly):
 
 * :func:`posterize`, :func:`solarize`, :func:`equalize`, :func:`autocontrast`
-  (``PIL.ImageOps``); :func:`sharpness`, :func:`color`, :func:`brightness`
+  (``PIL.ImageOps``); :func:`sharpness`, :func:`color`, :func:`brightness`, :func:`contrast`
   (``PIL.ImageEnhance``).
+
+:func:`color_jitter` chains brightness, contrast, saturation and hue, as torchvision's
+``ColorJitter`` (which CutPaste applies to its patches) does on PIL images.
 
 The others follow imgaug, which DRAEM's released code uses: :func:`gamma` (GammaContrast),
 :func:`hue_saturation` (AddToHueAndSaturation), :func:`invert` and :func:`rotate_texture`
@@ -33,6 +36,8 @@ __all__ = [
     "autocontrast",
     "brightness",
     "color",
+    "color_jitter",
+    "contrast",
     "equalize",
     "gamma",
     "hue_saturation",
@@ -162,6 +167,57 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
     factor = _check_factor("brightness factor", factor)
     add = _check_finite("brightness add", add)
     return _lut(image, _round_to_uint8(_LEVELS * factor + add))
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    """Pillow's ``"L"`` conversion (ITU-R 601-2, integer rounding) as ``(H, W)`` uint8."""
+    if image.shape[2] == 1:
+        return image[:, :, 0]
+    rgb = image.astype(np.int32)
+    return ((rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16).astype(
+        np.uint8
+    )
+
+
+def contrast(image: np.ndarray, factor: float) -> np.ndarray:
+    """Pillow ``ImageEnhance.Contrast``: blend with the mean grey level of the image.
+
+    ``mean + factor * (v - mean)`` for every channel value, rounded and clipped, where ``mean``
+    is the rounded mean of the image's luma; ``factor`` >= 0: 0 gives a flat grey image, 1 the
+    original, above 1 more contrast.
+    """
+    image = _check_image(image)
+    factor = _check_factor("contrast factor", factor)
+    mean = math.floor(float(_luma(image).mean()) + 0.5)
+    return _lut(image, _round_to_uint8(mean + factor * (_LEVELS - mean)))
+
+
+def color_jitter(
+    image: np.ndarray,
+    brightness_factor: float = 1.0,
+    contrast_factor: float = 1.0,
+    saturation_factor: float = 1.0,
+    hue_shift: float = 0.0,
+) -> np.ndarray:
+    """:func:`brightness`, :func:`contrast`, :func:`color` (saturation) and a hue turn, in
+    that order (torchvision's ``ColorJitter`` with the order fixed).
+
+    Factors are >= 0 (1 keeps the image); ``hue_shift`` in [-0.5, 0.5] turns the hue by that
+    fraction of a full circle, keeping saturation and value (as :func:`hue_saturation`). The
+    defaults return the image unchanged (as a copy). Grey images skip saturation and hue.
+    """
+    saturation_factor = _check_factor("saturation factor", saturation_factor)
+    hue_shift = _check_finite("hue shift", hue_shift)
+    if not -0.5 <= hue_shift <= 0.5:
+        raise ValueError(f"hue shift must be in [-0.5, 0.5], got {hue_shift}")
+    image = brightness(image, brightness_factor)
+    image = contrast(image, contrast_factor)
+    if image.shape[2] == 1:
+        return image
+    image = color(image, saturation_factor)
+    if hue_shift == 0.0:
+        return image
+    return _hue_saturation(image, (hue_shift * 6.0) % 6.0, 0.0)
 
 
 def gamma(image: np.ndarray, gamma: float | Sequence[float]) -> np.ndarray:
