@@ -11,14 +11,18 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from test_generate import make_image_folder, tree_bytes
 
 from synthdefect.cli import main
+from synthdefect.generate import Shard
+from synthdefect.generate.lock import output_lock
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
@@ -34,7 +38,7 @@ class Case:
     what: str
     args: tuple[str, ...]
     message: str
-    setup: Callable[[dict[str, Path]], None] | None = None
+    setup: Callable[[dict[str, Path]], AbstractContextManager[Any] | None] | None = None
 
 
 CASES = [
@@ -62,7 +66,7 @@ CASES = [
         "`--textures` inside `--out`",
         ("generate", "--n", "4", "--textures", "{X}/tex", "--out", "{X}", "--overwrite"),
         "is inside --out",
-        lambda p: make_image_folder(p["X"] / "tex", 2),
+        lambda p: make_image_folder(p["X"] / "tex", 2) and None,
     ),
     Case(
         "an image file of `--images` inside `--out`",
@@ -73,6 +77,24 @@ CASES = [
         "`preview --out` onto an input image",
         ("preview", "--images", "{images}", "--out", "{images}/part_0.png"),
         "is inside --images",
+    ),
+    Case(
+        "a second run into an `--out` that a running run holds",
+        ("generate", "--n", "4", "--out", "{out}", "--resume"),
+        "another synthdefect run is writing to",
+        lambda p: output_lock(p["out"]),
+    ),
+    Case(
+        "the same shard twice at once",
+        ("generate", "--n", "4", "--out", "{out}", "--shard", "1/2", "--resume"),
+        "another synthdefect run is writing to",
+        lambda p: output_lock(p["out"], Shard(1, 2)),
+    ),
+    Case(
+        "`--merge` while a shard runs",
+        ("generate", "--merge", "--out", "{out}"),
+        "another synthdefect run is writing to",
+        lambda p: output_lock(p["out"], Shard(0, 2)),
     ),
 ]
 
@@ -103,11 +125,11 @@ def inputs(places: dict[str, Path]) -> dict[str, bytes]:
 @pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
     places = workspace(tmp_path)
-    if case.setup is not None:
-        case.setup(places)
+    held = case.setup(places) if case.setup is not None else None
     before = inputs(places)
     args = command(case, {k: str(v) for k, v in places.items()})
-    result = CliRunner().invoke(main, [*args, *QUICK[args[0]]], catch_exceptions=False)
+    with held or nullcontext():
+        result = CliRunner().invoke(main, [*args, *QUICK[args[0]]], catch_exceptions=False)
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output

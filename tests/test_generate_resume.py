@@ -95,3 +95,25 @@ def test_torn_manifest_line_is_cut_on_resume(tmp_path, reference):
     report = generate(small(out, n=N, size=(48, 48), p_anomaly=0.7), workers=1, resume=True)
     assert report.made == N - 50
     assert tree_bytes(out) == reference
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    out = tmp_path / "out"
+    long_run = ["--n", "100000", "--size", "32", "--quiet", "--workers", "1", "--out", str(out)]
+    first = subprocess.Popen([sys.executable, "-c", LAUNCH, "generate", *long_run])
+    try:
+        deadline = time.monotonic() + 60
+        while manifest_lines(out) == 0:
+            assert first.poll() is None and time.monotonic() < deadline, "first run made nothing"
+            time.sleep(0.005)
+        second = subprocess.run(
+            [sys.executable, "-c", LAUNCH, "generate", *long_run, "--resume"],
+            capture_output=True,
+            timeout=60,
+        )
+        assert first.poll() is None, "the first run ended before the second started"
+    finally:
+        first.kill()
+        first.wait()
+    assert second.returncode == 2
+    assert second.stderr.decode().strip().startswith("Error: another synthdefect run is writing")

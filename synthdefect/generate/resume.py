@@ -22,6 +22,7 @@ from synthdefect.generate.writer import write_json
 __all__ = ["Recovered", "prepare_output", "read_manifest"]
 
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
+_SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
 _SAMPLE_TEMP = re.compile(r"\.(\d+)[^/]*\.tmp")
 
 
@@ -45,8 +46,6 @@ def prepare_output(config: GenerateConfig, resume: bool, overwrite: bool) -> Rec
     out = config.out
     own_config = out / run_file("config", ".json", config.shard)
     try:
-        if out.exists() and not out.is_dir():
-            raise GenerateError(f"--out {out} exists and is not a folder")
         _remove_record_temps(config)
         if overwrite:
             _remove_previous(config)
@@ -113,7 +112,12 @@ def _check_no_other_work(config: GenerateConfig) -> None:
 
 
 def _is_run_entry(name: str) -> bool:
-    return name in LAYOUT_ENTRIES or _RUN_FILE.fullmatch(name) is not None or name.endswith(".tmp")
+    return (
+        name in LAYOUT_ENTRIES
+        or _RUN_FILE.fullmatch(name) is not None
+        or _SHARD_LOCK.fullmatch(name) is not None
+        or name.endswith(".tmp")
+    )
 
 
 def _remove_previous(config: GenerateConfig) -> None:
@@ -125,8 +129,10 @@ def _remove_previous(config: GenerateConfig) -> None:
     for entry in out.iterdir():
         if config.shard is None and entry.name in LAYOUT_ENTRIES and entry.is_dir():
             shutil.rmtree(entry)
-        elif config.shard is None and _RUN_FILE.fullmatch(entry.name):
-            entry.unlink()
+        elif config.shard is None and (
+            _RUN_FILE.fullmatch(entry.name) or _SHARD_LOCK.fullmatch(entry.name)
+        ):
+            entry.unlink()  # no shard is running: this run holds the folder's exclusive lock
     if config.shard is not None:
         for stem, extension in (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json")):
             (out / run_file(stem, extension, config.shard)).unlink(missing_ok=True)

@@ -19,6 +19,8 @@ import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import cv2
 from tqdm import tqdm
@@ -26,11 +28,16 @@ from tqdm import tqdm
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.layout import run_file
+from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
-from synthdefect.generate.resume import prepare_output
+from synthdefect.generate.resume import Recovered, prepare_output
 from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import ManifestWriter, write_json
+from synthdefect.images import NormalImages
+
+if TYPE_CHECKING:
+    from synthdefect import SyntheticAnomaly
 
 __all__ = ["CHUNK_SIZE", "default_workers", "generate"]
 
@@ -68,46 +75,66 @@ def generate(
         raise GenerateError(f"--workers must be at least 1, got {workers}")
     images = open_images(config)
     anomaly = make_anomaly(config)
-    recovered = prepare_output(config, resume=resume, overwrite=overwrite)
-    todo = config.indices[recovered.done :]
-    samples, anomalous, skipped = recovered.done, recovered.anomalous, set()
-    manifest_path = config.out / run_file("manifest", ".jsonl", config.shard)
-    bar = tqdm(
-        total=len(config.indices),
-        initial=recovered.done,
-        unit="sample",
-        disable=not progress,
-        dynamic_ncols=True,
-    )
-    try:
-        with ManifestWriter(manifest_path) as manifest:
-            if workers == 1 or len(todo) <= CHUNK_SIZE:
-                maker = SampleMaker(config, images, anomaly)
-                chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
-                results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
-            else:
-                results = _pooled(config, todo, workers, len(images))
-            for result in results:
-                manifest.append(result.lines)
-                samples += len(result.lines)
-                anomalous += result.anomalous
-                skipped.update(result.skipped)
-                bar.update(len(result.lines))
-        report = RunReport(
-            out=config.out,
-            config=config.record(),
-            samples=samples,
-            anomalous=anomalous,
-            made=samples - recovered.done,
-            wall_s=time.perf_counter() - started,
-            skipped=tuple(sorted(skipped)),
-        )
-        write_json(config.out / run_file("summary", ".json", config.shard), report.to_json())
-    except OSError as err:
-        raise _write_error(config, err) from err
-    finally:
-        bar.close()
+    with output_lock(config.out, config.shard):
+        recovered = prepare_output(config, resume=resume, overwrite=overwrite)
+        try:
+            tally = _make_samples(config, recovered, images, anomaly, workers, progress)
+            report = RunReport(
+                out=config.out,
+                config=config.record(),
+                samples=tally.samples,
+                anomalous=tally.anomalous,
+                made=tally.samples - recovered.done,
+                wall_s=time.perf_counter() - started,
+                skipped=tuple(sorted(tally.skipped)),
+            )
+            write_json(config.out / run_file("summary", ".json", config.shard), report.to_json())
+        except OSError as err:
+            raise _write_error(config, err) from err
     return report
+
+
+@dataclass
+class _Tally:
+    """Samples in the manifest so far, ``anomalous`` of them, unreadable inputs met."""
+
+    samples: int
+    anomalous: int
+    skipped: set[str] = field(default_factory=set)
+
+
+def _make_samples(
+    config: GenerateConfig,
+    recovered: Recovered,
+    images: NormalImages,
+    anomaly: SyntheticAnomaly,
+    workers: int,
+    progress: bool,
+) -> _Tally:
+    """Make the samples after ``recovered`` and append their lines to the manifest."""
+    todo = config.indices[recovered.done :]
+    tally = _Tally(recovered.done, recovered.anomalous)
+    manifest_path = config.out / run_file("manifest", ".jsonl", config.shard)
+    total, initial = len(config.indices), recovered.done
+    with (
+        tqdm(
+            total=total, initial=initial, unit="sample", disable=not progress, dynamic_ncols=True
+        ) as bar,
+        ManifestWriter(manifest_path) as manifest,
+    ):
+        if workers == 1 or len(todo) <= CHUNK_SIZE:
+            maker = SampleMaker(config, images, anomaly)
+            chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
+            results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
+        else:
+            results = _pooled(config, todo, workers, len(images))
+        for result in results:
+            manifest.append(result.lines)
+            tally.samples += len(result.lines)
+            tally.anomalous += result.anomalous
+            tally.skipped.update(result.skipped)
+            bar.update(len(result.lines))
+    return tally
 
 
 def _write_error(config: GenerateConfig, err: OSError) -> GenerateError:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from synthdefect.generate.config import GenerateError, Shard
 from synthdefect.generate.layout import run_file
+from synthdefect.generate.lock import output_lock
 from synthdefect.generate.resume import read_manifest
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
@@ -30,9 +31,16 @@ def merge_shards(out: str | Path) -> RunReport:
     """Merge the finished shards in ``out`` (see module doc); :class:`GenerateError` if a shard
     is missing, unfinished or from a run with other settings."""
     out = Path(out)
+    if not out.is_dir():
+        raise GenerateError(f"no shard records (config.shard-I-of-K.json) in {out}")
+    with output_lock(out):
+        return _merge(out)
+
+
+def _merge(out: Path) -> RunReport:
     found = sorted(
         (int(m[2]), int(m[1]))
-        for p in (out.glob("config.shard-*.json") if out.is_dir() else [])
+        for p in out.glob("config.shard-*.json")
         if (m := _SHARD_CONFIG.fullmatch(p.name))
     )
     if not found:
