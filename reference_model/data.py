@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from synthdefect.convert import image_to_tensor
 from synthdefect.functional.geometry import resize
 from synthdefect.generate.resume import read_manifest
 from synthdefect.io import find_images, read_image
@@ -40,7 +41,6 @@ __all__ = [
     "TestImage",
     "TestSet",
     "list_test_images",
-    "to_tensor",
 ]
 
 #: The folder name of defect-free test images.
@@ -92,11 +92,6 @@ def list_test_images(category: str | os.PathLike) -> list[TestImage]:
     return images
 
 
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """HWC ``uint8`` -> CHW ``float32`` in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
-
-
 class TestSet(Dataset):
     """Test images at the model's side ``size``: ``(image, mask, label)``.
 
@@ -127,7 +122,7 @@ class TestSet(Dataset):
             size = (self.size, self.size)
             mask = cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST) >= 128
         return (
-            to_tensor(resize(image, self.size, self.size)),
+            image_to_tensor(resize(image, self.size, self.size)),
             torch.from_numpy(mask),
             item.label,
         )
@@ -151,7 +146,7 @@ class ImageFolder(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         image = read_image(self.paths[index], channels=3)
-        return to_tensor(resize(image, self.size, self.size)), index
+        return image_to_tensor(resize(image, self.size, self.size)), index
 
 
 class GeneratedFolder(Dataset):
@@ -191,8 +186,8 @@ class GeneratedFolder(Dataset):
         mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)
         return {
             "index": record["index"],
-            "image": to_tensor(load("image", 3)),
-            "normal": to_tensor(load("normal", 3)),
+            "image": image_to_tensor(load("image", 3)),
+            "normal": image_to_tensor(load("normal", 3)),
             "mask": torch.from_numpy((mask >= 128).astype(np.float32))[None],
             "label": torch.tensor(record["label"], dtype=torch.int64),
             "params": json.dumps(record["params"]),

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
 from synthdefect.sample import AnomalyResult, Sample
 
-__all__ = ["Converted", "from_user", "to_hwc"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Converted", "from_user", "image_to_tensor", "to_hwc"]
 
 
 def to_hwc(array: np.ndarray) -> np.ndarray:
@@ -33,6 +36,15 @@ def to_hwc(array: np.ndarray) -> np.ndarray:
     if np.issubdtype(array.dtype, np.floating):
         return array.astype(np.float32, copy=False)
     raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
+
+
+def image_to_tensor(image: np.ndarray) -> torch.Tensor:
+    """HWC ``uint8`` image -> new torch ``float32`` ``(C, H, W)`` tensor in [0, 1] (value / 255)."""
+    import torch
+
+    if image.dtype != np.uint8 or image.ndim != 3:
+        raise TypeError(f"expected an (H, W, C) uint8 image, got {image.dtype} {image.shape}")
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from synthdefect.convert import image_to_tensor
 from synthdefect.images import NormalImages, PathSpec
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
@@ -81,13 +82,10 @@ class SyntheticAnomalyDataset:
             Sample.from_image(image), sample_rng(self.seed, index)
         )
 
-        def chw(array: np.ndarray) -> torch.Tensor:
-            return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).float() / 255.0
-
         return {
             "index": index,
-            "image": chw(sample.image),
-            "normal": chw(sample.normal),
+            "image": image_to_tensor(sample.image),
+            "normal": image_to_tensor(sample.normal),
             "mask": torch.from_numpy(np.ascontiguousarray(sample.mask))[None],
             "label": torch.tensor(sample.label, dtype=torch.int64),
             "params": json.dumps(record),

@@ -9,6 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
+from synthdefect.convert import image_to_tensor
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.geometry import RandomRotate
@@ -126,3 +127,13 @@ def test_random_rotate_moves_mask_with_image(rgb_image):
     out = RandomRotate((90, 90)).apply(sample, {"angle": 90.0})
     assert out.mask.sum() > 0 and out.mask[:10, :10].sum() < 100
     assert set(np.unique(out.mask)) <= {0.0, 1.0}
+
+
+def test_image_to_tensor_is_chw_float_in_unit_range(rgb_image):
+    tensor = image_to_tensor(rgb_image)
+    assert tensor.dtype == torch.float32 and tensor.shape == (3, *rgb_image.shape[:2])
+    assert torch.equal(tensor, torch.from_numpy(rgb_image).permute(2, 0, 1).float() / 255)
+    tensor.zero_()  # a new tensor: the image is untouched
+    assert rgb_image.any()
+    with pytest.raises(TypeError, match="uint8"):
+        image_to_tensor(rgb_image.astype(np.float32))
