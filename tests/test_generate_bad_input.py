@@ -8,6 +8,7 @@ input folders are left byte-identical.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from test_generate import make_image_folder, tree_bytes
 
 from synthdefect.cli import main
-from synthdefect.generate import Shard
+from synthdefect.generate import GenerateConfig, Shard, generate
 from synthdefect.generate.lock import output_lock
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
@@ -96,7 +97,49 @@ CASES = [
         "another synthdefect run is writing to",
         lambda p: output_lock(p["out"], Shard(0, 2)),
     ),
+    Case(
+        "`--resume` after an image was added to `--images`",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
+        "--images has 4 files, had 3",
+        lambda p: interrupted(
+            p, lambda: make_image_folder(p["X"] / "more", 1).rename(p["images"] / "more")
+        ),
+    ),
+    Case(
+        "`--resume` after an image of `--images` was rewritten",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
+        "--images: files modified",
+        lambda p: interrupted(p, lambda: os.utime(p["images"] / "part_1.png", (0, 0))),
+    ),
+    Case(
+        "`--resume` after a texture was removed from `--textures`",
+        ("generate", "--n", "12", "--textures", "{tex}", "--out", "{out}", "--resume"),
+        "--textures has 1 files, had 2",
+        lambda p: interrupted(p, (p["tex"] / "part_0.png").unlink, textures=str(p["tex"])),
+    ),
+    Case(
+        "`--resume` into a non-empty folder that holds no run",
+        ("generate", "--n", "4", "--out", "{X}", "--resume"),
+        "holds no config.json to resume; pass --overwrite",
+    ),
+    Case(
+        "`--resume` with a damaged `config.json`",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
+        "config.json is damaged",
+        lambda p: interrupted(p, lambda: (p["out"] / "config.json").write_text('{"n": 1')),
+    ),
 ]
+
+
+def interrupted(places: dict[str, Path], change: Callable[[], Any], **settings: Any) -> None:
+    """Leave a 12-sample run of 32x32 samples in ``{out}`` with 4 samples made, then ``change``
+    its inputs (``--images {images}`` unless ``settings`` names textures instead)."""
+    settings = settings or {"images": str(places["images"])}
+    config = GenerateConfig(n=12, out=places["out"], size=(32, 32), **settings)
+    generate(config, workers=1)
+    manifest = places["out"] / "manifest.jsonl"
+    manifest.write_text("".join(manifest.read_text().splitlines(keepends=True)[:4]))
+    change()
 
 
 def workspace(tmp: Path) -> dict[str, Path]:

@@ -18,7 +18,14 @@ from typing import Any
 from synthdefect.generate.config import TEXTURE_KEYWORDS, GenerateConfig, GenerateError
 from synthdefect.io import find_images
 
-__all__ = ["check_apart", "fingerprint", "fixed_root", "input_roots"]
+__all__ = [
+    "check_apart",
+    "fingerprint",
+    "fixed_root",
+    "input_changes",
+    "input_roots",
+    "without_mtimes",
+]
 
 
 def fixed_root(spec: str) -> Path:
@@ -95,3 +102,32 @@ def _describe(paths: list[Path], root: Path) -> dict[str, Any]:
         "listing": listing.hexdigest()[:16],
         "mtimes": mtimes.hexdigest()[:16],
     }
+
+
+def without_mtimes(record: dict[str, Any]) -> dict[str, Any]:
+    """A run record without the inputs' modification times, for comparing the records of shards
+    that may have run on other machines (copies of the inputs keep names and sizes only)."""
+    inputs = record.get("inputs") or {}
+    kept = {k: v and {f: x for f, x in v.items() if f != "mtimes"} for k, v in inputs.items()}
+    return {**record, "inputs": kept}
+
+
+def input_changes(stored: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """What differs between a stored :func:`fingerprint` and the current one, in words
+    (empty when the same; a record from before fingerprints, ``None``, is not checked)."""
+    if stored is None:
+        return []
+    changes = []
+    for name in ("images", "textures"):
+        old, new = stored.get(name), current.get(name)
+        if old == new:
+            continue
+        if old is None or new is None:
+            changes.append(f"--{name} changed source")
+        elif old["count"] != new["count"]:
+            changes.append(f"--{name} has {new['count']} files, had {old['count']}")
+        elif old["listing"] != new["listing"]:
+            changes.append(f"--{name}: files renamed or resized")
+        else:
+            changes.append(f"--{name}: files modified (new modification times)")
+    return changes

@@ -14,12 +14,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.inputs import input_changes, without_mtimes
 from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file
 from synthdefect.generate.writer import write_json
 
-__all__ = ["Recovered", "prepare_output", "read_manifest"]
+__all__ = ["Recovered", "prepare_output", "read_manifest", "read_record"]
 
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
@@ -35,11 +37,15 @@ class Recovered:
     anomalous: int
 
 
-def prepare_output(config: GenerateConfig, resume: bool, overwrite: bool) -> Recovered:
+def prepare_output(
+    config: GenerateConfig, record: dict[str, Any], resume: bool, overwrite: bool
+) -> Recovered:
     """Make ``config.out`` ready for this run and return what an earlier attempt already made.
 
-    Raises :class:`GenerateError` for a folder holding other work (without ``overwrite``), a
-    resume with different settings, or an output folder that cannot be written.
+    ``record`` is what ``config.json`` holds: ``config.record()`` plus ``"inputs"``, the
+    :func:`~synthdefect.generate.inputs.fingerprint` of the input files. Raises
+    :class:`GenerateError` for a folder holding other work (without ``overwrite``), a resume
+    with other settings or inputs, or an output folder that cannot be written.
     """
     if resume and overwrite:
         raise GenerateError("pass either --resume or --overwrite, not both")
@@ -55,12 +61,12 @@ def prepare_output(config: GenerateConfig, resume: bool, overwrite: bool) -> Rec
                     f"{out} already holds this run's {own_config.name}; "
                     "pass --resume to continue it or --overwrite to start again"
                 )
-            _check_same_settings(config, own_config)
+            _check_same_run(record, own_config)
             return _recover(config)
         else:
-            _check_no_other_work(config)
+            _check_no_other_work(config, record, resume)
         out.mkdir(parents=True, exist_ok=True)
-        write_json(own_config, config.record())
+        write_json(own_config, record)
         (out / run_file("manifest", ".jsonl", config.shard)).write_bytes(b"")
     except OSError as err:
         raise GenerateError(f"cannot write to output folder {out}: {err.strerror or err}") from err
@@ -78,20 +84,38 @@ def read_manifest(path: Path) -> list[dict]:
     return records
 
 
-def _check_same_settings(config: GenerateConfig, stored_path: Path) -> None:
-    stored = json.loads(stored_path.read_text())
-    wanted = config.record()
+def read_record(path: Path) -> dict[str, Any]:
+    """A run's ``config*.json``; :class:`GenerateError` when it is not a JSON object."""
+    try:
+        record = json.loads(path.read_bytes())
+    except ValueError as err:
+        raise GenerateError(f"{path} is damaged ({err}); use --overwrite to start again") from err
+    if not isinstance(record, dict):
+        raise GenerateError(f"{path} is damaged (not a JSON object); use --overwrite")
+    return record
+
+
+def _check_same_run(wanted: dict[str, Any], stored_path: Path) -> None:
+    stored = read_record(stored_path)
     differ = [
-        f"{k}: {stored.get(k)!r} -> {wanted[k]!r}" for k in wanted if stored.get(k) != wanted[k]
+        f"{k}: {stored.get(k)!r} -> {wanted[k]!r}"
+        for k in wanted
+        if k != "inputs" and stored.get(k) != wanted[k]
     ]
     if differ:
         raise GenerateError(
             f"--resume: settings differ from {stored_path} ({'; '.join(differ)}); "
             "use the same settings, or --overwrite"
         )
+    changes = input_changes(stored.get("inputs"), wanted["inputs"])
+    if changes:
+        raise GenerateError(
+            f"--resume: the inputs changed since the run started ({'; '.join(changes)}); "
+            "restore them, or start again with --overwrite"
+        )
 
 
-def _check_no_other_work(config: GenerateConfig) -> None:
+def _check_no_other_work(config: GenerateConfig, mine: dict[str, Any], resume: bool) -> None:
     """A single run needs an empty folder; a shard tolerates its sibling shards' files."""
     out = config.out
     if not out.is_dir():
@@ -99,15 +123,17 @@ def _check_no_other_work(config: GenerateConfig) -> None:
     entries = [p.name for p in out.iterdir()]
     foreign = [n for n in entries if config.shard is None or not _is_run_entry(n)]
     if foreign:
-        raise GenerateError(
-            f"output folder {out} is not empty ({foreign[0]}, ...); "
-            "pass --resume to continue a run or --overwrite to replace it"
+        hint = (
+            f"it holds no {run_file('config', '.json', config.shard)} to resume; "
+            "pass --overwrite to replace its runs or choose another --out"
+            if resume
+            else "pass --resume to continue a run or --overwrite to replace it"
         )
-    mine = config.record()
+        raise GenerateError(f"output folder {out} is not empty ({foreign[0]}, ...); {hint}")
     for name in entries:
         if name.startswith("config.shard-"):
-            theirs = json.loads((out / name).read_text())
-            if {**theirs, "shard": None} != {**mine, "shard": None}:
+            theirs = read_record(out / name)
+            if without_mtimes({**theirs, "shard": None}) != without_mtimes({**mine, "shard": None}):
                 raise GenerateError(f"{out / name} belongs to a run with other settings")
 
 

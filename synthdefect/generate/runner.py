@@ -26,7 +26,7 @@ import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
-from synthdefect.generate.inputs import check_apart
+from synthdefect.generate.inputs import check_apart, fingerprint
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
@@ -75,13 +75,14 @@ def generate(
         raise GenerateError(f"--workers must be at least 1, got {workers}")
     images = open_images(config)
     anomaly = make_anomaly(config)
+    record = {**config.record(), "inputs": fingerprint(config, images.paths)}
     with output_lock(config.out, config.shard):
-        recovered = prepare_output(config, resume=resume, overwrite=overwrite)
+        recovered = prepare_output(config, record, resume=resume, overwrite=overwrite)
         try:
             tally = _make_samples(config, recovered, images, anomaly, workers, progress)
             report = RunReport(
                 out=config.out,
-                config=config.record(),
+                config=record,
                 samples=tally.samples,
                 anomalous=tally.anomalous,
                 made=tally.samples - recovered.done,

@@ -16,9 +16,10 @@ import shutil
 from pathlib import Path
 
 from synthdefect.generate.config import GenerateError, Shard
+from synthdefect.generate.inputs import without_mtimes
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lock import output_lock
-from synthdefect.generate.resume import read_manifest
+from synthdefect.generate.resume import read_manifest, read_record
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 
@@ -50,9 +51,9 @@ def _merge(out: Path) -> RunReport:
         have = ", ".join(f"{i}/{k}" for k, i in found)
         raise GenerateError(f"{out} needs exactly the shards 0..{count - 1} of {count}; has {have}")
     shards = [Shard(i, count) for i in range(count)]
-    configs = [json.loads((out / run_file("config", ".json", s)).read_text()) for s in shards]
+    configs = [read_record(out / run_file("config", ".json", s)) for s in shards]
     merged = {**configs[0], "shard": None}
-    if any({**c, "shard": None} != merged for c in configs):
+    if any(without_mtimes({**c, "shard": None}) != without_mtimes(merged) for c in configs):
         raise GenerateError(f"the shards in {out} were made with different settings")
     manifests = [out / run_file("manifest", ".jsonl", s) for s in shards]
     anomalous = sum(
