@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from synthdefect import BetaBlend, Compose, PerlinMask, TextureAugment, TextureSample
+from synthdefect.functional import anomalous_pixels
 from synthdefect.generate import default_images
 from synthdefect.io import read_image, write_image
 
@@ -39,7 +40,9 @@ def main() -> None:
     with open(out / "records.jsonl", "w") as records:
         for index in range(args.n):
             result = recipe(image, seed=0, index=index)
-            mask = np.repeat((result.mask[:, :, None] > 0).astype(np.uint8) * 255, 3, axis=2)
+            mask = np.repeat(
+                anomalous_pixels(result.mask)[:, :, None].astype(np.uint8) * 255, 3, axis=2
+            )
             write_image(out / f"sample_{index}.png", np.hstack([image, result.image, mask]))
             records.write(json.dumps(result.params) + "\n")
 

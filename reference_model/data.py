@@ -7,7 +7,8 @@ MVTec AD category layout::
 
 Images are resized to the model's square input side as the training set resizes them
 (:func:`synthdefect.functional.geometry.resize`: area interpolation when shrinking); masks
-are resized with nearest-neighbour and binarised at 128, so every metric is computed at the
+are resized with nearest-neighbour and binarised at 128
+(:func:`synthdefect.functional.masks.anomalous_pixels`), so every metric is computed at the
 model's resolution. Images reach the model as float32 ``(3, S, S)`` in [0, 1], RGB, with no
 normalisation.
 
@@ -29,6 +30,7 @@ from torch.utils.data import Dataset
 
 from synthdefect.convert import image_to_tensor
 from synthdefect.functional.geometry import resize
+from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.resume import read_manifest
 from synthdefect.io import find_images, read_image
 
@@ -120,7 +122,7 @@ class TestSet(Dataset):
                     f"{item.path} is {image.shape[1]}x{image.shape[0]}"
                 )
             size = (self.size, self.size)
-            mask = cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST) >= 128
+            mask = anomalous_pixels(cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST))
         return (
             image_to_tensor(resize(image, self.size, self.size)),
             torch.from_numpy(mask),
@@ -188,7 +190,7 @@ class GeneratedFolder(Dataset):
             "index": record["index"],
             "image": image_to_tensor(load("image", 3)),
             "normal": image_to_tensor(load("normal", 3)),
-            "mask": torch.from_numpy((mask >= 128).astype(np.float32))[None],
+            "mask": torch.from_numpy(anomalous_pixels(mask).astype(np.float32))[None],
             "label": torch.tensor(record["label"], dtype=torch.int64),
             "params": json.dumps(record["params"]),
             "source": record["source"],

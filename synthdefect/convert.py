@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.sample import AnomalyResult, Sample
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _from_pil(image: Image.Image) -> Converted:
         def back(a: np.ndarray) -> Image.Image:
             return Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a)
 
-        mask = Image.fromarray((s.mask > 0).astype(np.uint8) * 255, mode="L")
+        mask = Image.fromarray(anomalous_pixels(s.mask).astype(np.uint8) * 255, mode="L")
         return AnomalyResult(back(s.image), mask, s.label, params[0], back(s.normal))
 
     return Converted([hwc], restore_pil)

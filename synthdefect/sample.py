@@ -6,7 +6,10 @@ Conventions used throughout synthdefect:
   ``float32`` in [0, 1]. Transforms keep the dtype they are given.
 * **texture**: numpy ``(H, W, C)`` ``uint8``, same ``H, W, C`` as the image it will be blended into.
 * **mask**: numpy ``(H, W)`` ``float32`` in [0, 1]; 1 marks anomalous pixels (hard masks are 0/1).
-* **label**: 1 when the mask has any non-zero pixel, else 0.
+  A pixel is anomalous when its value is >= 0.5 (>= 128 in an 8-bit mask file): the one threshold,
+  :func:`synthdefect.functional.masks.anomalous_pixels`, used for labels, mask files and areas.
+* **label**: 1 when the mask has any anomalous pixel, else 0 (so a label-1 sample's mask file
+  is never empty, and a label-0 sample's is).
 * **params**: a JSON-serialisable dict recording every random draw; giving it back replays the
   sample exactly.
 """
@@ -17,6 +20,8 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from synthdefect.functional.masks import anomalous_pixels
 
 __all__ = ["AnomalyResult", "Sample"]
 
@@ -42,7 +47,7 @@ class Sample:
 
     @property
     def label(self) -> int:
-        return int(self.mask.any())
+        return int(anomalous_pixels(self.mask).any())
 
     def evolve(self, **changes: Any) -> Sample:
         """A copy with the given fields replaced (arrays are shared, not copied)."""

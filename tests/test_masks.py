@@ -9,8 +9,10 @@ import pytest
 from perlin_oracle import oracle_mask, oracle_noise
 
 from synthdefect.functional.geometry import rotate
-from synthdefect.functional.masks import mask_area, perlin_mask, perlin_masks
+from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask, perlin_masks
 from synthdefect.functional.perlin import fractal_perlin_noise, perlin_gradients
+from synthdefect.generate.writer import encode_mask
+from synthdefect.io import read_image
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.mask import PerlinMask
@@ -84,9 +86,33 @@ def test_mask_area() -> None:
     mask = np.zeros((10, 20), np.float32)
     mask[:5, :4] = 1.0
     assert mask_area(mask) == pytest.approx(0.1)
-    assert mask_area(np.ones((3, 3), np.uint8)) == 1.0
+    assert mask_area(np.full((3, 3), 255, np.uint8)) == 1.0
+    assert mask_area(np.full((3, 3), 0.4, np.float32)) == 0.0
     with pytest.raises(ValueError):
         mask_area(np.zeros((0, 4)))
+
+
+def test_one_threshold_for_float_eight_bit_and_bool_masks() -> None:
+    values = np.array([0.0, 0.25, 0.499, 0.5, 0.75, 1.0], np.float32)
+    assert anomalous_pixels(values).tolist() == [False, False, False, True, True, True]
+    assert anomalous_pixels(np.array([0, 127, 128, 255], np.uint8)).tolist() == [0, 0, 1, 1]
+    flags = np.array([True, False])
+    assert anomalous_pixels(flags) is flags
+    with pytest.raises(TypeError, match="int64"):
+        anomalous_pixels(np.array([0, 1]))
+
+
+@pytest.mark.parametrize(("peak", "label"), [(0.0, 0), (0.3, 0), (0.5, 1), (1.0, 1)])
+def test_label_agrees_with_the_written_mask_file(tmp_path, peak, label) -> None:
+    mask = np.zeros((8, 8), np.float32)
+    mask[2:5, 3:6] = peak
+    mask[6, 6] = peak / 2
+    (tmp_path / "mask.png").write_bytes(encode_mask(mask))
+    written = read_image(tmp_path / "mask.png", channels=1)[:, :, 0]
+    assert Sample.from_image(np.zeros((8, 8, 3), np.uint8)).evolve(mask=mask).label == label
+    assert int(anomalous_pixels(written).any()) == label
+    assert np.array_equal(anomalous_pixels(written), anomalous_pixels(mask))
+    assert set(np.unique(written)) <= {0, 255}
 
 
 def test_perlin_mask_record_is_plain_json_and_replays() -> None:

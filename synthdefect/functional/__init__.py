@@ -6,7 +6,7 @@ Images are HWC ``uint8`` unless a kernel says otherwise; masks are ``(H, W)`` fl
 from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.geometry import rotate
-from synthdefect.functional.masks import mask_area, perlin_mask, perlin_masks
+from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask, perlin_masks
 from synthdefect.functional.perlin import (
     fractal_perlin_noise,
     octave_seed,
@@ -32,6 +32,7 @@ from synthdefect.functional.texture_ops import (
 )
 
 __all__ = [
+    "anomalous_pixels",
     "autocontrast",
     "beta_blend",
     "brightness",

@@ -3,6 +3,11 @@
 A Perlin mask is ``rotate(fractal_perlin_noise(...), angle) > threshold``: the noise is rotated
 about the image centre (bilinear, zero fill, as DRAEM rotates it with imgaug's ``Affine``) and then
 binarised. Masks are float32 ``(H, W)`` holding exactly 0.0 or 1.0.
+
+The one threshold that decides which pixels of a mask are anomalous, everywhere in synthdefect
+(labels, mask files, areas, ground truth read back for training and evaluation), is
+:func:`anomalous_pixels`: a float mask value ``m`` in [0, 1] is anomalous when ``m >= 0.5``, an
+8-bit mask file value when ``>= 128`` (the same cut: 127 / 255 < 0.5 <= 128 / 255).
 """
 
 from __future__ import annotations
@@ -15,7 +20,26 @@ import numpy as np
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.perlin import fractal_perlin_noise
 
-__all__ = ["mask_area", "perlin_mask", "perlin_masks"]
+__all__ = ["MASK_THRESHOLD", "anomalous_pixels", "mask_area", "perlin_mask", "perlin_masks"]
+
+MASK_THRESHOLD = 0.5
+"""A float mask value at or above this marks an anomalous pixel (see :func:`anomalous_pixels`)."""
+
+
+def anomalous_pixels(mask: np.ndarray) -> np.ndarray:
+    """Bool array of ``mask``'s shape: ``True`` where the mask marks an anomaly.
+
+    ``mask`` is float in [0, 1] (anomalous at ``>= 0.5``), ``uint8`` as read from a mask file
+    (0 / 255; anomalous at ``>= 128``) or bool (returned as it is). Other dtypes raise
+    ``TypeError``.
+    """
+    if mask.dtype == np.bool_:
+        return mask
+    if mask.dtype == np.uint8:
+        return mask >= 128
+    if np.issubdtype(mask.dtype, np.floating):
+        return mask >= MASK_THRESHOLD
+    raise TypeError(f"a mask must be float in [0, 1], uint8 (0 / 255) or bool, not {mask.dtype}")
 
 
 def perlin_mask(
@@ -61,7 +85,8 @@ def perlin_masks(height: int, width: int, params: Sequence[Mapping[str, Any]]) -
 
 
 def mask_area(mask: np.ndarray) -> float:
-    """Fraction of pixels of ``mask`` (any shape and dtype) that are > 0, in [0, 1]."""
+    """Fraction of the pixels of ``mask`` (any shape) that are anomalous (see
+    :func:`anomalous_pixels`), in [0, 1]."""
     if mask.size == 0:
         raise ValueError("mask is empty")
-    return float(np.count_nonzero(mask > 0)) / mask.size
+    return float(np.count_nonzero(anomalous_pixels(mask))) / mask.size

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from synthdefect.functional.masks import mask_area
 from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.sources import make_anomaly, open_images, source_name
@@ -80,7 +79,7 @@ class SampleMaker:
         record = {
             "index": index,
             "label": label,
-            "anomalous_area": round(np.count_nonzero(result.mask > 0.5) / result.mask.size, 6),
+            "anomalous_area": round(mask_area(result.mask), 6),
             "source": source_name(config, path),
             "texture": texture_name(result.params) if label else None,
             "files": files,

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.sources import make_anomaly, open_images
@@ -66,7 +67,7 @@ def _cell(
     """One sample: caption strip over [normal | defective | defective + outline]."""
     normal_small = cv2.resize(normal, panel, interpolation=cv2.INTER_AREA)
     image_small = cv2.resize(image, panel, interpolation=cv2.INTER_AREA)
-    binary = (mask > 0.5).astype(np.uint8)
+    binary = anomalous_pixels(mask).astype(np.uint8)
     contours, _ = cv2.findContours(
         cv2.resize(binary, panel, interpolation=cv2.INTER_NEAREST),
         cv2.RETR_LIST,

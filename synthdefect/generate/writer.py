@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.io import encode_image, write_atomic
 
 __all__ = ["FSYNC_INTERVAL_S", "ManifestWriter", "encode_mask", "manifest_line", "write_json"]
@@ -28,8 +29,9 @@ FSYNC_INTERVAL_S = 1.0
 
 
 def encode_mask(mask: np.ndarray) -> bytes:
-    """``(H, W)`` float mask in [0, 1] -> 8-bit grey PNG bytes, 255 where ``mask > 0.5``, else 0."""
-    return encode_image((mask > 0.5).astype(np.uint8) * 255, ".png")
+    """``(H, W)`` float mask in [0, 1] -> 8-bit grey PNG bytes: 255 at the anomalous pixels
+    (:func:`~synthdefect.functional.masks.anomalous_pixels`), else 0."""
+    return encode_image(anomalous_pixels(mask).astype(np.uint8) * 255, ".png")
 
 
 def write_json(path: Path, data: Any) -> None:
