@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from synthdefect.presets import DEFAULT_PRESET, PRESETS
+
 __all__ = ["SCHEDULES", "ModelConfig", "Schedule", "TrainConfig"]
 
 #: Image sides must be multiples of this (the discriminative network pools five times).
@@ -23,7 +25,8 @@ class Schedule:
     default_epochs: int
 
 
-#: ``paper``: x0.1 at epochs 400 and 600 of 700; ``draem-code``: x0.2 at 80 % and 90 %.
+#: ``paper``: x0.1 at epochs 400 and 600 of 700; ``draem-code``: x0.2 at 80 % and 90 %;
+#: every other preset of :data:`synthdefect.presets.PRESETS` trains on ``draem-code``'s.
 SCHEDULES: dict[str, Schedule] = {
     "paper": Schedule(at=(400 / 700, 600 / 700), gamma=0.1, default_epochs=700),
     "draem-code": Schedule(at=(0.8, 0.9), gamma=0.2, default_epochs=700),
@@ -73,8 +76,8 @@ class TrainConfig:
     save_every: int = 500
 
     def __post_init__(self) -> None:
-        if self.preset not in SCHEDULES:
-            raise ValueError(f"preset must be one of {sorted(SCHEDULES)}, got {self.preset!r}")
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}")
         if self.epochs is not None and self.steps is not None:
             raise ValueError("give epochs or steps, not both")
         for name in ("epochs", "steps"):
@@ -86,7 +89,7 @@ class TrainConfig:
 
     @property
     def schedule(self) -> Schedule:
-        return SCHEDULES[self.preset]
+        return SCHEDULES.get(self.preset, SCHEDULES[DEFAULT_PRESET])
 
     def total_steps(self, steps_per_epoch: int) -> int:
         """Optimiser steps in the whole run."""

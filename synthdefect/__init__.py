@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from synthdefect.images import NoImagesError, NormalImages
-from synthdefect.presets import PRESETS, Preset, get_preset
+from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
+from synthdefect.recipes import recipe_from_record, replay
 from synthdefect.sample import AnomalyResult, Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import (
@@ -32,10 +33,14 @@ from synthdefect.transforms import (
     PerlinMask,
     RandomApply,
     RandomRotate,
+    RecordError,
     SyntheticAnomaly,
     TextureAugment,
     TextureSample,
     Transform,
+    find_step,
+    register_transform,
+    walk_records,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +64,7 @@ __all__ = [
     "ProceduralSource",
     "RandomApply",
     "RandomRotate",
+    "RecordError",
     "Sample",
     "SelfSource",
     "SyntheticAnomaly",
@@ -69,8 +75,15 @@ __all__ = [
     "Transform",
     "__version__",
     "as_texture_source",
+    "find_step",
     "get_preset",
+    "make_recipe",
+    "recipe_from_record",
+    "register_preset",
+    "register_transform",
+    "replay",
     "sample_rng",
+    "walk_records",
 ]
 
 

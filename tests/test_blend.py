@@ -75,10 +75,10 @@ def test_beta_blend_transform_ranges_and_replay(inputs, rng):
     image, texture, hard, _ = inputs
     sample = Sample.from_image(image).evolve(texture=texture, mask=hard)
     code = BetaBlend((0.2, 1.0), open_low=True)
-    betas = [code.make_params(rng, sample)["beta"] for _ in range(2000)]
+    betas = [code.make_params(rng, sample)["params"]["beta"] for _ in range(2000)]
     assert min(betas) > 0.2 and max(betas) <= 1.0
     paper = BetaBlend((0.1, 1.0))
-    betas = [paper.make_params(rng, sample)["beta"] for _ in range(2000)]
+    betas = [paper.make_params(rng, sample)["params"]["beta"] for _ in range(2000)]
     assert 0.1 <= min(betas) < 0.15 and 0.95 < max(betas) < 1.0
     out, record = paper.forward(sample, rng)
     assert np.array_equal(paper.apply(sample, record).image, out.image)

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader
 from synthdefect.dataset import SyntheticAnomalyDataset
 from synthdefect.io import write_image
 from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect.transforms.records import find_step
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,9 @@ def test_item_layout(normal_dir):
     assert 0.0 <= float(item["normal"].min()) and float(item["normal"].max()) <= 1.0
     assert item["label"].item() == int(item["mask"].any())
     record = json.loads(item["params"])
-    assert record["preset"] == "draem-code"
+    assert record["settings"]["name"] == "draem-code"
     outside = item["mask"].expand(3, -1, -1) == 0
-    if record["rotate"]["applied"] is False:
+    if record["steps"]["rotate"]["params"]["applied"] is False:
         assert torch.equal(item["normal"][outside], item["image"][outside])
 
 
@@ -75,7 +76,7 @@ def test_same_samples_whatever_the_loader(normal_dir, workers, context):
 def test_indices_and_epochs_differ(normal_dir):
     ds = make_dataset(normal_dir, length=20)
     first = [ds[i]["params"] for i in range(20)]
-    anomalous = [p for p in first if json.loads(p)["anomaly"]]
+    anomalous = [p for p in first if json.loads(p)["steps"]["anomaly"]["params"]["applied"]]
     assert len(anomalous) >= 10 and len(set(anomalous)) == len(anomalous)
     ds.set_epoch(1)
     second = [ds[i]["params"] for i in range(20)]
@@ -108,5 +109,5 @@ def test_real_bottle_images(bottle_train_dir, dtd_dir):
     ds = SyntheticAnomalyDataset(bottle_train_dir, transform=anomaly, size=(64, 64), length=8)
     items = [ds[i] for i in range(8)]
     assert sum(int(it["label"]) for it in items) >= 6  # p_anomaly 1: only empty masks give 0
-    names = {json.loads(it["params"])["texture"]["name"] for it in items}
+    names = {find_step(json.loads(it["params"]), "texture")["params"]["name"] for it in items}
     assert len(names) == 8 and all(n.endswith(".jpg") for n in names)

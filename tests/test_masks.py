@@ -118,8 +118,10 @@ def test_label_agrees_with_the_written_mask_file(tmp_path, peak, label) -> None:
 def test_perlin_mask_record_is_plain_json_and_replays() -> None:
     transform = PerlinMask()
     mask, record = transform.generate(96, 80, sample_rng(3, 7))
-    assert set(record) == {"res", "seed", "angle", "threshold", "attempts"}
+    assert set(record["params"]) == {"res", "seed", "angle", "threshold", "attempts"}
     assert json.loads(json.dumps(record)) == record
+    assert record["type"] == "PerlinMask" and record["settings"] == transform.settings()
+    record = record["params"]
     assert all(type(r) is int for r in record["res"])
     assert type(record["seed"]) is int and type(record["attempts"]) is int
     assert type(record["angle"]) is float and type(record["threshold"]) is float
@@ -151,7 +153,7 @@ def test_same_rng_seed_same_mask_different_seeds_differ() -> None:
 def test_draws_stay_in_configured_ranges() -> None:
     transform = PerlinMask(scale_exponents=(1, 3), angle=(-10, 20), threshold=(0.1, 0.4))
     rng = np.random.default_rng(0)
-    records = [transform.generate(32, 32, rng)[1] for _ in range(200)]
+    records = [transform.generate(32, 32, rng)[1]["params"] for _ in range(200)]
     res = {r for rec in records for r in rec["res"]}
     assert res == {2, 4, 8}
     assert all(-10 <= rec["angle"] <= 20 for rec in records)
@@ -162,7 +164,7 @@ def test_draws_stay_in_configured_ranges() -> None:
 def test_no_rotation_options() -> None:
     rng = np.random.default_rng(1)
     for angle in (None, 0, 0.0, (0, 0)):
-        assert PerlinMask(angle=angle).generate(16, 16, rng)[1]["angle"] == 0.0
+        assert PerlinMask(angle=angle).generate(16, 16, rng)[1]["params"]["angle"] == 0.0
     assert PerlinMask(angle=30).angle == (-30.0, 30.0)
 
 
@@ -170,19 +172,19 @@ def test_min_area_redraws_until_covered() -> None:
     transform = PerlinMask(min_area=0.05, max_retries=50)
     results = [transform.generate(64, 64, sample_rng(1, i)) for i in range(30)]
     assert all(mask_area(mask) >= 0.05 for mask, _ in results)
-    assert any(record["attempts"] > 1 for _, record in results)
+    assert any(record["params"]["attempts"] > 1 for _, record in results)
     # the record describes the kept (final) draw
     for mask, record in results:
-        np.testing.assert_array_equal(mask, transform.build(64, 64, record))
+        np.testing.assert_array_equal(mask, transform.build(64, 64, record["params"]))
 
 
 def test_impossible_min_area_keeps_last_draw() -> None:
     transform = PerlinMask(min_area=1.0, max_retries=4)
     mask, record = transform.generate(32, 32, sample_rng(0, 0))
-    assert record["attempts"] == 4
+    assert record["params"]["attempts"] == 4
     assert mask_area(mask) < 1.0
-    np.testing.assert_array_equal(mask, transform.build(32, 32, record))
-    assert PerlinMask().generate(32, 32, sample_rng(0, 0))[1]["attempts"] == 1
+    np.testing.assert_array_equal(mask, transform.build(32, 32, record["params"]))
+    assert PerlinMask().generate(32, 32, sample_rng(0, 0))[1]["params"]["attempts"] == 1
 
 
 @pytest.mark.parametrize(

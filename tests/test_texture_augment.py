@@ -21,7 +21,7 @@ def sample(rgb_image: np.ndarray) -> Sample:
 
 def _draws(transform: TextureAugment, sample: Sample, n: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
-    return [transform.make_params(rng, sample) for _ in range(n)]
+    return [transform.make_params(rng, sample)["params"] for _ in range(n)]
 
 
 @pytest.mark.parametrize("preset", ["draem-code", "paper"])
@@ -50,7 +50,7 @@ def test_every_op_applies_and_record_json_round_trip_replays(preset, sample) -> 
     rng = np.random.default_rng(1)
     for _ in range(80):
         out, record = transform.forward(sample, rng)
-        seen.add(record["ops"][0]["op"])
+        seen.add(record["params"]["ops"][0]["op"])
         replayed = transform.apply(sample, json.loads(json.dumps(record)))
         np.testing.assert_array_equal(replayed.texture, out.texture)
         assert out.texture.shape == sample.texture.shape and out.texture.dtype == np.uint8
@@ -85,16 +85,15 @@ def test_draem_code_parameter_ranges(sample) -> None:
 
 def test_replay_applies_ops_in_record_order(sample) -> None:
     transform = TextureAugment(["invert", "posterize", "brightness"])
-    record = {
-        "ops": [
-            {"op": "posterize", "bits": 2},
-            {"op": "brightness", "factor": 1.0, "add": 30.0},
-            {"op": "invert"},
-        ]
-    }
+    ops = [
+        {"op": "posterize", "bits": 2},
+        {"op": "brightness", "factor": 1.0, "add": 30.0},
+        {"op": "invert"},
+    ]
+    record = transform.record(ops=ops)
     expected = F.invert(F.brightness(F.posterize(sample.texture, 2), 1.0, 30.0))
     np.testing.assert_array_equal(transform.apply(sample, record).texture, expected)
-    reversed_record = {"ops": record["ops"][::-1]}
+    reversed_record = transform.record(ops=ops[::-1])
     assert not np.array_equal(transform.apply(sample, reversed_record).texture, expected)
 
 
@@ -114,7 +113,7 @@ def test_grey_texture(rgb_image) -> None:
     transform = TextureAugment("draem-code", k=10)
     out, record = transform.forward(grey, np.random.default_rng(0))
     assert out.texture.shape == grey.texture.shape
-    gamma = next(r for r in record["ops"] if r["op"] == "gamma")
+    gamma = next(r for r in record["params"]["ops"] if r["op"] == "gamma")
     assert len(gamma["gamma"]) == 1
 
 
@@ -154,8 +153,10 @@ def test_invalid_configuration(kwargs, message) -> None:
 def test_missing_texture_is_a_clear_error(rgb_image) -> None:
     with pytest.raises(ValueError, match=r"sample\.texture"):
         TextureAugment().forward(Sample.from_image(rgb_image), np.random.default_rng(0))
+    transform = TextureAugment()
+    record = transform.make_params(np.random.default_rng(0), Sample.from_image(rgb_image))
     with pytest.raises(ValueError, match=r"sample\.texture"):
-        TextureAugment().apply(Sample.from_image(rgb_image), {"ops": []})
+        transform.apply(Sample.from_image(rgb_image), record)
 
 
 class SeededNoise:
@@ -180,8 +181,9 @@ def test_callable_is_seeded_and_replays(sample) -> None:
     transform = TextureAugment(fn=fn)
     before = sample.texture.copy()
     out, record = transform.forward(sample, np.random.default_rng(0))
-    assert set(record) == {"seed"} and 0 <= record["seed"] < 2**31
-    assert fn.seeds == [record["seed"]]
+    assert set(record["params"]) == {"seed"} and 0 <= record["params"]["seed"] < 2**31
+    assert record["settings"] == {"fn": f"{__name__}:SeededNoise"}
+    assert fn.seeds == [record["params"]["seed"]]
     np.testing.assert_array_equal(sample.texture, before)
     assert not np.array_equal(out.texture, before)
     fn.rng = np.random.default_rng(999)  # disturb its state: the replay must reseed
@@ -205,12 +207,12 @@ def test_albumentations_style_callable(sample) -> None:
     transform = TextureAugment(fn=KeywordTransform())
     out, record = transform.forward(sample, np.random.default_rng(0))
     np.testing.assert_array_equal(out.texture, 255 - sample.texture)
-    assert calls == [record["seed"]]
+    assert calls == [record["params"]["seed"]]
 
 
 def test_callable_with_wrong_output_and_mismatched_record(sample) -> None:
     transform = TextureAugment(fn=lambda image: image[:10])
     with pytest.raises(ValueError, match="must return"):
         transform.forward(sample, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="callable"):
-        TextureAugment().apply(sample, {"seed": 3})
+    with pytest.raises(ValueError, match="other settings"):
+        TextureAugment().apply(sample, transform.record(seed=3))

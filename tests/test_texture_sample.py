@@ -17,7 +17,9 @@ from synthdefect.transforms.texture import TextureSample
 
 
 def draw(transform: TextureSample, image: np.ndarray, seed: int = 7) -> tuple[Sample, dict]:
-    return transform.forward(Sample.from_image(image), sample_rng(seed, 0))
+    """The sample and the draws (record params) of one call."""
+    sample, record = transform.forward(Sample.from_image(image), sample_rng(seed, 0))
+    return sample, record["params"]
 
 
 def test_default_procedural_texture_matches_image(rgb_image: np.ndarray) -> None:
@@ -46,7 +48,7 @@ def test_record_is_json_and_replays_identically(dtd_dir: Path, rgb_image: np.nda
         else:
             assert record["crop"] is None
         fresh = TextureSample(dtd_dir, resize=resize)
-        replayed = fresh.apply(Sample.from_image(rgb_image), record)
+        replayed = fresh.apply(Sample.from_image(rgb_image), fresh.record(**record))
         assert (replayed.texture == sample.texture).all()
         again, again_record = draw(fresh, rgb_image, seed=3)
         assert again_record == record and (again.texture == sample.texture).all()
@@ -65,7 +67,8 @@ def test_indices_cover_the_source(dtd_dir: Path, rgb_image: np.ndarray) -> None:
     transform = TextureSample(dtd_dir)
     rng = np.random.default_rng(0)
     indices = [
-        transform.make_params(rng, Sample.from_image(rgb_image))["index"] for _ in range(400)
+        transform.make_params(rng, Sample.from_image(rgb_image))["params"]["index"]
+        for _ in range(400)
     ]
     assert min(indices) >= 0 and max(indices) < 1200
     assert len(set(indices)) > 300
@@ -75,7 +78,8 @@ def test_indices_cover_the_source(dtd_dir: Path, rgb_image: np.ndarray) -> None:
 def test_replay_against_other_textures_fails(dtd_dir: Path, rgb_image: np.ndarray) -> None:
     _, record = draw(TextureSample(dtd_dir / "banded"), rgb_image)
     with pytest.raises(ValueError, match="replay"):
-        TextureSample(dtd_dir / "bumpy").apply(Sample.from_image(rgb_image), record)
+        other = TextureSample(dtd_dir / "bumpy")
+        other.apply(Sample.from_image(rgb_image), other.record(**record))
 
 
 def test_dtd_texture_on_a_bottle_image(bottle_train_dir: Path, dtd_dir: Path) -> None:
@@ -102,7 +106,8 @@ def test_transform_pickles(dtd_dir: Path, rgb_image: np.ndarray) -> None:
     transform = TextureSample(FolderSource(dtd_dir / "braided", cache_bytes=2**20), resize="crop")
     sample, record = draw(transform, rgb_image)
     clone = pickle.loads(pickle.dumps(transform))
-    assert (clone.apply(Sample.from_image(rgb_image), record).texture == sample.texture).all()
+    replayed = clone.apply(Sample.from_image(rgb_image), clone.record(**record))
+    assert (replayed.texture == sample.texture).all()
     assert "FolderSource" in repr(clone)
 
 

@@ -108,13 +108,13 @@ def test_unsupported_inputs():
 def test_compose_and_random_apply(rgb_image):
     pipeline = Compose([RandomApply(RandomRotate((-30, 30)), p=1.0), Square()])
     res = pipeline(rgb_image, seed=4)
-    steps = res.params["steps"]
-    assert steps[0]["applied"] and -30 <= steps[0]["params"]["angle"] <= 30
+    rotate = res.params["steps"]["0"]
+    assert rotate["params"]["applied"] and -30 <= rotate["transform"]["params"]["angle"] <= 30
     assert not np.array_equal(res.normal, rgb_image)  # the clean target rotates too
     again = pipeline.replay(rgb_image, res.params)
     assert np.array_equal(again.image, res.image) and np.array_equal(again.normal, res.normal)
     never = RandomApply(Square(), p=0.0)(rgb_image, seed=0)
-    assert never.params == {"applied": False, "params": None} and never.label == 0
+    assert never.params["params"] == {"applied": False} and never.label == 0
     with pytest.raises(ValueError):
         RandomApply(Square(), p=1.5)
     with pytest.raises(ValueError):
@@ -124,7 +124,8 @@ def test_compose_and_random_apply(rgb_image):
 def test_random_rotate_moves_mask_with_image(rgb_image):
     sample = Sample.from_image(rgb_image)
     sample = sample.evolve(mask=np.pad(np.ones((10, 10), np.float32), ((0, 54), (0, 70))))
-    out = RandomRotate((90, 90)).apply(sample, {"angle": 90.0})
+    rotate = RandomRotate((90, 90))
+    out = rotate.apply(sample, rotate.record(angle=90.0))
     assert out.mask.sum() > 0 and out.mask[:10, :10].sum() < 100
     assert set(np.unique(out.mask)) <= {0.0, 1.0}
 

@@ -18,9 +18,10 @@ from PIL import Image, ImageEnhance, ImageOps
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.perlin import perlin_gradients
 from synthdefect.sample import Sample
-from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect.transforms import BetaBlend, PerlinMask, TextureAugment, TextureSample, Transform
+from synthdefect.transforms.records import TRANSFORM_TYPES, Rebuilder
 
-__all__ = ["TEXTURE_OPS", "beta_blend", "perlin_mask", "perlin_noise", "replay"]
+__all__ = ["TEXTURE_OPS", "baseline_recipe", "beta_blend", "perlin_mask", "perlin_noise"]
 
 
 def _fade(t: np.ndarray) -> np.ndarray:
@@ -116,18 +117,54 @@ def beta_blend(image: np.ndarray, texture: np.ndarray, mask: np.ndarray, beta: f
     return np.round(out * 255.0).astype(np.uint8)
 
 
-def replay(anomaly: SyntheticAnomaly, image: np.ndarray, record: dict[str, Any]) -> Sample:
-    """Make the sample ``record`` describes with the baseline kernels (``uint8`` images).
+class _BaselinePerlinMask(PerlinMask):
+    record_type = "PerlinMask"
 
-    Texture loading and the normal-image rotation are shared with synthdefect (OpenCV in both).
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        if self.octaves != 1:
+            return super().apply(sample, params)
+        return sample.evolve(mask=perlin_mask(*sample.image.shape[:2], self.unpack(params)))
+
+
+class _BaselineTextureAugment(TextureAugment):
+    record_type = "TextureAugment"
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        draws = self.unpack(params)
+        if self.fn is not None or sample.texture is None:
+            return super().apply(sample, params)
+        texture = sample.texture
+        for op in draws["ops"]:
+            texture = TEXTURE_OPS[op["op"]](texture, **{k: v for k, v in op.items() if k != "op"})
+        return sample.evolve(texture=texture)
+
+
+class _BaselineBetaBlend(BetaBlend):
+    record_type = "BetaBlend"
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        beta = self.unpack(params)["beta"]
+        if sample.texture is None or sample.image.dtype != np.uint8:
+            return super().apply(sample, params)
+        image = beta_blend(sample.image, sample.texture, sample.mask, beta)
+        return sample.evolve(image=image, texture=None)
+
+
+BASELINE_TYPES = {
+    **TRANSFORM_TYPES,
+    "PerlinMask": _BaselinePerlinMask,
+    "TextureAugment": _BaselineTextureAugment,
+    "BetaBlend": _BaselineBetaBlend,
+}
+"""Record types whose kernels the baseline replaces; the others (texture loading, rotation,
+composition, any recipe's other steps) are shared with synthdefect."""
+
+
+def baseline_recipe(recipe: Transform) -> Transform:
+    """``recipe`` rebuilt with the baseline's kernels: ``apply`` replays its records.
+
+    Texture sources are shared with ``recipe`` (same files, same cache).
     """
-    sample = anomaly.rotate.apply(Sample.from_image(image), record["rotate"])
-    if not record["anomaly"]:
-        return sample
-    mask = perlin_mask(*sample.image.shape[:2], record["mask"])
-    texture = anomaly.texture.apply(sample, record["texture"]).texture
-    for op in record["augment"]["ops"]:
-        params = {k: v for k, v in op.items() if k != "op"}
-        texture = TEXTURE_OPS[op["op"]](texture, **params)
-    blended = beta_blend(sample.image, texture, mask, record["blend"]["beta"])
-    return sample.evolve(image=blended, mask=mask)
+    sources = [t.source for _, t in recipe.walk() if isinstance(t, TextureSample)]
+    inputs = {"textures": sources[0]} if sources else {}
+    return Rebuilder(inputs, BASELINE_TYPES)(recipe.describe())

@@ -25,8 +25,7 @@ from synthdefect.images import NormalImages
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import StoredSource
-from synthdefect.transforms.anomaly import SyntheticAnomaly
-from synthdefect.transforms.mask import PerlinMask
+from synthdefect.transforms import PerlinMask, SyntheticAnomaly, TextureSample, Transform
 
 __all__ = ["BenchResult", "run_benchmarks"]
 
@@ -78,42 +77,44 @@ class _Setup:
 
 
 def _mask_step(setup: _Setup, impl: str) -> Callable[[int], object]:
-    masks = PerlinMask()
+    masks = PerlinMask(redraw_empty=False)  # one mask per draw, the same draws at any size
 
     def ours(i: int) -> object:
         return masks.generate(setup.size, setup.size, sample_rng(0, i))
 
     def numpy_ref(i: int) -> object:
         record = masks.generate(1, 1, sample_rng(0, i))[1]  # the same draws, built at 1x1
-        return baseline.perlin_mask(setup.size, setup.size, record)
+        return baseline.perlin_mask(setup.size, setup.size, record["params"])
 
     return ours if impl == "ours" else numpy_ref
 
 
-def _warm_textures(anomaly: SyntheticAnomaly, size: int) -> None:
+def _warm_textures(recipe: Transform, size: int) -> None:
     """Decode and fit every stored texture once, so that timing sees cached inputs."""
-    source = anomaly.texture.source
-    if isinstance(source, StoredSource):
-        for index in range(len(source)):
-            source.load(index, size, size, 3)
+    for _, step in recipe.walk():
+        if isinstance(step, TextureSample) and isinstance(step.source, StoredSource):
+            for index in range(len(step.source)):
+                step.source.load(index, size, size, 3)
 
 
 def _sample_step(setup: _Setup, impl: str) -> Callable[[int], object]:
     anomaly = setup.anomaly()
+    twin = baseline.baseline_recipe(anomaly)
     normals = setup.normal_images()
     _warm_textures(anomaly, setup.size)
     records = []
     for i in range(64):  # the records the baseline replays
         image = normals[i % len(normals)]
         records.append(anomaly.forward(Sample.from_image(image), sample_rng(0, i))[1])
-        baseline.replay(anomaly, image, records[-1])
+        twin.apply(Sample.from_image(image), records[-1])
 
     def ours(i: int) -> object:
         image = normals[i % len(normals)]
         return anomaly.forward(Sample.from_image(image), sample_rng(0, i))
 
     def numpy_ref(i: int) -> object:
-        return baseline.replay(anomaly, normals[i % len(normals)], records[i % len(records)])
+        image = Sample.from_image(normals[i % len(normals)])
+        return twin.apply(image, records[i % len(records)])
 
     return ours if impl == "ours" else numpy_ref
 
@@ -147,7 +148,7 @@ image = np.full(({size}, {size}, 3), 128, np.uint8)
 anomaly = SyntheticAnomaly("draem-code", textures={textures!r}, p_anomaly=1.0)
 sample, record = anomaly.forward(Sample.from_image(image), sample_rng(0, 0))
 if {impl!r} == "numpy":
-    baseline.replay(anomaly, image, record)
+    baseline.baseline_recipe(anomaly).apply(Sample.from_image(image), record)
 print(time.perf_counter() - t0)
 """
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from synthdefect.presets import DEFAULT_PRESET, PRESETS
+
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _POSITIVE = click.IntRange(min=1)
@@ -85,8 +87,8 @@ def _device(name: str):
 )
 @click.option(
     "--preset",
-    type=click.Choice(["draem-code", "paper"]),
-    default="draem-code",
+    type=click.Choice(list(PRESETS)),
+    default=DEFAULT_PRESET,
     show_default=True,
     help="Anomaly recipe and learning-rate schedule.",
 )

@@ -13,8 +13,9 @@ from typing import Any
 import click
 
 import synthdefect.generate as api
-from synthdefect.generate.config import FORMATS, LAYOUTS, PRESET_NAMES
+from synthdefect.generate.config import FORMATS, LAYOUTS
 from synthdefect.generate.preview import parse_grid
+from synthdefect.presets import DEFAULT_PRESET, PRESETS
 
 
 class InputProblem(click.ClickException):
@@ -47,7 +48,7 @@ _SHARED_OPTIONS = [
     ),
     click.option("--keep-size", is_flag=True, help="Keep each normal image's own size."),
     click.option(
-        "--preset", type=click.Choice(PRESET_NAMES), default="draem-code", show_default=True
+        "--preset", type=click.Choice(list(PRESETS)), default=DEFAULT_PRESET, show_default=True
     ),
     click.option(
         "--p-anomaly",

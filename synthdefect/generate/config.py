@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from synthdefect import __version__
+from synthdefect.presets import PRESETS
 
 __all__ = [
     "FORMATS",
     "LAYOUTS",
-    "PRESET_NAMES",
     "GenerateConfig",
     "GenerateError",
     "Shard",
@@ -30,8 +30,6 @@ FORMATS = ("png", "jpg")
 
 LAYOUTS = ("flat", "mvtec")
 """Folder layouts, see :mod:`synthdefect.generate.layout`."""
-
-PRESET_NAMES = ("draem-code", "paper")
 
 TEXTURE_KEYWORDS = ("procedural", "self")
 """Texture sources that are not folders: generated noise, or the normal image itself."""
@@ -114,7 +112,10 @@ class GenerateConfig:
         problems = [
             (self.n < 1, f"--n must be at least 1, got {self.n}"),
             (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
-            (self.preset not in PRESET_NAMES, f"unknown preset {self.preset!r}"),
+            (
+                self.preset not in PRESETS,
+                f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}",
+            ),
             (self.image_format not in FORMATS, f"unknown format {self.image_format!r}"),
             (self.layout not in LAYOUTS, f"unknown layout {self.layout!r}"),
             (

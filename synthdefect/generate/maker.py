@@ -17,9 +17,10 @@ from synthdefect.generate.sources import make_anomaly, open_images, source_name
 from synthdefect.generate.writer import encode_mask, manifest_line
 from synthdefect.images import NormalImages
 from synthdefect.io import encode_image, write_atomic
+from synthdefect.transforms.records import walk_records
 
 if TYPE_CHECKING:
-    from synthdefect import SyntheticAnomaly
+    from synthdefect.transforms import Transform
 
 __all__ = ["ChunkResult", "SampleMaker", "texture_name"]
 
@@ -38,9 +39,13 @@ class ChunkResult:
 
 
 def texture_name(params: dict[str, Any]) -> str | None:
-    """The texture a sample's record names (``params["texture"]["name"]``), else ``None``."""
-    texture = params.get("texture")
-    return texture.get("name") if isinstance(texture, dict) else None
+    """The texture a sample's record drew (the first applied ``TextureSample`` anywhere in
+    the recipe's record tree), else ``None``."""
+    for _, record in walk_records(params):
+        draws = record.get("params")
+        if record["type"] == "TextureSample" and isinstance(draws, dict):
+            return draws.get("name")
+    return None
 
 
 class SampleMaker:
@@ -50,7 +55,7 @@ class SampleMaker:
         self,
         config: GenerateConfig,
         images: NormalImages | None = None,
-        anomaly: SyntheticAnomaly | None = None,
+        anomaly: Transform | None = None,
     ) -> None:
         self.config = config
         self.images = open_images(config) if images is None else images

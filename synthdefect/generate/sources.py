@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import fixed_root
 from synthdefect.images import NoImagesError, NormalImages
+from synthdefect.presets import make_recipe
 
 if TYPE_CHECKING:
-    from synthdefect import SyntheticAnomaly
+    from synthdefect.transforms import Transform
 
 __all__ = ["BUILTIN_PREFIX", "default_images", "make_anomaly", "open_images", "source_name"]
 
@@ -40,18 +41,14 @@ def open_images(config: GenerateConfig) -> NormalImages:
     return images
 
 
-def make_anomaly(config: GenerateConfig) -> SyntheticAnomaly:
-    """The run's :class:`synthdefect.SyntheticAnomaly`; :class:`GenerateError` for bad textures.
-
-    Imported here, not at module level, so that ``synthdefect generate --help`` stays fast.
-    """
-    from synthdefect import SyntheticAnomaly
-
+def make_anomaly(config: GenerateConfig) -> Transform:
+    """The run's recipe: preset ``config.preset`` of :data:`synthdefect.presets.PRESETS`;
+    :class:`GenerateError` for bad textures."""
     textures = config.textures
     if textures not in ("procedural", "self") and not Path(textures).is_dir():
         raise GenerateError(f"--textures: no such folder: {textures}")
     try:
-        return SyntheticAnomaly(preset=config.preset, textures=textures, p_anomaly=config.p_anomaly)
+        return make_recipe(config.preset, textures=textures, p_anomaly=config.p_anomaly)
     except (ValueError, OSError) as err:
         raise GenerateError(f"--textures: {err}") from err
 

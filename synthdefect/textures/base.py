@@ -42,6 +42,11 @@ class TextureSource(ABC):
     def name(self, index: int) -> str:
         """A stable, human-readable id of the texture that ``load(index, ...)`` returns."""
 
+    def entry_name(self, index: int) -> str:
+        """The id of entry ``index`` without loading anything (may differ from :meth:`name`
+        where a source replaces unreadable entries)."""
+        return self.name(index)
+
     def load(
         self,
         index: int,

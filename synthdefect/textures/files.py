@@ -90,6 +90,10 @@ class FileSource(StoredSource):
         """Id of the file actually used for ``index`` (may decode it to check it is readable)."""
         return self.names[self._resolve(self._check_index(index))]
 
+    def entry_name(self, index: int) -> str:
+        """Id of file ``index`` itself, without decoding it."""
+        return self.names[self._check_index(index)]
+
     def _decode(self, index: int, keep: bool) -> np.ndarray | None:
         """Decode file ``index`` (the file's own channels), caching it if ``keep``.
 

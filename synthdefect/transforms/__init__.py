@@ -5,17 +5,29 @@ from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend
 from synthdefect.transforms.geometry import RandomRotate
 from synthdefect.transforms.mask import PerlinMask
+from synthdefect.transforms.records import (
+    TRANSFORM_TYPES,
+    RecordError,
+    find_step,
+    register_transform,
+    walk_records,
+)
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
 __all__ = [
+    "TRANSFORM_TYPES",
     "BetaBlend",
     "Compose",
     "PerlinMask",
     "RandomApply",
     "RandomRotate",
+    "RecordError",
     "SyntheticAnomaly",
     "TextureAugment",
     "TextureSample",
     "Transform",
+    "find_step",
+    "register_transform",
+    "walk_records",
 ]

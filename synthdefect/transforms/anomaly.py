@@ -1,32 +1,89 @@
-"""SyntheticAnomaly: the full DRAEM recipe as one replayable transform."""
+"""SyntheticAnomaly: the DRAEM recipe (both of its variants) as a :class:`Compose`.
+
+The recipe is two named steps::
+
+    rotate:  RandomApply(RandomRotate(rotate_degrees), p=rotate_p)
+    anomaly: RandomApply(Compose([mask: PerlinMask, texture: TextureSample,
+                                  augment: TextureAugment, blend: BetaBlend]), p=p_anomaly)
+
+Its records are plain ``Compose`` records (``settings.name`` is the variant's name), so a record
+rebuilds without this class (:func:`synthdefect.recipe_from_record`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from synthdefect.presets import get_preset
-from synthdefect.sample import Sample
-from synthdefect.transforms.base import RandomApply, Transform
+from synthdefect.transforms.base import Compose, RandomApply
 from synthdefect.transforms.blend import BetaBlend
 from synthdefect.transforms.geometry import RandomRotate
 from synthdefect.transforms.mask import PerlinMask
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
-__all__ = ["SyntheticAnomaly"]
-
-_ANOMALY_STEPS = ("mask", "texture", "augment", "blend")
+__all__ = ["DRAEM_VARIANTS", "DraemVariant", "SyntheticAnomaly"]
 
 
-class SyntheticAnomaly(Transform):
+@dataclass(frozen=True)
+class DraemVariant:
+    """Parameters of one variant of DRAEM's recipe; fields match SyntheticAnomaly's arguments."""
+
+    name: str
+    p_anomaly: float
+    scale_exponents: tuple[int, int]
+    noise_angle: tuple[float, float]
+    threshold: float | tuple[float, float]
+    ops: str
+    k: int
+    beta: tuple[float, float]
+    beta_open_low: bool
+    rotate_p: float
+    rotate_degrees: tuple[float, float]
+
+
+DRAEM_VARIANTS: dict[str, DraemVariant] = {
+    "paper": DraemVariant(
+        name="paper",
+        p_anomaly=0.5,
+        scale_exponents=(0, 5),
+        noise_angle=(-90.0, 90.0),
+        # The paper draws t "uniformly at random" without a range; this one keeps masks in the
+        # size range of the released code's fixed t = 0.5 (see docs/recipe.md).
+        threshold=(0.3, 0.7),
+        ops="paper",
+        k=3,
+        beta=(0.1, 1.0),
+        beta_open_low=False,
+        rotate_p=0.0,
+        rotate_degrees=(-90.0, 90.0),
+    ),
+    "draem-code": DraemVariant(
+        name="draem-code",
+        p_anomaly=0.5,
+        scale_exponents=(0, 5),
+        noise_angle=(-90.0, 90.0),
+        threshold=0.5,
+        ops="draem-code",
+        k=3,
+        beta=(0.2, 1.0),
+        beta_open_low=True,
+        rotate_p=0.3,
+        rotate_degrees=(-90.0, 90.0),
+    ),
+}
+"""``paper``: the ICCV 2021 paper; ``draem-code``: the authors' released training code."""
+
+
+class SyntheticAnomaly(Compose):
     """Simulate a surface anomaly: Perlin mask, augmented texture, beta-blend (DRAEM section 1).
 
     Args:
         preset: ``"draem-code"`` (the released code, default) or ``"paper"``; see
-            :mod:`synthdefect.presets`. Keyword arguments left as ``None`` take the preset's value.
+            :data:`DRAEM_VARIANTS`. Keyword arguments left as ``None`` take the variant's value.
         textures: the anomaly source: ``None``/``"procedural"`` (built-in procedural textures, no
             files), ``"self"`` (the normal image itself), a folder, a glob, a list of paths or
             arrays, or a :class:`~synthdefect.textures.TextureSource`.
@@ -39,11 +96,15 @@ class SyntheticAnomaly(Transform):
             used instead of ``ops``.
         rotate_p: probability of rotating the normal image first (``draem-code``: 0.3).
         texture_resize: ``"resize"`` (DRAEM: to the image size, aspect ignored) or ``"crop"``.
-        min_area: minimum mask area as a fraction of the image (redrawn up to 10 times).
+        min_area: minimum mask area as a fraction of the image.
+        redraw_empty: redraw empty Perlin masks (default), at most 10 draws in all, so that an
+            anomaly always has a defect; if every draw is empty the sample has label 0.
 
-    The record has the keys ``preset``, ``rotate``, ``anomaly`` (whether an anomaly was drawn)
-    and, for anomalies, ``mask``, ``texture``, ``augment`` and ``blend``.
+    Steps: ``self["rotate"]``, ``self["anomaly"]`` and, inside the latter's ``transform``, the
+    steps ``mask``, ``texture``, ``augment`` and ``blend`` (see module doc).
     """
+
+    record_type = "Compose"
 
     def __init__(
         self,
@@ -59,44 +120,43 @@ class SyntheticAnomaly(Transform):
         rotate_p: float | None = None,
         texture_resize: str = "resize",
         min_area: float = 0.0,
+        redraw_empty: bool = True,
     ) -> None:
-        p = get_preset(preset)
-        self.preset = p.name
-        self.p_anomaly = p.p_anomaly if p_anomaly is None else float(p_anomaly)
-        if not 0.0 <= self.p_anomaly <= 1.0:
-            raise ValueError(f"p_anomaly must be in [0, 1], got {p_anomaly}")
-        rotate_p = p.rotate_p if rotate_p is None else rotate_p
-        self.rotate = RandomApply(RandomRotate(p.rotate_degrees), p=rotate_p)
-        self.mask = PerlinMask(
-            scale_exponents=p.scale_exponents,
-            angle=p.noise_angle,
-            threshold=p.threshold if threshold is None else threshold,
-            min_area=min_area,
-        )
-        self.texture = TextureSample(textures, resize=texture_resize)
-        if augment is not None:
-            self.augment = TextureAugment(fn=augment)
-        else:
-            self.augment = TextureAugment(
-                ops=p.ops if ops is None else ops, k=p.k if k is None else k
+        v = DRAEM_VARIANTS.get(preset)
+        if v is None:
+            raise ValueError(
+                f"unknown preset {preset!r} for SyntheticAnomaly; DRAEM variants: "
+                f"{sorted(DRAEM_VARIANTS)} (other recipes: synthdefect.make_recipe)"
             )
-        self.blend = BetaBlend(p.beta if beta is None else beta, open_low=p.beta_open_low)
-
-    def _steps(self) -> list[tuple[str, Transform]]:
-        return [(name, getattr(self, name)) for name in _ANOMALY_STEPS]
-
-    def forward(self, sample: Sample, rng: np.random.Generator) -> tuple[Sample, dict[str, Any]]:
-        sample, rotate = self.rotate.forward(sample, rng)
-        record: dict[str, Any] = {"preset": self.preset, "rotate": rotate, "anomaly": False}
-        if rng.random() < self.p_anomaly:
-            record["anomaly"] = True
-            for name, step in self._steps():
-                sample, record[name] = step.forward(sample, rng)
-        return sample.evolve(texture=None), record
-
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        sample = self.rotate.apply(sample, params["rotate"])
-        if params["anomaly"]:
-            for name, step in self._steps():
-                sample = step.apply(sample, params[name])
-        return sample.evolve(texture=None)
+        p_anomaly = v.p_anomaly if p_anomaly is None else float(p_anomaly)
+        if not 0.0 <= p_anomaly <= 1.0:
+            raise ValueError(f"p_anomaly must be in [0, 1], got {p_anomaly}")
+        mask = PerlinMask(
+            scale_exponents=v.scale_exponents,
+            angle=v.noise_angle,
+            threshold=v.threshold if threshold is None else threshold,
+            min_area=min_area,
+            redraw_empty=redraw_empty,
+        )
+        if augment is not None:
+            texture_ops = TextureAugment(fn=augment)
+        else:
+            texture_ops = TextureAugment(
+                ops=v.ops if ops is None else ops, k=v.k if k is None else k
+            )
+        anomaly = Compose(
+            [
+                ("mask", mask),
+                ("texture", TextureSample(textures, resize=texture_resize)),
+                ("augment", texture_ops),
+                ("blend", BetaBlend(v.beta if beta is None else beta, open_low=v.beta_open_low)),
+            ]
+        )
+        rotate_p = v.rotate_p if rotate_p is None else rotate_p
+        super().__init__(
+            [
+                ("rotate", RandomApply(RandomRotate(v.rotate_degrees), p=rotate_p)),
+                ("anomaly", RandomApply(anomaly, p=p_anomaly)),
+            ],
+            name=v.name,
+        )

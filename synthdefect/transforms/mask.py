@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
@@ -11,12 +12,20 @@ import numpy as np
 from synthdefect.functional.masks import mask_area, perlin_mask
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import (
+    RecordError,
+    check_float,
+    check_int,
+    check_keys,
+    register_transform,
+)
 
 __all__ = ["PerlinMask"]
 
 _SEED_BOUND = 2**32
 
 
+@register_transform
 class PerlinMask(Transform):
     """Write a binary Perlin-noise mask into ``sample.mask`` (shape ``sample.image.shape[:2]``).
 
@@ -30,12 +39,16 @@ class PerlinMask(Transform):
         angle: ``(lo, hi)`` degrees; a number ``a`` means ``(-a, a)``; ``None`` or 0 no rotation.
         threshold: fixed value or ``(lo, hi)`` range, within [-1, 1] (the noise range).
         octaves, persistence, lacunarity: fractal noise settings (fixed, not drawn).
-        min_area: if > 0, redraw until the mask covers at least this fraction of the image,
-            at most ``max_retries`` draws in all; the last draw is kept if none succeeds.
-        max_retries: total number of draws allowed (>= 1).
+        min_area: redraw until the mask covers at least this fraction of the image.
+        redraw_empty: also redraw empty masks (so that an anomaly has a defect, as anomalib's
+            generator does); ``False`` keeps DRAEM's empty masks.
+        max_retries: total number of draws allowed (>= 1, default 10 as in anomalib); when
+            none succeeds the last draw is kept (it may be empty: the sample gets label 0).
 
-    Record: ``{"res": [ry, rx], "seed": int, "angle": float, "threshold": float,
-    "attempts": int}`` describing the final draw; ``attempts`` counts the draws made.
+    Draws happen in :meth:`make_params` (candidate masks are built from the shape alone);
+    :meth:`apply` reuses the last mask built there. Record params: ``{"res": [ry, rx], "seed":
+    int, "angle": float, "threshold": float, "attempts": int}`` describing the final draw;
+    ``attempts`` counts the draws made.
     """
 
     def __init__(
@@ -47,6 +60,7 @@ class PerlinMask(Transform):
         persistence: float = 0.5,
         lacunarity: float = 2.0,
         min_area: float = 0.0,
+        redraw_empty: bool = True,
         max_retries: int = 10,
     ) -> None:
         k_min, k_max = _pair("scale_exponents", scale_exponents)
@@ -75,22 +89,47 @@ class PerlinMask(Transform):
         self.persistence = float(persistence)
         self.lacunarity = float(lacunarity)
         self.min_area = float(min_area)
+        self.redraw_empty = bool(redraw_empty)
         self.max_retries = int(max_retries)
+        self._last: tuple[tuple[Any, ...], np.ndarray] | None = None
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "scale_exponents": list(self.scale_exponents),
+            "angle": list(self.angle),
+            "threshold": list(self.threshold),
+            "octaves": self.octaves,
+            "persistence": self.persistence,
+            "lacunarity": self.lacunarity,
+            "min_area": self.min_area,
+            "redraw_empty": self.redraw_empty,
+            "max_retries": self.max_retries,
+        }
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        height, width = sample.image.shape[:2]
+        attempts = 0
+        while True:
+            attempts += 1
+            draws = self._draw(rng)
+            mask = self.build(height, width, draws)
+            area = mask_area(mask)
+            wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
+            if wanted or attempts == self.max_retries:
+                break
+        self._last = (_key(height, width, draws), mask)
+        return self.record(**draws, attempts=attempts)
 
     def generate(
         self, height: int, width: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Draw a mask of ``(height, width)`` (float32 {0, 1}) and its record (see class doc)."""
-        for attempt in range(1, self.max_retries + 1):
-            record = self._draw(rng)
-            record["attempts"] = attempt
-            mask = self.build(height, width, record)
-            if self.min_area == 0.0 or mask_area(mask) >= self.min_area:
-                break
-        return mask, record
+        """Draw a mask of ``(height, width)`` (float32 {0, 1}) and its record."""
+        sample = Sample.from_image(np.empty((height, width, 1), np.uint8))
+        sample, record = self.forward(sample, rng)
+        return sample.mask, record
 
-    def build(self, height: int, width: int, params: dict[str, Any]) -> np.ndarray:
-        """Rebuild the mask described by a record (deterministic)."""
+    def build(self, height: int, width: int, params: Mapping[str, Any]) -> np.ndarray:
+        """The mask of a record's draws (``record["params"]``); deterministic."""
         res_y, res_x = params["res"]
         return perlin_mask(
             height,
@@ -105,12 +144,30 @@ class PerlinMask(Transform):
             lacunarity=self.lacunarity,
         )
 
-    def forward(self, sample: Sample, rng: np.random.Generator) -> tuple[Sample, dict[str, Any]]:
-        mask, record = self.generate(*sample.image.shape[:2], rng)
-        return sample.evolve(mask=mask), record
-
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        return sample.evolve(mask=self.build(*sample.image.shape[:2], params))
+        draws = self.unpack(params)
+        height, width = sample.image.shape[:2]
+        last, self._last = self._last, None
+        if last is not None and last[0] == _key(height, width, draws):
+            return sample.evolve(mask=last[1])
+        return sample.evolve(mask=self.build(height, width, draws))
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = "PerlinMask params."
+        check_keys(params, ("res", "seed", "angle", "threshold", "attempts"), where[:-1])
+        res = params["res"]
+        if not isinstance(res, (list, tuple)) or len(res) != 2:
+            raise RecordError(f"{where}res must be a pair [ry, rx], got {res!r}")
+        k_min, k_max = self.scale_exponents
+        for r in res:
+            check_int(r, f"{where}res", 2**k_min, 2**k_max)
+            if r & (r - 1):
+                raise RecordError(f"{where}res must hold powers of 2, got {res!r}")
+        check_int(params["seed"], f"{where}seed", 0, _SEED_BOUND - 1)
+        check_float(params["angle"], f"{where}angle", *self.angle)
+        check_float(params["threshold"], f"{where}threshold", *self.threshold)
+        check_int(params["attempts"], f"{where}attempts", 1, self.max_retries)
+        return params
 
     def _draw(self, rng: np.random.Generator) -> dict[str, Any]:
         k_min, k_max = self.scale_exponents
@@ -121,6 +178,15 @@ class PerlinMask(Transform):
             "angle": _uniform(rng, self.angle),
             "threshold": _uniform(rng, self.threshold),
         }
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last": None}
+
+
+def _key(height: int, width: int, draws: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What decides a mask, to recognise the one built by the last ``make_params``."""
+    res_y, res_x = draws["res"]
+    return (height, width, res_y, res_x, draws["seed"], draws["angle"], draws["threshold"])
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:

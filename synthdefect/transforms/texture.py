@@ -1,12 +1,19 @@
 """TextureSample: pick the anomaly-source texture for a sample (DRAEM's "A").
 
-Record: ``{"index": int, "name": str, "crop": [fy, fx] | None}``. ``index`` is uniform over the
-source, ``name`` is the source's id for it (checked again on replay, so that a record replayed
-against different textures fails loudly), ``crop`` the window offsets of the crop policy.
+Record params: ``{"index": int, "name": str, "crop": [fy, fx] | None}``. ``index`` is uniform
+over the source, ``name`` is the source's id for that entry (checked again on replay, so that a
+record replayed against different textures fails loudly), ``crop`` the window offsets of the crop
+policy. Drawing never reads a file: an unreadable file is replaced at load time by the next
+readable one (see :mod:`synthdefect.textures.files`), while the record keeps the drawn entry.
+
+The settings name the source without holding it: ``"procedural"`` (or
+``"procedural:noise,cracks"``) and ``"self"`` rebuild from the record alone, ``"textures"`` means
+user textures (a folder, glob, list or arrays), which a rebuild takes from its ``textures`` input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -14,13 +21,36 @@ import numpy as np
 from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.textures import SelfSource, TextureSpec, as_texture_source
+from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import (
+    Rebuilder,
+    RecordError,
+    check_float,
+    check_int,
+    check_keys,
+    check_str,
+    register_transform,
+)
 
-__all__ = ["TextureSample"]
+__all__ = ["USER_TEXTURES", "TextureSample"]
 
 ResizePolicy = Literal["resize", "crop"]
 
+USER_TEXTURES = "textures"
+"""The ``source`` setting of a TextureSample over user textures (given again to rebuild it)."""
 
+
+def _source_setting(source: Any) -> str:
+    if isinstance(source, SelfSource):
+        return "self"
+    if isinstance(source, ProceduralSource):
+        kinds = source.kinds
+        return "procedural" if kinds == PROCEDURAL_KINDS else "procedural:" + ",".join(kinds)
+    return USER_TEXTURES
+
+
+@register_transform
 class TextureSample(Transform):
     """Set ``sample.texture``: an HWC ``uint8`` texture of the sample image's size and channels.
 
@@ -34,27 +64,63 @@ class TextureSample(Transform):
     def __init__(self, source: TextureSpec = None, resize: ResizePolicy = "resize") -> None:
         if resize not in ("resize", "crop"):
             raise ValueError(f"resize must be 'resize' or 'crop', got {resize!r}")
+        if source == USER_TEXTURES:
+            raise ValueError(
+                f"source {USER_TEXTURES!r} stands for user textures in records: give the folder, "
+                "glob, list or arrays (or rebuild with textures=...)"
+            )
         self.source = as_texture_source(source)
         self.resize = resize
 
+    def settings(self) -> dict[str, Any]:
+        return {"source": _source_setting(self.source), "resize": self.resize}
+
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         if isinstance(self.source, SelfSource):
-            return {"index": 0, "name": "self", "crop": None}
+            return self.record(index=0, name="self", crop=None)
         index = int(rng.integers(len(self.source)))
         crop = [float(rng.random()), float(rng.random())] if self.resize == "crop" else None
-        return {"index": index, "name": self.source.name(index), "crop": crop}
+        return self.record(index=index, name=self.source.entry_name(index), crop=crop)
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = "TextureSample params."
+        check_keys(params, ("index", "name", "crop"), where[:-1])
+        check_int(params["index"], f"{where}index", 0, len(self.source) - 1)
+        check_str(params["name"], f"{where}name")
+        crop = params["crop"]
+        if self.resize == "crop" and not isinstance(self.source, SelfSource):
+            if not isinstance(crop, (list, tuple)) or len(crop) != 2:
+                raise RecordError(f"{where}crop must be a pair [fy, fx], got {crop!r}")
+            for fraction in crop:
+                check_float(fraction, f"{where}crop", 0.0, 1.0)
+        elif crop is not None:
+            raise RecordError(f"{where}crop must be null for resize={self.resize!r}, got {crop!r}")
+        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        draws = self.unpack(params)
         height, width, channels = sample.image.shape
         if isinstance(self.source, SelfSource):
             return sample.evolve(texture=to_uint8(sample.normal).copy())
-        index = params["index"]
-        name = self.source.name(index)
-        if name != params["name"]:
-            raise ValueError(
-                f"record names texture {params['name']!r} but index {index} of this source is "
+        index = draws["index"]
+        name = self.source.entry_name(index)
+        if name != draws["name"]:
+            raise RecordError(
+                f"record names texture {draws['name']!r} but index {index} of this source is "
                 f"{name!r}: replay with the texture source the record was made with"
             )
-        crop = None if params["crop"] is None else tuple(params["crop"])
+        crop = None if draws["crop"] is None else tuple(draws["crop"])
         texture = self.source.load(index, height, width, channels, crop=crop)
         return sample.evolve(texture=texture)
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
+        settings = dict(description["settings"])
+        if settings.get("source") == USER_TEXTURES:
+            if rebuild.inputs.get("textures") is None:
+                raise RecordError(
+                    "this TextureSample drew from user textures: pass textures= (the folder, "
+                    "glob, list or arrays it was made with)"
+                )
+            settings["source"] = rebuild.inputs["textures"]
+        return cls(**settings)

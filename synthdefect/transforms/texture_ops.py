@@ -5,8 +5,8 @@ This is step 4 of DRAEM's recipe (see ``docs/texture-ops.md``): the anomaly-sour
 without replacement and applied in random order. The kernels live in
 :mod:`synthdefect.functional.texture_ops`; this module only draws their parameters.
 
-The record of :class:`TextureAugment` is ``{"ops": [{"op": name, **kernel_kwargs}, ...]}`` in
-application order (plain Python types), or ``{"seed": int}`` for a user callable.
+The record params of :class:`TextureAugment` are ``{"ops": [{"op": name, **kernel_kwargs}, ...]}``
+in application order (plain Python types), or ``{"seed": int}`` for a user callable.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ import numpy as np
 from synthdefect.functional import texture_ops as F
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import (
+    Rebuilder,
+    RecordError,
+    check_int,
+    check_keys,
+    register_transform,
+)
 
 __all__ = ["PRESETS", "TEXTURE_OPS", "TextureAugment", "TextureOp", "register_op"]
 
@@ -168,6 +175,7 @@ def _takes_image_keyword(fn: Callable[..., Any]) -> bool:
     return True
 
 
+@register_transform
 class TextureAugment(Transform):
     """Apply ``k`` distinct random texture ops to ``sample.texture`` (DRAEM's augmentation).
 
@@ -182,6 +190,8 @@ class TextureAugment(Transform):
     31-bit seed is drawn into the record and passed to ``fn.seed_(seed)`` (imgaug) or
     ``fn.set_random_seed(seed)`` (albumentations) before every call, so such callables replay
     from the record; other callables replay only if they are deterministic given that seed.
+    A record names the callable (``settings["fn"]``, its qualified name) but cannot hold it:
+    rebuild such a recipe in Python.
     """
 
     def __init__(
@@ -215,31 +225,66 @@ class TextureAugment(Transform):
         self.ranges = _merge_ranges(names, ranges or {})
         self.fn = None
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
-        texture = _texture_of(sample)
+    def settings(self) -> dict[str, Any]:
         if self.fn is not None:
-            return {"seed": int(rng.integers(0, 2**31))}
+            return {"fn": _qualified_name(self.fn)}
+        ranges = {name: {k: _jsonable(v) for k, v in r.items()} for name, r in self.ranges.items()}
+        return {"ops": list(self.ops), "k": self.k, "ranges": ranges}
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        if self.fn is not None:
+            return self.record(seed=int(rng.integers(0, 2**31)))
+        channels = sample.image.shape[2]  # the texture has the image's channels
         picks = rng.choice(len(self.ops), size=self.k, replace=False)
         records = []
         for i in picks:
             name = self.ops[i]
-            params = TEXTURE_OPS[name].sampler(rng, self.ranges[name], texture.shape[2])
+            params = TEXTURE_OPS[name].sampler(rng, self.ranges[name], channels)
             records.append({"op": name, **params})
-        return {"ops": records}
+        return self.record(ops=records)
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = "TextureAugment params"
+        if self.fn is not None:
+            check_keys(params, ("seed",), where)
+            check_int(params["seed"], f"{where}.seed", 0, 2**31 - 1)
+            return params
+        check_keys(params, ("ops",), where)
+        ops = params["ops"]
+        if not isinstance(ops, list) or len(ops) != self.k:
+            raise RecordError(f"{where}.ops must be a list of {self.k} ops, got {ops!r}")
+        names = []
+        for op in ops:
+            if not isinstance(op, Mapping) or op.get("op") not in self.ops:
+                raise RecordError(f"{where}.ops: {op!r} is not one of the ops {list(self.ops)}")
+            names.append(op["op"])
+        if len(set(names)) != len(names):
+            raise RecordError(f"{where}.ops must be distinct, got {names}")
+        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        draws = self.unpack(params)
         texture = _texture_of(sample)
-        if "seed" in params:
-            if self.fn is None:
-                raise ValueError("record was made by a callable (has 'seed'), this one has ops")
-            return sample.evolve(texture=self._call_fn(texture, int(params["seed"])))
-        for record in params["ops"]:
+        if self.fn is not None:
+            return sample.evolve(texture=self._call_fn(texture, draws["seed"]))
+        for record in draws["ops"]:
             kwargs = dict(record)
             name = kwargs.pop("op")
-            if name not in TEXTURE_OPS:
-                raise ValueError(f"record names unknown texture op {name!r}")
-            texture = TEXTURE_OPS[name].kernel(texture, **kwargs)
+            try:
+                texture = TEXTURE_OPS[name].kernel(texture, **kwargs)
+            except TypeError as err:
+                raise RecordError(f"TextureAugment params: op {record!r}: {err}") from None
         return sample.evolve(texture=texture)
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
+        settings = description["settings"]
+        if "fn" in settings:
+            raise RecordError(
+                f"this TextureAugment used the callable {settings['fn']!r}, which a record "
+                "cannot hold: rebuild the recipe in Python and replay with it"
+            )
+        return cls(**settings)
 
     def _call_fn(self, texture: np.ndarray, seed: int) -> np.ndarray:
         if hasattr(self.fn, "seed_"):
@@ -263,6 +308,17 @@ class TextureAugment(Transform):
                 f"fn must return a {texture.shape} uint8 image, got {out.shape} {out.dtype}"
             )
         return np.ascontiguousarray(out)
+
+
+def _jsonable(value: Any) -> Any:
+    """A range setting as JSON: tuples become lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _qualified_name(fn: Callable[..., Any]) -> str:
+    """``"module:qualname"`` of a function, or of a callable object's class."""
+    owner = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{owner.__module__}:{owner.__qualname__}"
 
 
 def _texture_of(sample: Sample) -> np.ndarray:
