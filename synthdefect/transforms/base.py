@@ -105,7 +105,12 @@ class Transform:
             raise RecordError(
                 f"{self.record_type} record has schema version {version}, this is {self.version}"
             )
-        difference = first_difference(record["settings"], self.settings(), "settings.")
+        settings = self.settings()
+        difference = (
+            None
+            if record["settings"] == settings  # the fast path; True == 1 is tolerated here
+            else first_difference(record["settings"], settings, "settings.")
+        )
         if difference is not None:
             raise RecordError(
                 f"{self.record_type} record was made with other settings ({difference}): replay "
@@ -326,7 +331,8 @@ class RandomApply(Transform):
         draws = check_keys(params["params"], ("applied",), "RandomApply params")
         child = params["transform"]
         if not check_bool(draws["applied"], "RandomApply params.applied"):
-            difference = first_difference(child, self.transform.describe())
+            description = self.transform.describe()
+            difference = None if child == description else first_difference(child, description)
             if difference is not None:
                 raise RecordError(
                     f"record describes another transform ({difference})", ("transform",)

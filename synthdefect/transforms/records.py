@@ -80,15 +80,15 @@ def register_transform(cls: T) -> T:
 
 def check_keys(value: Any, required: tuple[str, ...], where: str) -> Mapping[str, Any]:
     """``value`` as a mapping with exactly the keys ``required``."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise RecordError(f"{where} must be a dict, got {type(value).__name__} {value!r}")
+    if len(value) == len(required) and all(k in value for k in required):
+        return value
     missing = [k for k in required if k not in value]
     if missing:
         raise RecordError(f"{where} lacks key(s) {missing}; has {sorted(value)}")
     extra = sorted(set(value) - set(required))
-    if extra:
-        raise RecordError(f"{where} has unknown key(s) {extra}; expected {list(required)}")
-    return value
+    raise RecordError(f"{where} has unknown key(s) {extra}; expected {list(required)}")
 
 
 def check_int(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:

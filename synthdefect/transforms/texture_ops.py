@@ -223,13 +223,15 @@ class TextureAugment(Transform):
         self.ops = names
         self.k = k
         self.ranges = _merge_ranges(names, ranges or {})
+        self._json_ranges = {
+            name: {k: _jsonable(v) for k, v in r.items()} for name, r in self.ranges.items()
+        }
         self.fn = None
 
     def settings(self) -> dict[str, Any]:
         if self.fn is not None:
             return {"fn": _qualified_name(self.fn)}
-        ranges = {name: {k: _jsonable(v) for k, v in r.items()} for name, r in self.ranges.items()}
-        return {"ops": list(self.ops), "k": self.k, "ranges": ranges}
+        return {"ops": list(self.ops), "k": self.k, "ranges": self._json_ranges}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         if self.fn is not None:
