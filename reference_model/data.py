@@ -31,7 +31,7 @@ from torch.utils.data import Dataset
 from synthdefect.convert import image_to_tensor
 from synthdefect.functional.geometry import resize
 from synthdefect.functional.masks import anomalous_pixels
-from synthdefect.generate.resume import read_manifest
+from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
 from synthdefect.io import find_images, read_image
 
 __all__ = [
@@ -47,9 +47,6 @@ __all__ = [
 
 #: The folder name of defect-free test images.
 GOOD = "good"
-
-#: The per-sample record file of a ``synthdefect generate`` output folder.
-MANIFEST_NAME = "manifest.jsonl"
 
 
 class DataError(ValueError):
@@ -166,7 +163,10 @@ class GeneratedFolder(Dataset):
         manifest = self.root / MANIFEST_NAME
         if not manifest.is_file():
             raise DataError(f"no {MANIFEST_NAME} in {self.root}")
-        self.records = read_manifest(manifest)
+        try:
+            self.records = read_manifest(manifest)
+        except ManifestError as err:
+            raise DataError(str(err)) from err
         if not self.records:
             raise DataError(f"the training set is empty: {manifest} lists no samples")
         if "normal" not in self.records[0]["files"]:

@@ -21,6 +21,7 @@ from reference_model.evaluate import METRIC_NAMES
 from reference_model.predict import overlay_heatmap
 from reference_model.train import LOG_NAME
 from synthdefect.cli import main
+from synthdefect.generate.manifest import manifest_line
 from synthdefect.io import read_image, write_image
 
 FILE_SIDE = 80
@@ -152,9 +153,10 @@ def _write_generated(root: Path, count: int = 8) -> Path:
                  (("image", "images"), ("mask", "masks"), ("normal", "normal"))}  # fmt: skip
         for key, array in (("image", image), ("mask", mask), ("normal", normal)):
             write_image(root / files[key], array)
-        record = {"index": i, "label": i % 2, "source": f"{i:03d}.png", "files": files,
+        record = {"index": i, "label": i % 2, "anomalous_area": round(float(mask.mean()) / 255, 6),
+                  "source": f"{i:03d}.png", "texture": None, "files": files,
                   "params": {"preset": "draem-code"}}  # fmt: skip
-        lines.append(json.dumps(record) + "\n")
+        lines.append(manifest_line(record))
     (root / "manifest.jsonl").write_text("".join(lines))
     return root
 

@@ -19,9 +19,10 @@ from typing import Any
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import input_changes, without_mtimes
 from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file
+from synthdefect.generate.manifest import ManifestError, read_manifest
 from synthdefect.generate.writer import write_json
 
-__all__ = ["Recovered", "prepare_output", "read_manifest", "read_record"]
+__all__ = ["Recovered", "prepare_output", "read_record"]
 
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
@@ -71,17 +72,6 @@ def prepare_output(
     except OSError as err:
         raise GenerateError(f"cannot write to output folder {out}: {err.strerror or err}") from err
     return Recovered(0, 0)
-
-
-def read_manifest(path: Path) -> list[dict]:
-    """The complete records of a manifest, stopping at a torn or garbled line."""
-    records = []
-    for line in path.read_bytes().split(b"\n")[:-1]:
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            break
-    return records
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -169,7 +159,10 @@ def _recover(config: GenerateConfig) -> Recovered:
     manifest = config.out / run_file("manifest", ".jsonl", config.shard)
     if not manifest.exists():
         manifest.write_bytes(b"")
-    records = read_manifest(manifest)
+    try:
+        records = read_manifest(manifest, torn_tail=True)
+    except ManifestError as err:
+        raise GenerateError(f"--resume: {err}; use --overwrite to start again") from err
     indices = config.indices
     if [r.get("index") for r in records] != list(indices[: len(records)]):
         raise GenerateError(

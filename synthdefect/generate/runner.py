@@ -30,10 +30,11 @@ from synthdefect.generate.inputs import check_apart, fingerprint
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
+from synthdefect.generate.manifest import ManifestWriter
 from synthdefect.generate.resume import Recovered, prepare_output
 from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
-from synthdefect.generate.writer import ManifestWriter, write_json
+from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages
 
 if TYPE_CHECKING:

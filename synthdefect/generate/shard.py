@@ -19,7 +19,8 @@ from synthdefect.generate.config import GenerateError, Shard
 from synthdefect.generate.inputs import without_mtimes
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lock import output_lock
-from synthdefect.generate.resume import read_manifest, read_record
+from synthdefect.generate.manifest import ManifestError, read_manifest
+from synthdefect.generate.resume import read_record
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 
@@ -81,7 +82,10 @@ def _merge(out: Path) -> RunReport:
 
 def _check_complete(manifest: Path, indices: range) -> int:
     """Check that ``manifest`` lists exactly ``indices``; return how many have label 1."""
-    records = read_manifest(manifest) if manifest.exists() else []
+    try:
+        records = read_manifest(manifest, torn_tail=True) if manifest.exists() else []
+    except ManifestError as err:
+        raise GenerateError(f"cannot merge: {err}") from err
     if [r["index"] for r in records] != list(indices):
         raise GenerateError(
             f"{manifest} is unfinished ({len(records)} of {len(indices)} samples); "
