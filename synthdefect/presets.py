@@ -9,7 +9,9 @@ sample gets a defect). ``generate``, ``preview``, ``train`` and their ``--preset
 this registry; :func:`register_preset` adds to it.
 
 * ``draem-code`` (default): DRAEM's released training code;
-* ``paper``: DRAEM's ICCV 2021 paper (see :data:`~synthdefect.transforms.anomaly.DRAEM_VARIANTS`).
+* ``paper``: DRAEM's ICCV 2021 paper (see :data:`~synthdefect.transforms.anomaly.DRAEM_VARIANTS`);
+* ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``memseg``, ``glass``, ``destseg``: the research
+  recipes of :mod:`synthdefect.transforms.research` (sources in ``docs/recipes.md``).
 
 Factories import their transforms when called, so that reading the registry stays cheap.
 """
@@ -59,9 +61,20 @@ def get_preset(name: str) -> Preset:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None
 
 
-def make_recipe(preset: str = DEFAULT_PRESET, textures: Any = None, **overrides: Any) -> Transform:
-    """A fresh recipe of ``preset``; keyword overrides as its factory accepts them."""
-    return get_preset(preset).build(textures=textures, **overrides)
+def make_recipe(
+    preset: str = DEFAULT_PRESET, textures: Any = None, foreground: Any = None, **overrides: Any
+) -> Transform:
+    """A fresh recipe of ``preset``; keyword overrides as its factory accepts them.
+
+    ``foreground``: ``None`` (defects anywhere), ``"auto"`` or a callable ``fn(image) -> mask``:
+    wraps the recipe in :class:`~synthdefect.transforms.foreground.Foreground`.
+    """
+    recipe = get_preset(preset).build(textures=textures, **overrides)
+    if foreground is None:
+        return recipe
+    from synthdefect.transforms.foreground import Foreground
+
+    return Foreground(recipe, foreground)
 
 
 def _draem(variant: str) -> Callable[..., Transform]:
@@ -75,3 +88,22 @@ def _draem(variant: str) -> Callable[..., Transform]:
 
 register_preset("draem-code", _draem("draem-code"), "DRAEM, as its released training code")
 register_preset("paper", _draem("paper"), "DRAEM, as its ICCV 2021 paper describes it")
+
+
+def _research(name: str) -> Callable[..., Transform]:
+    def build(textures: Any = None, **overrides: Any) -> Transform:
+        from synthdefect.transforms.research import research_recipe
+
+        return research_recipe(name, textures, **overrides)
+
+    return build
+
+
+register_preset("cutpaste", _research("cutpaste"), "CutPaste: a jittered patch of the image moved")
+register_preset(
+    "cutpaste-scar", _research("cutpaste-scar"), "CutPaste-Scar: a thin turned patch moved"
+)
+register_preset("nsa", _research("nsa"), "NSA: resized patches, Poisson-blended")
+register_preset("memseg", _research("memseg"), "MemSeg: texture or shuffled-image anomalies")
+register_preset("glass", _research("glass"), "GLASS (image level): Perlin union/intersection")
+register_preset("destseg", _research("destseg"), "DeSTSeg: DRAEM's masks, no texture ops")

@@ -31,13 +31,16 @@ class Sample:
     """Working state of one sample inside a transform pipeline (numpy only, see module doc).
 
     ``normal`` is the defect-free image after any geometric augmentation (the reconstruction
-    target), ``image`` the image with the simulated anomaly.
+    target), ``image`` the image with the simulated anomaly. ``foreground`` (``(H, W)`` float32
+    in {0, 1}, or ``None`` for the whole image) is where defects may go: set by
+    :class:`~synthdefect.transforms.foreground.Foreground`, honoured by the mask transforms.
     """
 
     image: np.ndarray
     normal: np.ndarray
     mask: np.ndarray
     texture: np.ndarray | None = None
+    foreground: np.ndarray | None = None
 
     @classmethod
     def from_image(cls, image: np.ndarray) -> Sample:
@@ -48,6 +51,12 @@ class Sample:
     @property
     def label(self) -> int:
         return int(anomalous_pixels(self.mask).any())
+
+    def within_foreground(self, mask: np.ndarray) -> np.ndarray:
+        """``mask`` cut to the foreground (float32), or ``mask`` itself when there is none."""
+        if self.foreground is None:
+            return mask
+        return (mask * self.foreground).astype(np.float32, copy=False)
 
     def evolve(self, **changes: Any) -> Sample:
         """A copy with the given fields replaced (arrays are shared, not copied)."""

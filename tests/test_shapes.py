@@ -77,7 +77,7 @@ def test_ellipses_union_and_empty():
 
 def test_combine_masks_truth_table():
     a = np.array([[0, 0, 1, 1]], np.float32)
-    b = np.array([[0, 1, 0, 1]], np.uint8)
+    b = np.array([[0, 1, 0, 1]], bool)
     assert combine_masks(a, b, "union").tolist() == [[0, 1, 1, 1]]
     assert combine_masks(a, b, "intersection").tolist() == [[0, 0, 0, 1]]
     assert combine_masks(a, b, "union").dtype == np.float32

@@ -177,7 +177,7 @@ def train(
     from reference_model.train import train as train_model
     from synthdefect.dataset import SyntheticAnomalyDataset
     from synthdefect.io import find_images
-    from synthdefect.transforms.anomaly import SyntheticAnomaly
+    from synthdefect.presets import make_recipe
 
     try:
         config = TrainConfig(
@@ -203,9 +203,10 @@ def train(
     elif not find_images(data):
         raise click.UsageError(f"the training set is empty: no images under {data}")
     else:
-        anomaly = SyntheticAnomaly(
-            preset=preset, textures=None if textures is None else str(textures)
-        )
+        try:
+            anomaly = make_recipe(preset, textures=None if textures is None else str(textures))
+        except ValueError as error:
+            raise click.UsageError(f"--textures: {error}") from error
         dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
     with _usage_errors():
         result = train_model(

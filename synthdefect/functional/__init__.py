@@ -23,12 +23,15 @@ from synthdefect.functional.texture_ops import (
     contrast,
     equalize,
     gamma,
+    grayscale,
+    hflip,
     hue_saturation,
     invert,
     posterize,
     rotate_texture,
     sharpness,
     solarize,
+    vflip,
 )
 
 __all__ = [
@@ -45,7 +48,9 @@ __all__ = [
     "estimate_foreground",
     "fractal_perlin_noise",
     "gamma",
+    "grayscale",
     "grid_shuffle",
+    "hflip",
     "hue_saturation",
     "invert",
     "mask_area",
@@ -63,4 +68,5 @@ __all__ = [
     "solarize",
     "solid_color",
     "transplant",
+    "vflip",
 ]

@@ -15,6 +15,8 @@ import cv2
 import numba
 import numpy as np
 
+from synthdefect.functional.masks import anomalous_pixels
+
 __all__ = ["beta_blend", "poisson_blend"]
 
 _MARGIN = 2  # pixels of padding so that masks touching the border survive seamlessClone
@@ -76,33 +78,42 @@ def poisson_blend(
     """Seamlessly clone ``texture`` into ``image`` where ``mask`` is set (Poisson blending).
 
     ``image`` and ``texture`` are HWC ``uint8`` of the same shape with 1 or 3 channels; ``mask``
-    is ``(H, W)``, a pixel being inside when > 0.5. Inside the mask the result keeps the
+    is ``(H, W)`` (inside where :func:`~synthdefect.functional.masks.anomalous_pixels` says so:
+    float >= 0.5). Inside the mask the result keeps the
     texture's gradients (``mixed=False``) or, per pixel, whichever of the texture's and the
     image's gradients is stronger (``mixed=True``), with colours fitted to the image at the mask
     boundary; outside the mask it is exactly ``image``, so the mask stays the true label. Masks
-    may touch the image border. OpenCV erodes the mask internally, so the band of about three
-    pixels along its edge, and very thin masks, change little. Returns a new ``uint8`` array.
+    may touch the image border. Each connected region of the mask is cloned on its own (as NSA
+    clones patch by patch; the work grows with the regions' bounding boxes). OpenCV erodes the
+    mask internally, so the band of about three pixels along its edge, and very thin masks,
+    change little. Returns a new ``uint8`` array.
     """
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (1, 3):
         raise ValueError(
             f"image must be (H, W, C) uint8 with C in {{1, 3}}, got {image.shape} {image.dtype}"
         )
     _check_texture_and_mask(image, texture, mask)
-    inside = mask > 0.5
-    if not inside.any():
-        return image.copy()
-    pad = ((_MARGIN, _MARGIN), (_MARGIN, _MARGIN))
-    binary = np.pad(inside.astype(np.uint8) * 255, pad)
-    x, y, w, h = cv2.boundingRect(binary)
-    center = (x + w // 2, y + h // 2)  # seamlessClone puts the mask's bounding box around it
-    channels = image.shape[2]
-    dst = cv2.copyMakeBorder(image, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
-    src = cv2.copyMakeBorder(texture, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
-    if channels == 1:  # OpenCV clones 3-channel images only
-        dst, src = cv2.merge([dst] * 3), cv2.merge([src] * 3)
-    flag = cv2.MIXED_CLONE if mixed else cv2.NORMAL_CLONE
-    cloned = cv2.seamlessClone(src, dst, binary, center, flag)
-    cloned = cloned[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].reshape(*image.shape[:2], -1)
+    inside = anomalous_pixels(mask)
     out = image.copy()
-    out[inside] = cloned[inside][:, :channels]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside.astype(np.uint8))
+    flag = cv2.MIXED_CLONE if mixed else cv2.NORMAL_CLONE
+    src = cv2.copyMakeBorder(texture, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+    for k in range(1, count):  # one region at a time: solving over each one's box is faster
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        region = labels == k
+        binary = np.pad(region.astype(np.uint8) * 255, _MARGIN)
+        center = (x + _MARGIN + w // 2, y + _MARGIN + h // 2)  # the box goes around it
+        dst = cv2.copyMakeBorder(out, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+        cloned = _clone(src, dst, binary, center, flag)
+        out[region] = cloned[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN][region]
     return out
+
+
+def _clone(
+    src: np.ndarray, dst: np.ndarray, binary: np.ndarray, center: tuple[int, int], flag: int
+) -> np.ndarray:
+    """``cv2.seamlessClone`` on 1- or 3-channel images (OpenCV clones 3 channels only)."""
+    if dst.ndim == 3 and dst.shape[2] == 3:
+        return cv2.seamlessClone(src, dst, binary, center, flag)
+    grey = cv2.seamlessClone(cv2.merge([src] * 3), cv2.merge([dst] * 3), binary, center, flag)
+    return grey[:, :, :1]

@@ -17,6 +17,8 @@ from typing import Literal
 
 import numpy as np
 
+from synthdefect.functional.masks import anomalous_pixels
+
 __all__ = ["combine_masks", "ellipses_mask", "rectangle_mask"]
 
 
@@ -112,14 +114,15 @@ def combine_masks(
 ) -> np.ndarray:
     """Union (pixel in either) or intersection (pixel in both) of two masks of the same shape.
 
-    Inputs are any numeric arrays, a pixel being set when > 0; returns float32 in {0, 1}.
+    Inputs are masks as :func:`~synthdefect.functional.masks.anomalous_pixels` reads them
+    (float: set at >= 0.5; ``uint8``: at >= 128; bool); returns float32 in {0, 1}.
     """
     if first.shape != second.shape:
         raise ValueError(f"masks must have the same shape, got {first.shape} and {second.shape}")
     if how == "union":
-        combined = (first > 0) | (second > 0)
+        combined = anomalous_pixels(first) | anomalous_pixels(second)
     elif how == "intersection":
-        combined = (first > 0) & (second > 0)
+        combined = anomalous_pixels(first) & anomalous_pixels(second)
     else:
         raise ValueError(f"how must be 'union' or 'intersection', got {how!r}")
     return combined.astype(np.float32)

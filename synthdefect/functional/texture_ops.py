@@ -40,12 +40,15 @@ __all__ = [
     "contrast",
     "equalize",
     "gamma",
+    "grayscale",
+    "hflip",
     "hue_saturation",
     "invert",
     "posterize",
     "rotate_texture",
     "sharpness",
     "solarize",
+    "vflip",
 ]
 
 _LEVELS = np.arange(256, dtype=np.float64)
@@ -218,6 +221,22 @@ def color_jitter(
     if hue_shift == 0.0:
         return image
     return _hue_saturation(image, (hue_shift * 6.0) % 6.0, 0.0)
+
+
+def hflip(image: np.ndarray) -> np.ndarray:
+    """Mirror left-right."""
+    return np.ascontiguousarray(_check_image(image)[:, ::-1])
+
+
+def vflip(image: np.ndarray) -> np.ndarray:
+    """Mirror top-bottom."""
+    return np.ascontiguousarray(_check_image(image)[::-1])
+
+
+def grayscale(image: np.ndarray) -> np.ndarray:
+    """Pillow's luma (ITU-R 601-2) in every channel, keeping the channel count."""
+    image = _check_image(image)
+    return np.repeat(_luma(image)[:, :, None], image.shape[2], axis=2)
 
 
 def gamma(image: np.ndarray, gamma: float | Sequence[float]) -> np.ndarray:

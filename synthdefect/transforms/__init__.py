@@ -2,9 +2,12 @@
 
 from synthdefect.transforms.anomaly import SyntheticAnomaly
 from synthdefect.transforms.base import Compose, RandomApply, Transform
-from synthdefect.transforms.blend import BetaBlend
+from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
+from synthdefect.transforms.choice import RandomChoice
+from synthdefect.transforms.foreground import Foreground
 from synthdefect.transforms.geometry import RandomRotate
-from synthdefect.transforms.mask import PerlinMask
+from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
+from synthdefect.transforms.patch import CutPastePatch, NSAPatches, ScarPatch
 from synthdefect.transforms.records import (
     TRANSFORM_TYPES,
     RecordError,
@@ -12,6 +15,7 @@ from synthdefect.transforms.records import (
     register_transform,
     walk_records,
 )
+from synthdefect.transforms.sources import GridShuffle, SolidColor
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -19,10 +23,20 @@ __all__ = [
     "TRANSFORM_TYPES",
     "BetaBlend",
     "Compose",
+    "CutPastePatch",
+    "Foreground",
+    "GaussianBetaBlend",
+    "GridShuffle",
+    "NSAPatches",
     "PerlinMask",
+    "PerlinPairMask",
+    "PoissonBlend",
     "RandomApply",
+    "RandomChoice",
     "RandomRotate",
     "RecordError",
+    "ScarPatch",
+    "SolidColor",
     "SyntheticAnomaly",
     "TextureAugment",
     "TextureSample",

@@ -1,4 +1,8 @@
-"""BetaBlend: paste the prepared texture into the image through the mask."""
+"""Blend steps: put the prepared texture into the image through the mask.
+
+:class:`BetaBlend` (DRAEM: opacity uniform in a range; ``(1, 1)`` pastes, as CutPaste does),
+:class:`GaussianBetaBlend` (GLASS: opacity normal, clipped), :class:`PoissonBlend` (NSA: seamless).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from synthdefect.functional.blend import beta_blend
+from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import check_float, check_keys, register_transform
 
-__all__ = ["BetaBlend"]
+__all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend"]
 
 
 @register_transform
@@ -50,7 +54,71 @@ class BetaBlend(Transform):
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         beta = self.unpack(params)["beta"]
-        if sample.texture is None:
-            raise ValueError("BetaBlend needs sample.texture: put a TextureSample before it")
-        image = beta_blend(sample.image, sample.texture, sample.mask, beta)
+        image = beta_blend(sample.image, _texture(sample), sample.mask, beta)
         return sample.evolve(image=image, texture=None)
+
+
+@register_transform
+class GaussianBetaBlend(Transform):
+    """:class:`BetaBlend` with the opacity drawn from a normal distribution, clipped.
+
+    ``beta ~ N(mean, std)`` clipped to ``clip`` = (lo, hi) within [0, 1]; GLASS (Chen et al.,
+    ECCV 2024) uses N(0.5, 0.1) clipped to [0.2, 0.8]. Record params: ``{"beta": float}``.
+    """
+
+    def __init__(
+        self, mean: float = 0.5, std: float = 0.1, clip: tuple[float, float] = (0.2, 0.8)
+    ) -> None:
+        lo, hi = (float(v) for v in clip)
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f"clip must satisfy 0 <= lo <= hi <= 1, got {clip}")
+        if not std >= 0:
+            raise ValueError(f"std must be >= 0, got {std}")
+        self.mean, self.std, self.clip = float(mean), float(std), (lo, hi)
+
+    def settings(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "clip": list(self.clip)}
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        return self.record(beta=float(np.clip(rng.normal(self.mean, self.std), *self.clip)))
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        check_keys(params, ("beta",), "GaussianBetaBlend params")
+        check_float(params["beta"], "GaussianBetaBlend params.beta", *self.clip)
+        return params
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        beta = self.unpack(params)["beta"]
+        return sample.evolve(
+            image=beta_blend(sample.image, _texture(sample), sample.mask, beta), texture=None
+        )
+
+
+@register_transform
+class PoissonBlend(Transform):
+    """Clone ``sample.texture`` into the image where ``sample.mask`` is set, seamlessly
+    (:func:`~synthdefect.functional.blend.poisson_blend`): ``mixed=False`` keeps the texture's
+    gradients (NSA on objects), ``mixed=True`` the stronger of texture's and image's (NSA on
+    textures). Draws nothing. ``uint8`` images only.
+    """
+
+    def __init__(self, mixed: bool = False) -> None:
+        self.mixed = bool(mixed)
+
+    def settings(self) -> dict[str, Any]:
+        return {"mixed": self.mixed}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        self.unpack(params)
+        if sample.image.dtype != np.uint8:
+            raise ValueError(f"PoissonBlend needs a uint8 image, got {sample.image.dtype}")
+        image = poisson_blend(sample.image, _texture(sample), sample.mask, mixed=self.mixed)
+        return sample.evolve(image=image, texture=None)
+
+
+def _texture(sample: Sample) -> np.ndarray:
+    if sample.texture is None:
+        raise ValueError(
+            "blending needs sample.texture: put a texture step (a TextureSample) before it"
+        )
+    return sample.texture

@@ -47,4 +47,7 @@ class RandomRotate(Transform):
         image = rotate(sample.image, angle)
         normal = image if sample.normal is sample.image else rotate(sample.normal, angle)
         mask = rotate(sample.mask, angle, nearest=True) if sample.mask.any() else sample.mask
-        return sample.evolve(image=image, normal=normal, mask=mask)
+        foreground = sample.foreground
+        if foreground is not None:
+            foreground = rotate(foreground, angle, nearest=True)
+        return sample.evolve(image=image, normal=normal, mask=mask, foreground=foreground)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from synthdefect.functional.masks import mask_area, perlin_mask
+from synthdefect.functional.shapes import combine_masks
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
@@ -17,17 +18,19 @@ from synthdefect.transforms.records import (
     check_float,
     check_int,
     check_keys,
+    check_keys_within,
     register_transform,
 )
 
-__all__ = ["PerlinMask"]
+__all__ = ["PerlinMask", "PerlinPairMask"]
 
 _SEED_BOUND = 2**32
 
 
 @register_transform
 class PerlinMask(Transform):
-    """Write a binary Perlin-noise mask into ``sample.mask`` (shape ``sample.image.shape[:2]``).
+    """Write a binary Perlin-noise mask into ``sample.mask`` (shape ``sample.image.shape[:2]``),
+    cut to ``sample.foreground`` when the sample has one (redraws then count its area within).
 
     Each draw picks, per axis independently, a lattice resolution ``2**k`` with ``k`` a uniform
     integer in ``scale_exponents`` (inclusive), a gradient seed, a rotation angle in degrees
@@ -113,7 +116,7 @@ class PerlinMask(Transform):
             attempts += 1
             draws = self._draw(rng)
             mask = self.build(height, width, draws)
-            area = mask_area(mask)
+            area = mask_area(sample.within_foreground(mask))
             wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
             if wanted or attempts == self.max_retries:
                 break
@@ -149,8 +152,10 @@ class PerlinMask(Transform):
         height, width = sample.image.shape[:2]
         last, self._last = self._last, None
         if last is not None and last[0] == _key(height, width, draws):
-            return sample.evolve(mask=last[1])
-        return sample.evolve(mask=self.build(height, width, draws))
+            mask = last[1]
+        else:
+            mask = self.build(height, width, draws)
+        return sample.evolve(mask=sample.within_foreground(mask))
 
     def check_params(self, params: Any) -> Mapping[str, Any]:
         where = "PerlinMask params."
@@ -212,3 +217,78 @@ def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
     """A uniform draw in ``bounds``; a fixed value (lo == hi) draws nothing."""
     lo, hi = bounds
     return lo if lo == hi else float(rng.uniform(lo, hi))
+
+
+@register_transform
+class PerlinPairMask(PerlinMask):
+    """Two Perlin masks combined (GLASS, Chen et al., ECCV 2024): their union with probability
+    ``p_union``, their intersection with probability ``p_intersection``, else the first alone.
+
+    Both masks are drawn as :class:`PerlinMask` draws them (the other keyword arguments are
+    PerlinMask's, GLASS: ``scale_exponents=(0, 5)``, ``threshold=0.5``, ``angle=(-90, 90)``);
+    ``min_area``, ``redraw_empty`` and ``max_retries`` apply to the combined mask. Record
+    params: ``{"first": draws, "second": draws, "how": "union" | "intersection" | "first",
+    "attempts": int}``, each ``draws`` as in PerlinMask's record (without ``attempts``).
+    """
+
+    def __init__(
+        self, p_union: float = 1 / 3, p_intersection: float = 1 / 3, **perlin: Any
+    ) -> None:
+        super().__init__(**perlin)
+        if not (0.0 <= p_union and 0.0 <= p_intersection and p_union + p_intersection <= 1.0):
+            raise ValueError(
+                "p_union and p_intersection must be >= 0 with a sum <= 1, "
+                f"got {p_union} and {p_intersection}"
+            )
+        self.p_union, self.p_intersection = float(p_union), float(p_intersection)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            **super().settings(),
+            "p_union": self.p_union,
+            "p_intersection": self.p_intersection,
+        }
+
+    def combined(self, height: int, width: int, params: Mapping[str, Any]) -> np.ndarray:
+        """The combined mask of a record's draws (before the foreground cut)."""
+        first = self.build(height, width, params["first"])
+        if params["how"] == "first":
+            return first
+        return combine_masks(first, self.build(height, width, params["second"]), params["how"])
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        height, width = sample.image.shape[:2]
+        attempts = 0
+        while True:
+            attempts += 1
+            first, second = self._draw(rng), self._draw(rng)
+            u = rng.random()
+            how = "union" if u < self.p_union else "first"
+            if self.p_union <= u < self.p_union + self.p_intersection:
+                how = "intersection"
+            draws = {"first": first, "second": second, "how": how}
+            area = mask_area(sample.within_foreground(self.combined(height, width, draws)))
+            wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
+            if wanted or attempts == self.max_retries:
+                break
+        return self.record(**draws, attempts=attempts)
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = "PerlinPairMask params"
+        check_keys(params, ("first", "second", "how", "attempts"), where)
+        for key in ("first", "second"):
+            try:
+                super().check_params({**check_keys_within(params[key], (), key), "attempts": 1})
+            except RecordError as err:
+                raise err.within(key) from None
+        if params["how"] not in ("union", "intersection", "first"):
+            raise RecordError(
+                f"{where}.how must be union, intersection or first, got {params['how']!r}"
+            )
+        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
+        return params
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        draws = self.unpack(params)
+        height, width = sample.image.shape[:2]
+        return sample.evolve(mask=sample.within_foreground(self.combined(height, width, draws)))

@@ -105,6 +105,20 @@ TEXTURE_OPS: dict[str, TextureOp] = {
     "equalize": TextureOp(F.equalize, _no_params, {}),
     "rotate_texture": TextureOp(F.rotate_texture, _uniform("angle"), {"angle": (-45.0, 45.0)}),
     "color": TextureOp(F.color, _uniform("factor"), {"factor": (0.0, 3.0)}),
+    "contrast": TextureOp(F.contrast, _uniform("factor"), {"factor": (0.8, 1.2)}),
+    "color_jitter": TextureOp(
+        F.color_jitter,
+        _uniform("brightness_factor", "contrast_factor", "saturation_factor", "hue_shift"),
+        {
+            "brightness_factor": (0.9, 1.1),
+            "contrast_factor": (0.9, 1.1),
+            "saturation_factor": (0.9, 1.1),
+            "hue_shift": (-0.1, 0.1),
+        },
+    ),
+    "hflip": TextureOp(F.hflip, _no_params, {}),
+    "vflip": TextureOp(F.vflip, _no_params, {}),
+    "grayscale": TextureOp(F.grayscale, _no_params, {}),
 }
 
 PRESETS: dict[str, tuple[str, ...]] = {

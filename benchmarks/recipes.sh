@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Which recipe trains the better detector? Trains the reference DRAEM model's small CPU
+# configuration (benchmarks/draem_cpu.sh's: 128 px, widths 16/16, batch 8) with every preset,
+# the same number of steps and the same seed, on MVTec AD bottle without and with
+# --foreground auto, and on BSData (pitting on a metal surface, non-square images), then
+# evaluates each run on the real test defects and prints one row per preset and dataset with
+# the four metrics (percent).
+#
+#   benchmarks/recipes.sh [RUN_DIR]          # default RUN_DIR: runs/recipes (git-ignored)
+#
+# Environment: DATA (default ../shared/data), STEPS per run (default 250: 24 runs in about
+# 2.5 hours on a 2-core machine), PRESETS (default: all eight), DATASETS (default:
+# "bottle bottle-fg bsdata"), SYNTHDEFECT (default .venv/bin/synthdefect). A finished run
+# (RUN_DIR/<dataset>/<preset>/metrics.json) is not trained again, so an interrupted benchmark
+# continues where it stopped. Textures: DTD for the Perlin-mask recipes, the normal images
+# themselves for nsa (its patches come from another normal image), none for cutpaste.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=${DATA:-../shared/data}
+RUN=${1:-runs/recipes}
+STEPS=${STEPS:-250}
+PRESETS=${PRESETS:-"draem-code paper cutpaste cutpaste-scar nsa memseg glass destseg"}
+DATASETS=${DATASETS:-"bottle bottle-fg bsdata"}
+SYNTHDEFECT=${SYNTHDEFECT:-.venv/bin/synthdefect}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+root_of() {  # dataset name -> MVTec-layout root
+    case "$1" in
+        bottle | bottle-fg) echo "$DATA/mvtec_ad/bottle" ;;
+        bsdata) echo "$DATA/bsdata" ;;
+        *) echo "unknown dataset $1 (bottle, bottle-fg, bsdata)" >&2; exit 2 ;;
+    esac
+}
+
+texture_args() {  # preset, train folder -> --textures arguments
+    case "$1" in
+        cutpaste | cutpaste-scar) ;;
+        nsa) echo "--textures $2" ;;
+        *) echo "--textures $DATA/dtd_subset/images" ;;
+    esac
+}
+
+echo "start $(date -u +%FT%TZ) on $(nproc) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS," \
+    "STEPS=$STEPS"
+for dataset in $DATASETS; do
+    root=$(root_of "$dataset")
+    foreground=()
+    [ "$dataset" = bottle-fg ] && foreground=(--foreground auto)
+    for preset in $PRESETS; do
+        out="$RUN/$dataset/$preset"
+        [ -f "$out/metrics.json" ] && continue
+        mkdir -p "$out"
+        # shellcheck disable=SC2046  # texture_args gives zero or two words
+        "$SYNTHDEFECT" train --data "$root/train/good" $(texture_args "$preset" "$root/train/good") \
+            "${foreground[@]}" --out "$out" --preset "$preset" --size 128 --recon-width 16 \
+            --disc-width 16 --batch 8 --steps "$STEPS" --save-every "$STEPS" --workers 0 \
+            --device cpu --seed 0 > "$out/train.txt"
+        "$SYNTHDEFECT" evaluate --checkpoint "$out/checkpoint.pt" --data "$root" \
+            --out "$out/metrics.json" --device cpu > "$out/evaluate.txt"
+    done
+done
+
+printf '%-10s %-14s %12s %12s %9s %7s\n' dataset preset image_AUROC pixel_AUROC pixel_AP AUPRO
+for dataset in $DATASETS; do
+    for preset in $PRESETS; do
+        file="$RUN/$dataset/$preset/metrics.json"
+        [ -f "$file" ] || continue
+        "${PYTHON:-.venv/bin/python}" - "$file" "$dataset" "$preset" <<'EOF'
+import json
+import sys
+
+path, dataset, preset = sys.argv[1:]
+overall = json.load(open(path))["metrics"]["overall"]
+cells = [
+    "-" if overall[k] is None else f"{100 * overall[k]:.1f}"
+    for k in ("image_auroc", "pixel_auroc", "pixel_ap", "aupro")
+]
+print(f"{dataset:<10} {preset:<14} {cells[0]:>12} {cells[1]:>12} {cells[2]:>9} {cells[3]:>7}")
+EOF
+    done
+done
+echo "end $(date -u +%FT%TZ)"

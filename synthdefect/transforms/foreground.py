@@ -1,0 +1,190 @@
+"""``Foreground``: keep any recipe's defects on the object.
+
+``Foreground(recipe, "auto")`` works out where the object is (the *foreground*, ``(H, W)`` float32
+in {0, 1}) and hands it to ``recipe`` as ``sample.foreground``; the mask transforms cut their
+masks to it and redraw masks left empty by the cut, so defects land only on the object. The
+foreground comes from:
+
+* ``"auto"``: :func:`~synthdefect.functional.foreground.estimate_foreground` of the normal image
+  (Otsu's threshold on the blurred grey image; ``background``, ``threshold``, ``blur_sigma`` and
+  ``radius`` tune it). It suits objects on a plain background (MVTec AD bottle, screw, ...),
+  not textures that fill the frame;
+* a callable ``fn(image) -> mask``: ``image`` the normal HWC ``uint8`` image, ``mask`` an
+  ``(H, W)`` array marking the foreground (e.g. a lookup of your own mask files or a
+  segmentation model), read as every mask is
+  (:func:`~synthdefect.functional.masks.anomalous_pixels`: float >= 0.5, ``uint8`` >= 128, bool).
+  It must be deterministic given the image.
+
+The foreground is a function of the image, computed again on replay, never drawn. Record::
+
+    {"type": "Foreground", "version": 1, "settings": {"source": "auto" | "callable", ...},
+     "params": {"area": fraction of the image in the foreground},
+     "steps": {"recipe": <the recipe's record>}}
+
+A replay whose foreground area differs from the record's (another image or estimator) fails.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from synthdefect.functional.foreground import estimate_foreground
+from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.io import to_uint8
+from synthdefect.sample import Sample
+from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import (
+    Rebuilder,
+    RecordError,
+    check_float,
+    check_keys,
+    register_transform,
+)
+
+__all__ = ["Foreground", "ForegroundSource"]
+
+ForegroundSource = str | Callable[[np.ndarray], Any]
+
+_AREA_DECIMALS = 6
+
+
+def _qualified_name(fn: Callable[..., Any]) -> str:
+    owner = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{owner.__module__}:{owner.__qualname__}"
+
+
+@register_transform
+class Foreground(Transform):
+    """Restrict ``transform``'s defects to the foreground of each image (see module doc).
+
+    Args:
+        transform: the recipe (any transform whose masks come from the built-in mask transforms).
+        source: ``"auto"`` or a callable ``fn(image) -> mask``.
+        background, threshold, blur_sigma, radius: settings of ``"auto"`` (see
+            :func:`~synthdefect.functional.foreground.estimate_foreground`).
+    """
+
+    def __init__(
+        self,
+        transform: Transform,
+        source: ForegroundSource = "auto",
+        *,
+        background: str = "auto",
+        threshold: float | None = None,
+        blur_sigma: float = 2.0,
+        radius: int = 2,
+    ) -> None:
+        if not isinstance(transform, Transform):
+            raise TypeError(f"Foreground needs a Transform, got {transform!r}")
+        if not (source == "auto" or callable(source)):
+            raise ValueError(f"foreground source must be 'auto' or a callable, got {source!r}")
+        self.transform = transform
+        self.source = source
+        self.background = background
+        self.threshold = None if threshold is None else float(threshold)
+        self.blur_sigma = float(blur_sigma)
+        self.radius = int(radius)
+        estimate_foreground(  # validate the settings now rather than on the first sample
+            np.zeros((3, 3, 1), np.uint8),
+            background=background,
+            threshold=threshold,
+            blur_sigma=blur_sigma,
+            radius=radius,
+        )
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+
+    def settings(self) -> dict[str, Any]:
+        if callable(self.source):
+            return {"source": "callable", "name": _qualified_name(self.source)}
+        return {
+            "source": "auto",
+            "background": self.background,
+            "threshold": self.threshold,
+            "blur_sigma": self.blur_sigma,
+            "radius": self.radius,
+        }
+
+    def children(self) -> list[tuple[str, Transform]]:
+        return [("recipe", self.transform)]
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.header(), "steps": {"recipe": self.transform.describe()}}
+
+    def foreground_of(self, image: np.ndarray) -> np.ndarray:
+        """The foreground of an HWC image (float32 ``(H, W)`` in {0, 1}); deterministic."""
+        last = self._last
+        if last is not None and last[0] is image:
+            return last[1]
+        pixels = to_uint8(image)
+        if callable(self.source):
+            found = np.asarray(self.source(pixels))
+            if found.shape != image.shape[:2]:
+                raise ValueError(
+                    f"the foreground callable returned shape {found.shape} for an image of "
+                    f"{image.shape[:2]}"
+                )
+            mask = anomalous_pixels(found).astype(np.float32)
+        else:
+            mask = estimate_foreground(
+                pixels,
+                background=self.background,  # type: ignore[arg-type]
+                threshold=self.threshold,
+                blur_sigma=self.blur_sigma,
+                radius=self.radius,
+            )
+        self._last = (image, mask)
+        return mask
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        foreground = self.foreground_of(sample.normal)
+        inner = self.transform.make_params(rng, sample.evolve(foreground=foreground))
+        area = round(float(foreground.mean()), _AREA_DECIMALS)
+        return {**self.record(area=area), "steps": {"recipe": inner}}
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        check_keys(params, ("area",), "Foreground params")
+        check_float(params["area"], "Foreground params.area", 0.0, 1.0)
+        return params
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        self.check_header(params, ("type", "version", "settings", "params", "steps"))
+        area = self.check_params(params["params"])["area"]
+        inner = check_keys(params["steps"], ("recipe",), "Foreground steps")["recipe"]
+        foreground = self.foreground_of(sample.normal)
+        found = round(float(foreground.mean()), _AREA_DECIMALS)
+        if not math.isclose(found, area, abs_tol=10.0**-_AREA_DECIMALS):
+            raise RecordError(
+                f"the record's foreground covers {area} of the image, this image's "
+                f"{found}: replay with the image and foreground settings it was made with"
+            )
+        try:
+            return self.transform.apply(sample.evolve(foreground=foreground), inner)
+        except RecordError as err:
+            raise err.within("steps", "recipe") from None
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
+        steps = description.get("steps")
+        if not isinstance(steps, Mapping) or "recipe" not in steps:
+            raise RecordError(f"Foreground record needs steps.recipe, got {steps!r}")
+        try:
+            child = rebuild(steps["recipe"])
+        except RecordError as err:
+            raise err.within("steps", "recipe") from None
+        settings = dict(description["settings"])
+        if settings.pop("source") == "callable":
+            source = rebuild.inputs.get("foreground")
+            if not callable(source):
+                raise RecordError(
+                    f"this Foreground used the callable {settings.get('name')!r}: pass it "
+                    "again as foreground="
+                )
+            return cls(child, source)
+        return cls(child, "auto", **settings)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last": None}

@@ -1,0 +1,385 @@
+"""Patch anomalies: a region of an image cut out, moved (turned, scaled) and pasted elsewhere.
+
+Three shapes of patch, one mechanism (:class:`PatchTransform`):
+
+* :class:`CutPastePatch`: a rectangle of 2-15 % of the image with aspect ratio 0.3-3.3
+  (CutPaste, Li et al., CVPR 2021);
+* :class:`ScarPatch`: a thin rectangle of 2-16 x 10-25 pixels turned by -45..45 degrees
+  (CutPaste-Scar, same paper);
+* :class:`NSAPatches`: one to N rectangles (or unions of ellipses inside them) whose half-widths
+  follow a gamma distribution, resized by 0.7-1.3 (NSA, Schlüter et al., ECCV 2022).
+
+The patch content comes from ``sample.texture`` when a step before set it (a colour-jittered
+copy of the image for CutPaste, another normal image for NSA) or else from the normal image.
+Each patch sets ``sample.mask`` (the patch at its new place) and ``sample.texture`` (the moved
+content, see :func:`~synthdefect.functional.sources.transplant`); a blend step then pastes it.
+With ``sample.foreground`` the patches are centred on foreground pixels and their masks cut to
+it; masks left empty are redrawn (at most ``max_retries`` draws in all; ``attempts`` records how
+many were made).
+
+Record params: ``{"patches": [patch, ...], "attempts": int}``, each patch
+``{"size": [h, w], "source": [y, x], "target": [y, x], "angle": deg, "scale": s,
+"ellipses": [[cy, cx, a, b, deg], ...] | null}``: size in pixels before scaling, source and
+target centres in pixels, ellipse centres relative to the patch centre (before scaling).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
+from synthdefect.functional.sources import transplant
+from synthdefect.io import to_uint8
+from synthdefect.sample import Sample
+from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import (
+    RecordError,
+    check_float,
+    check_int,
+    check_keys,
+    register_transform,
+)
+
+__all__ = ["CutPastePatch", "NSAPatches", "PatchTransform", "ScarPatch"]
+
+Patch = dict[str, Any]
+
+
+def _pair(name: str, value: Sequence[float], low: float = 0.0) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and low <= lo <= hi):
+        raise ValueError(f"{name} must satisfy {low} <= lo <= hi, got {value!r}")
+    return lo, hi
+
+
+class PatchTransform(Transform):
+    """Base of the patch transforms (see module doc): subclasses draw the patches' shapes."""
+
+    def __init__(self, max_retries: int = 10) -> None:
+        if int(max_retries) != max_retries or max_retries < 1:
+            raise ValueError(f"max_retries must be a positive integer, got {max_retries!r}")
+        self.max_retries = int(max_retries)
+
+    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+        """Sizes, source centres, angles, scales and ellipses of new patches (no targets)."""
+        raise NotImplementedError
+
+    def max_patches(self) -> int:
+        return 1
+
+    def settings(self) -> dict[str, Any]:
+        return {"max_retries": self.max_retries}
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        height, width = sample.image.shape[:2]
+        attempts = 0
+        while True:
+            attempts += 1
+            patches = self.draw_patches(rng, height, width)
+            for patch in patches:
+                patch["target"] = _draw_target(rng, patch, height, width, sample.foreground)
+            if self.build_mask(height, width, patches, sample).any():
+                break
+            if attempts == self.max_retries:
+                break
+        return self.record(patches=patches, attempts=attempts)
+
+    def patch_mask(self, height: int, width: int, patch: Mapping[str, Any]) -> np.ndarray:
+        """The mask of one patch at its target (before the foreground cut)."""
+        (h, w), (ty, tx) = patch["size"], patch["target"]
+        angle, scale = patch["angle"], patch["scale"]
+        mask = rectangle_mask(height, width, ty, tx, h * scale, w * scale, angle)
+        if patch["ellipses"] is None:
+            return mask
+        turn = math.radians(angle)
+        cos, sin = math.cos(turn), math.sin(turn)
+        placed = []
+        for dy, dx, a, b, theta in patch["ellipses"]:  # relative to the patch centre, unscaled
+            y = ty + scale * (cos * dy - sin * dx)  # turned counter-clockwise on screen
+            x = tx + scale * (sin * dy + cos * dx)
+            placed.append((y, x, a * scale, b * scale, theta + angle))
+        return combine_masks(mask, ellipses_mask(height, width, placed), "intersection")
+
+    def build_mask(
+        self, height: int, width: int, patches: Sequence[Mapping[str, Any]], sample: Sample
+    ) -> np.ndarray:
+        mask = np.zeros((height, width), np.float32)
+        for patch in patches:
+            np.maximum(mask, self.patch_mask(height, width, patch), out=mask)
+        return sample.within_foreground(mask)
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = f"{self.record_type} params"
+        check_keys(params, ("patches", "attempts"), where)
+        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
+        patches = params["patches"]
+        if not isinstance(patches, list) or not 1 <= len(patches) <= self.max_patches():
+            raise RecordError(
+                f"{where}.patches must be a list of 1..{self.max_patches()} patches, "
+                f"got {patches!r}"
+            )
+        keys = ("size", "source", "target", "angle", "scale", "ellipses")
+        for patch in patches:
+            check_keys(patch, keys, f"{where}.patches[]")
+            for key in ("size", "source", "target"):
+                value = patch[key]
+                if not isinstance(value, (list, tuple)) or len(value) != 2:
+                    raise RecordError(f"{where}.patches[].{key} must be a pair, got {value!r}")
+                for v in value:
+                    check_float(v, f"{where}.patches[].{key}")
+            check_float(patch["angle"], f"{where}.patches[].angle", -360.0, 360.0)
+            check_float(patch["scale"], f"{where}.patches[].scale", 1e-6)
+            if min(patch["size"]) <= 0:
+                raise RecordError(f"{where}.patches[].size must be > 0, got {patch['size']!r}")
+            ellipses = patch["ellipses"]
+            if ellipses is not None and (
+                not isinstance(ellipses, list)
+                or not all(isinstance(e, (list, tuple)) and len(e) == 5 for e in ellipses)
+            ):
+                raise RecordError(
+                    f"{where}.patches[].ellipses must be null or a list of "
+                    f"[cy, cx, a, b, angle], got {ellipses!r}"
+                )
+        return params
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        patches = self.unpack(params)["patches"]
+        height, width = sample.image.shape[:2]
+        source = to_uint8(sample.normal if sample.texture is None else sample.texture)
+        if source.shape[2] != sample.image.shape[2]:
+            raise ValueError(
+                f"patch source has {source.shape[2]} channels, the image {sample.image.shape[2]}"
+            )
+        texture = to_uint8(sample.image).copy()  # only the pixels under the mask matter
+        mask = np.zeros((height, width), np.float32)
+        for patch in patches:
+            shape = self.patch_mask(height, width, patch)
+            rows, cols = np.flatnonzero(shape.any(axis=1)), np.flatnonzero(shape.any(axis=0))
+            if rows.size == 0:
+                continue
+            top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            (ty, tx) = patch["target"]
+            moved = transplant(  # just the patch's bounding box
+                source,
+                int(bottom - top),
+                int(right - left),
+                patch["source"],
+                (ty - top, tx - left),
+                patch["angle"],
+                patch["scale"],
+            )
+            inside = shape[top:bottom, left:right] > 0
+            texture[top:bottom, left:right][inside] = moved[inside]
+            np.maximum(mask, shape, out=mask)
+        return sample.evolve(mask=sample.within_foreground(mask), texture=texture)
+
+
+def _draw_target(
+    rng: np.random.Generator,
+    patch: Mapping[str, Any],
+    height: int,
+    width: int,
+    foreground: np.ndarray | None,
+) -> list[float]:
+    """A target centre keeping the scaled, unturned patch inside the image; on the foreground
+    when there is one (any foreground pixel if none lies in the allowed range)."""
+    h, w = (side * patch["scale"] for side in patch["size"])
+    y0, y1 = _centre_range(h, height)
+    x0, x1 = _centre_range(w, width)
+    if foreground is None:
+        return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
+    allowed = np.zeros((height, width), bool)
+    allowed[y0 : y1 + 1, x0 : x1 + 1] = True
+    candidates = np.flatnonzero((foreground > 0) & allowed)
+    if candidates.size == 0:
+        candidates = np.flatnonzero(foreground > 0)
+    if candidates.size == 0:
+        return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
+    y, x = divmod(int(candidates[rng.integers(candidates.size)]), width)
+    return [float(y), float(x)]
+
+
+def _centre_range(side: float, size: int) -> tuple[int, int]:
+    """Integer centres from which a patch of ``side`` pixels stays inside ``size`` pixels."""
+    lo = math.ceil(side / 2.0 - 0.5)
+    hi = math.floor(size - side / 2.0 - 0.5)
+    if lo > hi:
+        return (size - 1) // 2, (size - 1) // 2
+    return lo, hi
+
+
+def _source_centre(rng: np.random.Generator, h: float, w: float, height: int, width: int):
+    y0, y1 = _centre_range(h, height)
+    x0, x1 = _centre_range(w, width)
+    return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
+
+
+def _block_centre(top: int, side: int) -> float:
+    return top + (side - 1) / 2.0
+
+
+@register_transform
+class CutPastePatch(PatchTransform):
+    """One rectangle covering ``area`` (fraction of the image, uniform) with aspect ratio
+    width/height drawn uniformly from ``(aspect[0], 1)`` or ``(1, aspect[1])`` with equal
+    chance (CutPaste); moved whole, neither turned nor scaled. Sides are whole pixels
+    (``int(sqrt(area * aspect))``), source and target top-left corners uniform inside the image.
+    """
+
+    def __init__(
+        self,
+        area: tuple[float, float] = (0.02, 0.15),
+        aspect: tuple[float, float] = (0.3, 3.3),
+        max_retries: int = 10,
+    ) -> None:
+        super().__init__(max_retries)
+        self.area = _pair("area", area)
+        self.aspect = _pair("aspect", aspect, low=1e-6)
+        if not (self.area[1] <= 1.0 and self.aspect[0] <= 1.0 <= self.aspect[1]):
+            raise ValueError(
+                f"need area <= 1 and aspect[0] <= 1 <= aspect[1], got {area}, {aspect}"
+            )
+
+    def settings(self) -> dict[str, Any]:
+        return {"area": list(self.area), "aspect": list(self.aspect), **super().settings()}
+
+    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+        area = rng.uniform(*self.area) * height * width
+        narrow, wide = rng.uniform(self.aspect[0], 1.0), rng.uniform(1.0, self.aspect[1])
+        aspect = narrow if rng.random() < 0.5 else wide
+        w = min(width, max(1, int(math.sqrt(area * aspect))))
+        h = min(height, max(1, int(math.sqrt(area / aspect))))
+        top, left = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+        source = [_block_centre(top, h), _block_centre(left, w)]
+        return [_patch([h, w], source, 0.0, 1.0)]
+
+
+@register_transform
+class ScarPatch(PatchTransform):
+    """A thin rectangle ``width`` x ``height`` pixels (uniform integers, inclusive) turned by an
+    angle uniform in ``angle`` degrees (CutPaste-Scar), moved from a uniform place."""
+
+    def __init__(
+        self,
+        width: tuple[int, int] = (2, 16),
+        height: tuple[int, int] = (10, 25),
+        angle: tuple[float, float] = (-45.0, 45.0),
+        max_retries: int = 10,
+    ) -> None:
+        super().__init__(max_retries)
+        self.width = tuple(int(v) for v in _pair("width", width, low=1))
+        self.height = tuple(int(v) for v in _pair("height", height, low=1))
+        self.angle = _pair("angle", angle, low=-360.0)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "width": list(self.width),
+            "height": list(self.height),
+            "angle": list(self.angle),
+            **super().settings(),
+        }
+
+    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+        w = min(width, int(rng.integers(self.width[0], self.width[1] + 1)))
+        h = min(height, int(rng.integers(self.height[0], self.height[1] + 1)))
+        angle = float(rng.uniform(*self.angle))
+        return [_patch([h, w], _source_centre(rng, h, w, height, width), angle, 1.0)]
+
+
+@register_transform
+class NSAPatches(PatchTransform):
+    """Up to ``patches`` rectangles, the first always, each further one with probability 1/2
+    (NSA). Per axis the half-width is ``(offset + Gamma(shape, scale)) * side``, clipped to
+    ``half_width`` (fractions of the image side); the patch is resized by
+    ``clip(N(1, 0.5), *resize)`` keeping its aspect ratio. With ``ellipses`` the patch is the
+    union of that many random ellipses inside the rectangle (NSA's optional shape), with
+    semi-axes between the minimum half-width and half the patch's half-width.
+    """
+
+    def __init__(
+        self,
+        patches: int = 3,
+        half_width: tuple[float, float] = (0.03, 0.4),
+        gamma: tuple[float, float, float] = (2.0, 0.05, 0.03),
+        resize: tuple[float, float] = (0.7, 1.3),
+        ellipses: int | None = None,
+        max_retries: int = 10,
+    ) -> None:
+        super().__init__(max_retries)
+        if int(patches) != patches or patches < 1:
+            raise ValueError(f"patches must be a positive integer, got {patches!r}")
+        if ellipses is not None and (int(ellipses) != ellipses or ellipses < 1):
+            raise ValueError(f"ellipses must be None or a positive integer, got {ellipses!r}")
+        self.patches = int(patches)
+        self.half_width = _pair("half_width", half_width)
+        if not (0 < self.half_width[0] and self.half_width[1] <= 0.5):
+            raise ValueError(f"half_width must lie in (0, 0.5], got {half_width!r}")
+        shape, scale, offset = (float(v) for v in gamma)
+        if not (shape > 0 and scale > 0 and offset >= 0):
+            raise ValueError(f"gamma must be (shape > 0, scale > 0, offset >= 0), got {gamma!r}")
+        self.gamma = (shape, scale, offset)
+        self.resize = _pair("resize", resize, low=1e-6)
+        self.ellipses = None if ellipses is None else int(ellipses)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "patches": self.patches,
+            "half_width": list(self.half_width),
+            "gamma": list(self.gamma),
+            "resize": list(self.resize),
+            "ellipses": self.ellipses,
+            **super().settings(),
+        }
+
+    def max_patches(self) -> int:
+        return self.patches
+
+    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+        patches = []
+        for i in range(self.patches):
+            if i > 0 and rng.random() < 0.5:
+                continue
+            patches.append(self._draw_one(rng, height, width))
+        return patches
+
+    def _draw_one(self, rng: np.random.Generator, height: int, width: int) -> Patch:
+        shape, scale, offset = self.gamma
+        lo, hi = self.half_width
+        half = []
+        for side in (height, width):
+            fraction = min(max(offset + rng.gamma(shape, scale), lo), hi)
+            half.append(max(1, int(fraction * side)))
+        h, w = 2 * half[0], 2 * half[1]
+        resize = float(np.clip(rng.normal(1.0, 0.5), *self.resize))
+        ellipses = None
+        if self.ellipses is not None:
+            min_axis = (max(1.0, lo * height), max(1.0, lo * width))
+            ellipses = []
+            for _ in range(self.ellipses):
+                theta = float(rng.uniform(0.0, 180.0))
+                dy, dx = float(rng.uniform(-h / 2, h / 2)), float(rng.uniform(-w / 2, w / 2))
+                a = float(rng.uniform(min_axis[0], max(min_axis[0], half[0] / 2) + 1))
+                b = float(rng.uniform(min_axis[1], max(min_axis[1], half[1] / 2) + 1))
+                ellipses.append([dy, dx, a, b, theta])
+        source = _source_centre(rng, h, w, height, width)
+        return _patch([h, w], source, 0.0, resize, ellipses)
+
+
+def _patch(
+    size: list[int], source: list[float], angle: float, scale: float, ellipses: Any = None
+) -> Patch:
+    return {
+        "size": [float(size[0]), float(size[1])],
+        "source": source,
+        "target": None,
+        "angle": angle,
+        "scale": scale,
+        "ellipses": ellipses,
+    }
