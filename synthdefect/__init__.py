@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from synthdefect.images import NoImagesError, NormalImages
+from synthdefect.image_files import NoImagesError, NoReadableImagesError, UnreadableImageWarning
+from synthdefect.images import NormalImages
 from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
 from synthdefect.recipes import recipe_from_record, replay
 from synthdefect.sample import AnomalyResult, Sample
@@ -20,7 +21,6 @@ from synthdefect.seeding import sample_rng
 from synthdefect.textures import (
     ArraySource,
     FolderSource,
-    NoReadableImagesError,
     PathSource,
     ProceduralSource,
     SelfSource,
@@ -93,6 +93,7 @@ __all__ = [
     "TextureSample",
     "TextureSource",
     "Transform",
+    "UnreadableImageWarning",
     "__version__",
     "as_texture_source",
     "find_step",

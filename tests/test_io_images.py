@@ -9,9 +9,13 @@ import warnings
 import cv2
 import numpy as np
 import pytest
+from test_generate import make_image_folder, small
 
+from synthdefect.generate import GenerateError, generate
+from synthdefect.image_files import NoReadableImagesError, UnreadableImageWarning
 from synthdefect.images import NoImagesError, NormalImages, resolve_image_paths
 from synthdefect.io import ImageReadError, find_images, read_image, to_uint8, write_atomic
+from synthdefect.textures import FolderSource, as_texture_source
 
 
 @pytest.fixture
@@ -89,7 +93,7 @@ def test_unreadable_files_are_skipped_deterministically(folder):
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     images = NormalImages(folder, size=(16, 16))
     broken = images.paths.index(folder / "broken.png")
-    with pytest.warns(UserWarning, match="broken.png"):
+    with pytest.warns(UnreadableImageWarning, match="broken.png"):
         served_by = images.path(broken)
     assert served_by == images.paths[broken + 1]
     with warnings.catch_warnings():
@@ -97,11 +101,44 @@ def test_unreadable_files_are_skipped_deterministically(folder):
         assert images.path(broken) == served_by  # warned once only
     assert images.skipped == [folder / "broken.png"]
     fresh = NormalImages(folder, size=(16, 16))
-    with pytest.warns(UserWarning):
+    with pytest.warns(UnreadableImageWarning):
         assert np.array_equal(fresh[broken], images[broken])
 
 
 def test_all_unreadable_is_an_error(tmp_path):
     (tmp_path / "a.png").write_bytes(b"nope")
-    with pytest.warns(UserWarning), pytest.raises(NoImagesError, match="none of the 1"):
+    with pytest.warns(UnreadableImageWarning), pytest.raises(NoImagesError, match="none of the 1"):
         NormalImages(tmp_path, validate=True)
+
+
+def test_a_file_that_is_no_image_is_dropped_at_construction(folder):
+    (folder / "junk.png").write_bytes(b"not a png at all")
+    with pytest.warns(UnreadableImageWarning, match="1 unreadable normal image") as record:
+        images = NormalImages(folder, size=(16, 16))
+    assert len(record) == 1 and "junk.png" in str(record[0].message)
+    assert len(images) == 4 and folder / "junk.png" not in images.paths
+    assert images.skipped == [folder / "junk.png"]
+
+
+@pytest.mark.parametrize("make", [NormalImages, FolderSource, as_texture_source])
+def test_normal_images_and_textures_share_errors_and_warning(tmp_path, make):
+    for spec in (tmp_path / "missing", tmp_path, str(tmp_path / "*.png")):
+        with pytest.raises(NoImagesError):
+            make(spec)
+    (tmp_path / "a.png").write_bytes(b"garbage")
+    with (
+        pytest.warns(UnreadableImageWarning, match="a.png"),
+        pytest.raises(NoReadableImagesError, match="none of the 1"),
+    ):
+        make(tmp_path)
+
+
+def test_resume_notices_a_rejected_input_file_that_was_fixed(tmp_path):
+    images = make_image_folder(tmp_path / "normal", 3)
+    (images / "part_1.png").write_bytes(b"not a png")
+    config = small(tmp_path / "out", n=6, images=str(images))
+    with pytest.warns(UnreadableImageWarning):
+        generate(config, workers=1)
+    (images / "part_1.png").write_bytes((images / "part_0.png").read_bytes())  # readable now
+    with pytest.raises(GenerateError, match="changed"):
+        generate(config, workers=1, resume=True)

@@ -13,11 +13,13 @@ import pytest
 
 from synthdefect.cache import ArrayCache
 from synthdefect.functional.geometry import resize
+from synthdefect.image_files import UnreadableImageWarning
 from synthdefect.io import write_image
 from synthdefect.textures import (
     PROCEDURAL_KINDS,
     ArraySource,
     FolderSource,
+    NoImagesError,
     NoReadableImagesError,
     PathSource,
     ProceduralSource,
@@ -123,7 +125,7 @@ def test_folder_source_on_dtd(dtd_dir: Path) -> None:
 
 
 def test_folder_source_skips_bad_files_with_one_warning(mixed_folder: Path) -> None:
-    with pytest.warns(RuntimeWarning) as record:
+    with pytest.warns(UnreadableImageWarning) as record:
         source = FolderSource(mixed_folder)
     assert len(record) == 1
     message = str(record[0].message)
@@ -136,7 +138,7 @@ def test_folder_source_skips_bad_files_with_one_warning(mixed_folder: Path) -> N
 
 
 def test_conversions_grey_rgba_and_16_bit(mixed_folder: Path) -> None:
-    with pytest.warns(RuntimeWarning):
+    with pytest.warns(UnreadableImageWarning):
         source = FolderSource(mixed_folder)
     grey = source.load(0, 40, 50)
     assert grey.shape == (40, 50, 3)
@@ -158,7 +160,7 @@ def test_undecodable_file_falls_back_to_next_and_warns_once(tmp_path: Path) -> N
     (tmp_path / "t1.png").write_bytes(good[:40])  # valid signature, truncated data
     source = FolderSource(tmp_path)  # the signature check passes: no warning yet
     assert len(source) == 3
-    with pytest.warns(RuntimeWarning, match=r"t1\.png") as record:
+    with pytest.warns(UnreadableImageWarning, match=r"t1\.png") as record:
         assert source.name(1) == "t2.png"
         first = source.load(1, 8, 8)
     assert len(record) == 1
@@ -170,18 +172,18 @@ def test_undecodable_file_falls_back_to_next_and_warns_once(tmp_path: Path) -> N
 
 
 def test_sources_without_readable_images_raise(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="not found"):
+    with pytest.raises(NoImagesError, match="no such texture folder"):
         FolderSource(tmp_path / "missing")
-    with pytest.raises(NoReadableImagesError, match="no image files"):
+    with pytest.raises(NoImagesError, match="no image files"):
         FolderSource(tmp_path)
     (tmp_path / "x.png").write_bytes(b"junk" * 10)
     (tmp_path / "y.jpg").write_bytes(b"")
-    with pytest.warns(RuntimeWarning), pytest.raises(NoReadableImagesError):
+    with pytest.warns(UnreadableImageWarning), pytest.raises(NoReadableImagesError):
         FolderSource(tmp_path)
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 30)  # header only
-    with pytest.warns(RuntimeWarning):
+    with pytest.warns(UnreadableImageWarning):
         source = FolderSource(tmp_path)
-    with pytest.warns(RuntimeWarning), pytest.raises(NoReadableImagesError):
+    with pytest.warns(UnreadableImageWarning), pytest.raises(NoReadableImagesError):
         source.load(0, 8, 8)
 
 
@@ -193,7 +195,7 @@ def test_path_source_names_and_errors(tmp_path: Path) -> None:
     source = PathSource([tmp_path / "b" / "two.png", str(tmp_path / "a" / "one.png")])
     assert [source.name(0), source.name(1)] == ["b/two.png", "a/one.png"]
     assert PathSource([tmp_path / "a" / "one.png"]).name(0) == "one.png"
-    with pytest.raises(FileNotFoundError, match=r"nope\.png"):
+    with pytest.raises(NoImagesError, match=r"nope\.png"):
         PathSource([tmp_path / "a" / "one.png", tmp_path / "nope.png"])
 
 
@@ -315,7 +317,7 @@ def test_sources_pickle_round_trip(dtd_dir: Path, tmp_path: Path) -> None:
     write_image(tmp_path / "t0.png", coordinate_image(9, 9))
     (tmp_path / "t1.png").write_bytes((tmp_path / "t0.png").read_bytes()[:30])
     broken = FolderSource(tmp_path)
-    with pytest.warns(RuntimeWarning):
+    with pytest.warns(UnreadableImageWarning):
         broken.name(1)
     sources = [
         folder,
@@ -350,11 +352,11 @@ def test_as_texture_source_specs(dtd_dir: Path, tmp_path: Path) -> None:
     assert isinstance(as_texture_source(np.zeros((2, 8, 8, 3), np.uint8)), ArraySource)
     assert len(as_texture_source([np.zeros((8, 8), np.uint8)] * 3)) == 3
     assert as_texture_source(folder) is folder
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(NoImagesError):
         as_texture_source(tmp_path / "missing")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(NoImagesError):
         as_texture_source(str(tmp_path / "*.png"))
-    with pytest.raises(NoReadableImagesError):
+    with pytest.raises(NoImagesError, match="no image files"):
         as_texture_source(tmp_path)
     with pytest.raises(TypeError):
         as_texture_source(42)

@@ -9,14 +9,9 @@
 See ``docs/textures.md``.
 """
 
+from synthdefect.image_files import NoImagesError, NoReadableImagesError
 from synthdefect.textures.arrays import ArraySource
-from synthdefect.textures.base import (
-    DEFAULT_CACHE_BYTES,
-    NoReadableImagesError,
-    SelfSource,
-    StoredSource,
-    TextureSource,
-)
+from synthdefect.textures.base import DEFAULT_CACHE_BYTES, SelfSource, StoredSource, TextureSource
 from synthdefect.textures.files import FileSource, FolderSource, PathSource
 from synthdefect.textures.fit import crop_texture, fit_texture
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
@@ -28,6 +23,7 @@ __all__ = [
     "ArraySource",
     "FileSource",
     "FolderSource",
+    "NoImagesError",
     "NoReadableImagesError",
     "PathSource",
     "ProceduralSource",

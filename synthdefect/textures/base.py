@@ -18,17 +18,12 @@ from synthdefect.textures.fit import check_request, crop_texture
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
-    "NoReadableImagesError",
     "SelfSource",
     "StoredSource",
     "TextureSource",
 ]
 
 DEFAULT_CACHE_BYTES = 256 * 2**20
-
-
-class NoReadableImagesError(ValueError):
-    """A texture source was given no image that can be decoded."""
 
 
 class TextureSource(ABC):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from synthdefect.image_files import resolve_image_paths
 from synthdefect.textures.arrays import ArraySource
 from synthdefect.textures.base import SelfSource, TextureSource
 from synthdefect.textures.files import FolderSource, PathSource
@@ -19,8 +19,6 @@ __all__ = ["TextureSpec", "as_texture_source"]
 
 TextureSpec = TextureSource | str | os.PathLike | Sequence[Any] | np.ndarray | None
 
-_GLOB_CHARS = frozenset("*?[")
-
 
 def _from_string(spec: str) -> TextureSource:
     if spec == "procedural":
@@ -29,20 +27,13 @@ def _from_string(spec: str) -> TextureSource:
         return ProceduralSource(kinds=spec.removeprefix("procedural:").split(","))
     if spec == "self":
         return SelfSource()
-    if _GLOB_CHARS & set(spec) and not Path(spec).exists():
-        matches = sorted(p for p in glob.glob(spec, recursive=True) if os.path.isfile(p))
-        if not matches:
-            raise FileNotFoundError(f"no texture files match {spec!r}")
-        return PathSource(matches)
-    return _from_path(Path(spec))
+    return _from_path(spec)
 
 
-def _from_path(path: Path) -> TextureSource:
-    if path.is_dir():
-        return FolderSource(path)
-    if path.is_file():
-        return PathSource([path])
-    raise FileNotFoundError(f"texture folder or file not found: {path}")
+def _from_path(spec: str | os.PathLike) -> TextureSource:
+    if Path(spec).is_dir():
+        return FolderSource(spec)
+    return PathSource(resolve_image_paths(spec))
 
 
 def as_texture_source(spec: TextureSpec) -> TextureSource:
@@ -58,8 +49,10 @@ def as_texture_source(spec: TextureSpec) -> TextureSource:
     * a :class:`TextureSource`: returned as it is.
 
     The words ``"procedural"`` and ``"self"`` win over folders of that name (write ``"./self"``).
-    Raises ``FileNotFoundError`` for missing paths, :class:`NoReadableImagesError` for folders
-    without readable images and ``TypeError`` for anything else.
+    Raises :class:`~synthdefect.image_files.NoImagesError` when the paths name no image file
+    (missing folder or file, glob without matches), its subclass
+    :class:`~synthdefect.image_files.NoReadableImagesError` when none is readable, and
+    ``TypeError`` for anything else.
     """
     if spec is None:
         return ProceduralSource()
@@ -68,7 +61,7 @@ def as_texture_source(spec: TextureSpec) -> TextureSource:
     if isinstance(spec, str):
         return _from_string(spec)
     if isinstance(spec, os.PathLike):
-        return _from_path(Path(spec))
+        return _from_path(spec)
     if isinstance(spec, np.ndarray):
         return ArraySource(spec)
     if isinstance(spec, (list, tuple)) and spec:
