@@ -2,7 +2,10 @@
 
     python examples/custom_recipe.py [--image PATH] [--out DIR]
 
-Writes ``sample_<i>.png`` (normal | defective | mask) and ``records.jsonl`` to ``--out``.
+Writes ``sample_<i>.png`` (normal | defective | mask) and ``records.jsonl`` to ``--out``. The
+recipe is a module attribute, so the command line can use it too:
+
+    synthdefect generate --recipe examples/custom_recipe.py:recipe --n 100 --out out/custom
 """
 
 from __future__ import annotations
@@ -18,6 +21,16 @@ from synthdefect.functional import anomalous_pixels
 from synthdefect.generate import default_images
 from synthdefect.io import read_image, write_image
 
+recipe = Compose(
+    [
+        ("mask", PerlinMask(scale_exponents=(1, 4), threshold=(0.4, 0.6), min_area=0.02)),
+        ("texture", TextureSample("procedural:noise,cracks")),
+        ("augment", TextureAugment(["posterize", "equalize", "hue_saturation", "invert"], k=2)),
+        ("blend", BetaBlend((0.5, 1.0))),
+    ],
+    name="custom",
+)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -27,14 +40,6 @@ def main() -> None:
     args = parser.parse_args()
 
     image = read_image(args.image or default_images()[0])
-    recipe = Compose(
-        [
-            PerlinMask(scale_exponents=(1, 4), threshold=(0.4, 0.6), min_area=0.02),
-            TextureSample("procedural:noise,cracks"),
-            TextureAugment(["posterize", "equalize", "hue_saturation", "invert"], k=2),
-            BetaBlend((0.5, 1.0)),
-        ]
-    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "records.jsonl", "w") as records:

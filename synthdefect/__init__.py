@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from synthdefect.image_files import NoImagesError, NoReadableImagesError, UnreadableImageWarning
 from synthdefect.images import NormalImages
 from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
-from synthdefect.recipes import recipe_from_record, replay
+from synthdefect.recipes import load_recipe, recipe_from_record, replay, save_recipe
 from synthdefect.sample import AnomalyResult, Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import (
@@ -98,12 +98,14 @@ __all__ = [
     "as_texture_source",
     "find_step",
     "get_preset",
+    "load_recipe",
     "make_recipe",
     "recipe_from_record",
     "register_preset",
     "register_transform",
     "replay",
     "sample_rng",
+    "save_recipe",
     "walk_records",
 ]
 

@@ -18,9 +18,10 @@ import numpy as np
 
 from synthdefect.convert import image_to_tensor
 from synthdefect.images import NormalImages, PathSpec
+from synthdefect.presets import DEFAULT_PRESET
+from synthdefect.recipes import load_recipe
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
-from synthdefect.transforms.anomaly import SyntheticAnomaly
 from synthdefect.transforms.base import Transform
 
 __all__ = ["SyntheticAnomalyDataset"]
@@ -31,7 +32,9 @@ class SyntheticAnomalyDataset:
 
     Args:
         images: folder (recursive), glob, file list, or a :class:`~synthdefect.images.NormalImages`.
-        transform: the recipe; default ``SyntheticAnomaly("draem-code")`` with procedural textures.
+        transform: the recipe: a Transform, or a preset name, recipe file or ``module:attribute``
+            (see :func:`synthdefect.load_recipe`); default the ``draem-code`` preset with
+            procedural textures.
         size: (height, width) every image is resized to, or ``None`` to keep file sizes.
         seed: the run's seed (int >= 0).
         length: number of samples per epoch; default one per normal image (image ``i % n``).
@@ -46,13 +49,13 @@ class SyntheticAnomalyDataset:
     def __init__(
         self,
         images: PathSpec | NormalImages,
-        transform: Transform | None = None,
+        transform: Transform | str | None = None,
         size: tuple[int, int] | None = (256, 256),
         seed: int = 0,
         length: int | None = None,
     ) -> None:
         self.images = images if isinstance(images, NormalImages) else NormalImages(images, size)
-        self.transform = transform if transform is not None else SyntheticAnomaly()
+        self.transform = load_recipe(DEFAULT_PRESET if transform is None else transform)
         self.seed = int(seed)
         self.length = len(self.images) if length is None else int(length)
         if self.length < 1:

@@ -1,4 +1,12 @@
-"""Recipes rebuilt from records: replay a sample from its record alone.
+"""Recipes as files, objects and records: load a recipe, save it, replay a sample from its
+record alone.
+
+A *recipe spec* (what ``--recipe``, ``--preset`` and the Dataset's ``transform=`` accept, see
+:func:`load_recipe`) is a preset name, a recipe file (JSON, or TOML on Python 3.11+) holding a
+recipe's description (``recipe.describe()``, as :func:`save_recipe` writes it) or a preset with
+overrides (``{"preset": "paper", "p_anomaly": 1.0}``), ``module:attribute`` or
+``path/to/file.py:attribute`` naming a :class:`~synthdefect.transforms.Transform` (or a factory
+``f(textures=None)`` returning one), or a Transform itself.
 
 A record (``AnomalyResult.params``, a Dataset item's ``params`` or the ``params`` of a manifest
 line) names every transform of its recipe with its settings (see
@@ -10,15 +18,33 @@ differs.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from synthdefect.presets import DEFAULT_PRESET, PRESETS, make_recipe
 from synthdefect.sample import AnomalyResult
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import RecordError, transform_from_record
 
-__all__ = ["recipe_from_record", "replay"]
+__all__ = [
+    "RecipeSpec",
+    "choose_recipe",
+    "load_recipe",
+    "recipe_from_record",
+    "replay",
+    "save_recipe",
+]
+
+RecipeSpec = Transform | str | os.PathLike
+"""A preset name, a recipe file, ``module:attribute``, or a Transform (see module doc)."""
+
+RECIPE_SUFFIXES = (".json", ".toml")
 
 
 def _as_record(record: Any) -> Any:
@@ -52,3 +78,132 @@ def replay(record: Any, image: Any, textures: Any = None, **inputs: Any) -> Anom
     """
     record = _as_record(record)
     return recipe_from_record(record, textures, **inputs).replay(image, record)
+
+
+def load_recipe(spec: RecipeSpec, textures: Any = None) -> Transform:
+    """The recipe ``spec`` names (see module doc); ``ValueError`` in one line when it cannot.
+
+    ``textures`` is the texture input: given to presets and factories, and to the user-texture
+    steps of recipe files (``"source": "textures"``). A ready Transform chooses its own textures,
+    so ``textures`` must be ``None`` (or ``"procedural"``, the default) with one.
+    """
+    if isinstance(spec, Transform):
+        return _ready(spec, textures, repr(type(spec).__name__))
+    if isinstance(spec, os.PathLike) or (
+        isinstance(spec, str) and spec.lower().endswith(RECIPE_SUFFIXES)
+    ):
+        return _from_file(Path(spec), textures)
+    if not isinstance(spec, str):
+        raise TypeError(f"a recipe is a preset name, file, module:attribute or Transform: {spec!r}")
+    if spec in PRESETS:
+        return make_recipe(spec, textures=textures)
+    if ":" in spec:
+        return _from_attribute(spec, textures)
+    raise ValueError(
+        f"unknown recipe {spec!r}: expected a preset ({', '.join(PRESETS)}), a .json/.toml "
+        "recipe file or module:attribute"
+    )
+
+
+def choose_recipe(
+    preset: str | None = None,
+    recipe: RecipeSpec | None = None,
+    textures: Any = "procedural",
+    p_anomaly: float | None = None,
+) -> Transform:
+    """The recipe of the shared options ``--preset``, ``--recipe``, ``--textures`` (and
+    ``--p-anomaly``): ``recipe`` if given (then ``preset`` and ``p_anomaly`` must be ``None``),
+    else ``preset`` (default ``draem-code``). ``ValueError`` in one line otherwise."""
+    if recipe is not None:
+        if preset is not None:
+            raise ValueError("give a preset or a recipe, not both")
+        if p_anomaly is not None:
+            raise ValueError("p_anomaly applies to presets; a recipe sets its own probabilities")
+        return load_recipe(recipe, textures)
+    return make_recipe(preset or DEFAULT_PRESET, textures=textures, p_anomaly=p_anomaly)
+
+
+def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:
+    """Write ``recipe``'s description as a JSON recipe file that :func:`load_recipe` reads."""
+    path = Path(path)
+    path.write_text(json.dumps(recipe.describe(), indent=2) + "\n")
+    return path
+
+
+def _ready(recipe: Transform, textures: Any, what: str) -> Transform:
+    if textures not in (None, "procedural"):
+        raise ValueError(
+            f"the recipe {what} is a ready transform with its own textures; textures= "
+            "applies to presets, recipe files and factories"
+        )
+    return recipe
+
+
+def _from_file(path: Path, textures: Any) -> Transform:
+    if not path.is_file():
+        raise ValueError(f"recipe file not found: {path}")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() == ".toml":
+            if sys.version_info < (3, 11):
+                raise ValueError(
+                    f"{path}: TOML recipe files need Python 3.11+ (tomllib); use JSON here"
+                )
+            import tomllib
+
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"{path}: not a valid recipe file: {err}") from None
+    if isinstance(data, Mapping) and "preset" in data and "type" not in data:
+        overrides = {k: v for k, v in data.items() if k != "preset"}
+        try:
+            return make_recipe(data["preset"], textures=textures, **overrides)
+        except TypeError as err:
+            raise ValueError(f"{path}: {err}") from None
+    try:
+        return recipe_from_record(data, textures)
+    except RecordError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def _from_attribute(spec: str, textures: Any) -> Transform:
+    module_name, _, attribute = spec.rpartition(":")
+    try:
+        if module_name.endswith(".py"):
+            module = _module_from_file(Path(module_name))
+        else:
+            module = importlib.import_module(module_name)
+    except (ImportError, OSError) as err:
+        raise ValueError(f"recipe {spec!r}: cannot import {module_name}: {err}") from None
+    try:
+        value = getattr(module, attribute)
+    except AttributeError:
+        raise ValueError(f"recipe {spec!r}: {module_name} has no attribute {attribute!r}") from None
+    if isinstance(value, Transform):
+        return _ready(value, textures, spec)
+    if callable(value):
+        recipe = value() if textures is None else value(textures=textures)
+        if isinstance(recipe, Transform):
+            return recipe
+    raise ValueError(f"recipe {spec!r} is neither a Transform nor a factory returning one")
+
+
+def _module_from_file(path: Path) -> Any:
+    """Import a Python file as a module (named after its resolved path, imported once)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    name = "synthdefect_recipe_" + "".join(c if c.isalnum() else "_" for c in str(path.resolve()))
+    if name in sys.modules:
+        return sys.modules[name]
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

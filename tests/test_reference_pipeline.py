@@ -168,7 +168,7 @@ def test_training_on_a_generated_folder(category, tmp_path):
     assert result.exit_code == 0, result.output
     assert load_checkpoint(run / "checkpoint.pt")["step"] == 4
     result = _invoke("train", "--data", generated, "--textures", category, "--out", run)
-    _assert_usage_error(result, "--textures does not apply")
+    _assert_usage_error(result, "do not apply to a generated folder")
     (generated / "manifest.jsonl").write_text("")
     result = _invoke("train", "--data", generated, "--out", tmp_path / "again", *_tiny_args())
     _assert_usage_error(result, "empty")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from synthdefect.presets import DEFAULT_PRESET, PRESETS
+from synthdefect.cli.options import recipe_options
+from synthdefect.presets import DEFAULT_PRESET
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -74,24 +75,12 @@ def _device(name: str):
     help="Folder of defect-free training images, e.g. bottle/train/good.",
 )
 @click.option(
-    "--textures",
-    type=_EXISTING_DIR,
-    default=None,
-    help="Anomaly texture images (e.g. DTD). Default: procedural textures.",
-)
-@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="Run folder for checkpoint.pt and train_log.jsonl.",
 )
-@click.option(
-    "--preset",
-    type=click.Choice(list(PRESETS)),
-    default=DEFAULT_PRESET,
-    show_default=True,
-    help="Anomaly recipe and learning-rate schedule.",
-)
+@recipe_options
 @click.option(
     "--size",
     type=_POSITIVE,
@@ -147,9 +136,10 @@ def _device(name: str):
 )
 def train(
     data: Path,
-    textures: Path | None,
+    textures: str,
     out: Path,
-    preset: str,
+    preset: str | None,
+    recipe: str | None,
     size: int,
     epochs: int | None,
     steps: int | None,
@@ -170,6 +160,9 @@ def train(
     DATA may also be a folder written by synthdefect generate --layout flat --with-normal
     (it has a manifest.jsonl): its fixed samples are used as they are.
 
+    The preset also picks the learning-rate schedule (draem-code's for a --recipe and for
+    presets other than paper).
+
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
     from reference_model.config import ModelConfig, TrainConfig
@@ -177,12 +170,12 @@ def train(
     from reference_model.train import train as train_model
     from synthdefect.dataset import SyntheticAnomalyDataset
     from synthdefect.io import find_images
-    from synthdefect.presets import make_recipe
+    from synthdefect.recipes import choose_recipe
 
     try:
         config = TrainConfig(
             model=ModelConfig(recon_width=recon_width, disc_width=disc_width, size=size),
-            preset=preset,
+            preset=preset or DEFAULT_PRESET,
             epochs=epochs,
             steps=steps,
             batch=batch,
@@ -196,17 +189,19 @@ def train(
         raise click.UsageError(str(error)) from error
     _device(device)
     if (data / MANIFEST_NAME).is_file():
-        if textures is not None:
-            raise click.UsageError("--textures does not apply to a generated folder")
+        if textures != "procedural" or preset is not None or recipe is not None:
+            raise click.UsageError(
+                "--preset, --recipe and --textures do not apply to a generated folder"
+            )
         with _usage_errors():
             dataset = GeneratedFolder(data, size)
     elif not find_images(data):
         raise click.UsageError(f"the training set is empty: no images under {data}")
     else:
         try:
-            anomaly = make_recipe(preset, textures=None if textures is None else str(textures))
-        except ValueError as error:
-            raise click.UsageError(f"--textures: {error}") from error
+            anomaly = choose_recipe(preset, recipe, textures)
+        except (ValueError, TypeError, OSError) as error:
+            raise click.UsageError(str(error)) from error
         dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
     with _usage_errors():
         result = train_model(

@@ -13,9 +13,9 @@ from typing import Any
 import click
 
 import synthdefect.generate as api
+from synthdefect.cli.options import recipe_options
 from synthdefect.generate.config import FORMATS, LAYOUTS
 from synthdefect.generate.preview import parse_grid
-from synthdefect.presets import DEFAULT_PRESET, PRESETS
 
 
 class InputProblem(click.ClickException):
@@ -32,14 +32,6 @@ _SHARED_OPTIONS = [
         "Default: the built-in images.",
     ),
     click.option(
-        "--textures",
-        default="procedural",
-        show_default=True,
-        metavar="DIR|procedural|self",
-        help="Anomaly texture source: a folder of images (e.g. DTD), procedural noise, "
-        "or the normal image itself.",
-    ),
-    click.option(
         "--size",
         default="256",
         show_default=True,
@@ -48,12 +40,10 @@ _SHARED_OPTIONS = [
     ),
     click.option("--keep-size", is_flag=True, help="Keep each normal image's own size."),
     click.option(
-        "--preset", type=click.Choice(list(PRESETS)), default=DEFAULT_PRESET, show_default=True
-    ),
-    click.option(
         "--p-anomaly",
         type=float,
-        help="Probability in [0, 1] that a sample gets a defect. Default: the preset's (0.5).",
+        help="Probability in [0, 1] that a sample gets a defect (presets only). "
+        "Default: the preset's (0.5).",
     ),
     click.option("--seed", type=int, default=0, show_default=True, help="Run seed (>= 0)."),
 ]
@@ -62,7 +52,7 @@ _SHARED_OPTIONS = [
 def _shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_SHARED_OPTIONS):
         command = option(command)
-    return command
+    return recipe_options(command)
 
 
 def _out_option(default: str, help_text: str) -> Callable[..., Any]:

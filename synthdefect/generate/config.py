@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthdefect import __version__
-from synthdefect.presets import PRESETS
+from synthdefect.presets import DEFAULT_PRESET, PRESETS
+
+if TYPE_CHECKING:
+    from synthdefect.transforms import Transform
 
 __all__ = [
     "FORMATS",
@@ -22,6 +26,7 @@ __all__ = [
     "GenerateConfig",
     "GenerateError",
     "Shard",
+    "generated_textures",
     "parse_size",
 ]
 
@@ -32,7 +37,13 @@ LAYOUTS = ("flat", "mvtec")
 """Folder layouts, see :mod:`synthdefect.generate.layout`."""
 
 TEXTURE_KEYWORDS = ("procedural", "self")
-"""Texture sources that are not folders: generated noise, or the normal image itself."""
+"""Texture sources that are not files: generated noise, or the normal image itself."""
+
+
+def generated_textures(spec: str) -> bool:
+    """Whether ``--textures`` names textures that no file holds: procedural ones (of any kinds,
+    ``"procedural:noise,cracks"``) or the normal image itself."""
+    return spec in TEXTURE_KEYWORDS or spec.startswith("procedural:")
 
 
 class GenerateError(ValueError):
@@ -84,10 +95,15 @@ class GenerateConfig:
     * ``n``: total number of samples (>= 1); with ``shard`` this run makes only its block.
     * ``images``: normal images (folder searched recursively, glob, or file); ``None`` uses the
       built-in default images (:func:`synthdefect.generate.default_images`).
-    * ``textures``: ``"procedural"``, ``"self"`` or a folder of texture images.
+    * ``textures``: the texture input of presets and recipe files: ``"procedural"`` (or
+      ``"procedural:noise,cracks"``), ``"self"``, a folder, a glob or one image file.
+    * ``preset`` / ``recipe``: the recipe, a preset name (default ``draem-code``) or a recipe spec
+      (a file, ``module:attribute`` or a Transform; see :func:`synthdefect.load_recipe`), not
+      both. :attr:`anomaly` is the built recipe; ``config.json`` records its description.
     * ``size``: ``(height, width)`` in pixels the normal images are resized to, ``None`` keeps
       each file's size.
-    * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default.
+    * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default
+      (presets only: a recipe file or object sets its own).
     * ``seed``: non-negative int; sample ``i`` draws from ``sample_rng(seed, i)``.
     * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG).
     * ``layout``: ``"flat"`` or ``"mvtec"``; ``with_normal`` (flat only) also writes the clean
@@ -99,7 +115,8 @@ class GenerateConfig:
     images: str | None = None
     textures: str = "procedural"
     size: tuple[int, int] | None = (256, 256)
-    preset: str = "draem-code"
+    preset: str | None = None
+    recipe: Any = None
     p_anomaly: float | None = None
     seed: int = 0
     image_format: str = "png"
@@ -113,8 +130,16 @@ class GenerateConfig:
             (self.n < 1, f"--n must be at least 1, got {self.n}"),
             (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
             (
-                self.preset not in PRESETS,
+                self.preset is not None and self.preset not in PRESETS,
                 f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}",
+            ),
+            (
+                self.preset is not None and self.recipe is not None,
+                "give --preset or --recipe, not both",
+            ),
+            (
+                self.recipe is not None and self.p_anomaly is not None,
+                "--p-anomaly applies to presets; a recipe sets its own probabilities",
             ),
             (self.image_format not in FORMATS, f"unknown format {self.image_format!r}"),
             (self.layout not in LAYOUTS, f"unknown layout {self.layout!r}"),
@@ -131,6 +156,25 @@ class GenerateConfig:
         for failed, message in problems:
             if failed:
                 raise GenerateError(message)
+
+    @cached_property
+    def anomaly(self) -> Transform:
+        """The run's recipe, built once (workers receive it with the config);
+        :class:`GenerateError` for a bad recipe or textures."""
+        from synthdefect.recipes import choose_recipe
+
+        try:
+            return choose_recipe(self.preset, self.recipe, self.textures, self.p_anomaly)
+        except (ValueError, TypeError, OSError) as err:
+            option = "--recipe" if self.recipe is not None else "--textures"
+            raise GenerateError(f"{option}: {err}") from err
+
+    @property
+    def preset_name(self) -> str | None:
+        """The preset in use (``None`` with a recipe)."""
+        if self.recipe is not None:
+            return None
+        return DEFAULT_PRESET if self.preset is None else self.preset
 
     @property
     def indices(self) -> range:
@@ -153,10 +197,11 @@ class GenerateConfig:
             "n": self.n,
             "images": _absolute(self.images),
             "textures": (
-                self.textures if self.textures in TEXTURE_KEYWORDS else _absolute(self.textures)
+                self.textures if generated_textures(self.textures) else _absolute(self.textures)
             ),
             "size": None if self.size is None else list(self.size),
-            "preset": self.preset,
+            "preset": self.preset_name,
+            "recipe": self.anomaly.describe(),
             "p_anomaly": self.p_anomaly,
             "seed": self.seed,
             "format": self.image_format,

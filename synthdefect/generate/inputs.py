@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from synthdefect.generate.config import TEXTURE_KEYWORDS, GenerateConfig, GenerateError
-from synthdefect.io import find_images
+from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
+from synthdefect.textures import FileSource
 
 __all__ = [
     "check_apart",
@@ -50,8 +50,8 @@ def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:
     if config.images is not None:
         path = Path(config.images)
         roots.append(("--images", path.resolve() if path.is_file() else fixed_root(config.images)))
-    if config.textures not in TEXTURE_KEYWORDS:
-        roots.append(("--textures", Path(config.textures).resolve()))
+    if not generated_textures(config.textures):
+        roots.append(("--textures", fixed_root(config.textures)))
     return roots
 
 
@@ -75,13 +75,19 @@ def _within(path: Path, folder: Path) -> bool:
 
 
 def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, Any]:
-    """What the run's input files are: per input (``"images"``, ``"textures"``) the file
-    ``count``, total ``bytes``, a digest of the relative names and sizes (``listing``) and one
-    of the modification times (``mtimes``). Built-in images and procedural textures: ``None``."""
+    """What the run's input files are: per input (``"images"``, ``"textures"``: the files of
+    every texture source of the recipe) the file ``count``, total ``bytes``, a digest of the
+    relative names and sizes (``listing``) and one of the modification times (``mtimes``).
+    Built-in images and procedural textures: ``None``."""
+    files = [
+        path
+        for _, step in config.anomaly.walk()
+        if isinstance(getattr(step, "source", None), FileSource)
+        for path in step.source.paths
+    ]
     textures = None
-    if config.textures not in TEXTURE_KEYWORDS:
-        folder = Path(config.textures)
-        textures = _describe(find_images(folder), folder)
+    if files:
+        textures = _describe(files, Path(os.path.commonpath([p.resolve().parent for p in files])))
     images = None
     if config.images is not None:
         images = _describe(image_paths, fixed_root(config.images))

@@ -38,7 +38,7 @@ from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages
 
 if TYPE_CHECKING:
-    from synthdefect import SyntheticAnomaly
+    from synthdefect.transforms import Transform
 
 __all__ = ["CHUNK_SIZE", "default_workers", "generate"]
 
@@ -109,7 +109,7 @@ def _make_samples(
     config: GenerateConfig,
     recovered: Recovered,
     images: NormalImages,
-    anomaly: SyntheticAnomaly,
+    anomaly: Transform,
     workers: int,
     progress: bool,
 ) -> _Tally:
@@ -129,7 +129,7 @@ def _make_samples(
             chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
             results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
         else:
-            results = _pooled(config, todo, workers, len(images))
+            results = _pooled(config, anomaly, todo, workers, len(images))
         for result in results:
             manifest.append(result.lines)
             tally.samples += len(result.lines)
@@ -170,12 +170,15 @@ def _merged(parts: list[tuple[list[int], Future[ChunkResult]]]) -> ChunkResult:
 
 
 def _pooled(
-    config: GenerateConfig, todo: range, workers: int, n_images: int
+    config: GenerateConfig, anomaly: Transform, todo: range, workers: int, n_images: int
 ) -> Iterator[ChunkResult]:
-    """Block results in index order from ``workers`` processes, at most two blocks in flight."""
+    """Block results in index order from ``workers`` processes, at most two blocks in flight.
+
+    Each worker receives the recipe itself (pickled), not the settings to rebuild it from.
+    """
     context = multiprocessing.get_context("spawn")
     pools = [
-        ProcessPoolExecutor(1, context, initializer=_init_worker, initargs=(config,))
+        ProcessPoolExecutor(1, context, initializer=_init_worker, initargs=(config, anomaly))
         for _ in range(workers)
     ]
     pending: deque[list[tuple[list[int], Future[ChunkResult]]]] = deque()
@@ -194,10 +197,10 @@ def _pooled(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker(config: GenerateConfig) -> None:
+def _init_worker(config: GenerateConfig, anomaly: Transform) -> None:
     global _worker_maker
     cv2.setNumThreads(1)  # the pool already uses every CPU; OpenCV threads would compete
-    _worker_maker = SampleMaker(config)
+    _worker_maker = SampleMaker(config, anomaly=anomaly)
 
 
 def _run_chunk(indices: Sequence[int]) -> ChunkResult:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import fixed_root
 from synthdefect.images import NoImagesError, NormalImages
-from synthdefect.presets import make_recipe
 
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform
@@ -42,15 +41,9 @@ def open_images(config: GenerateConfig) -> NormalImages:
 
 
 def make_anomaly(config: GenerateConfig) -> Transform:
-    """The run's recipe: preset ``config.preset`` of :data:`synthdefect.presets.PRESETS`;
-    :class:`GenerateError` for bad textures."""
-    textures = config.textures
-    if textures not in ("procedural", "self") and not Path(textures).is_dir():
-        raise GenerateError(f"--textures: no such folder: {textures}")
-    try:
-        return make_recipe(config.preset, textures=textures, p_anomaly=config.p_anomaly)
-    except (ValueError, OSError) as err:
-        raise GenerateError(f"--textures: {err}") from err
+    """The run's recipe (:attr:`GenerateConfig.anomaly`); :class:`GenerateError` for bad
+    recipes or textures."""
+    return config.anomaly
 
 
 def source_name(config: GenerateConfig, path: Path) -> str:

@@ -1,0 +1,48 @@
+"""Options shared by commands, declared once.
+
+:func:`recipe_options` adds ``--preset``, ``--recipe`` and ``--textures`` (what
+:func:`synthdefect.recipes.choose_recipe` takes); ``generate``, ``preview`` and ``train`` use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from synthdefect.presets import DEFAULT_PRESET, PRESETS
+
+__all__ = ["recipe_options"]
+
+_RECIPE_OPTIONS = [
+    click.option(
+        "--preset",
+        type=click.Choice(list(PRESETS)),
+        default=None,
+        help=f"Named recipe. Default: {DEFAULT_PRESET} (unless --recipe).",
+    ),
+    click.option(
+        "--recipe",
+        metavar="FILE|MODULE:ATTR",
+        default=None,
+        help="A recipe file (.json, .toml) or a Python recipe (module:attribute or "
+        "file.py:attribute) instead of --preset. See docs/recipe.md.",
+    ),
+    click.option(
+        "--textures",
+        default="procedural",
+        show_default=True,
+        metavar="DIR|GLOB|FILE|procedural[:KINDS]|self",
+        help="Anomaly textures of the preset or recipe file: a folder of images (e.g. DTD), a "
+        "glob, one image, procedural noise (procedural:noise,cracks for some kinds), or the "
+        "normal image itself.",
+    ),
+]
+
+
+def recipe_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: the recipe options, passed as ``preset``, ``recipe`` and ``textures``."""
+    for option in reversed(_RECIPE_OPTIONS):
+        command = option(command)
+    return command

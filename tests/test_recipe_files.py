@@ -1,0 +1,227 @@
+"""Recipes as files and objects: load_recipe, save_recipe, --recipe / --preset / --textures in
+generate, preview and train, and the Dataset."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_generate import tree_bytes
+from test_generate_cli import QUICK, assert_input_problem, run
+from test_reference_pipeline import _invoke, _tiny_args, _write_category
+
+from synthdefect import (
+    BetaBlend,
+    Compose,
+    PerlinMask,
+    SyntheticAnomaly,
+    TextureSample,
+    find_step,
+    load_recipe,
+    save_recipe,
+)
+from synthdefect.dataset import SyntheticAnomalyDataset
+from synthdefect.recipes import choose_recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+CUSTOM = f"{ROOT / 'examples' / 'custom_recipe.py'}:recipe"
+
+
+def same_samples(a, b, image: np.ndarray, n: int = 6) -> bool:
+    for index in range(n):
+        ra, rb = a(image, seed=4, index=index), b(image, seed=4, index=index)
+        if ra.params != rb.params or not np.array_equal(ra.image, rb.image):
+            return False
+    return True
+
+
+def test_json_file_round_trip(tmp_path, rgb_image):
+    recipe = Compose(
+        [("mask", PerlinMask(threshold=(0.3, 0.6))), ("texture", TextureSample("self")),
+         ("blend", BetaBlend((0.4, 0.8)))],
+        name="mine",
+    )  # fmt: skip
+    path = save_recipe(recipe, tmp_path / "mine.json")
+    assert same_samples(load_recipe(path), recipe, rgb_image)
+    assert same_samples(load_recipe(str(path)), recipe, rgb_image)
+
+
+def test_preset_file_with_overrides(tmp_path, rgb_image):
+    path = tmp_path / "paper.json"
+    path.write_text(json.dumps({"preset": "paper", "p_anomaly": 1.0}))
+    assert same_samples(load_recipe(path), SyntheticAnomaly("paper", p_anomaly=1.0), rgb_image)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is new in Python 3.11")
+def test_toml_file(tmp_path, rgb_image):
+    path = tmp_path / "recipe.toml"
+    path.write_text(
+        """type = "Compose"
+version = 1
+settings = {}
+
+[steps.mask]
+type = "PerlinMask"
+version = 1
+settings = {threshold = [0.3, 0.6], min_area = 0.01}
+
+[steps.texture]
+type = "TextureSample"
+version = 1
+settings = {source = "procedural:stripes"}
+
+[steps.blend]
+type = "BetaBlend"
+version = 1
+settings = {beta_range = [0.5, 1.0]}
+"""
+    )
+    expected = Compose(
+        [("mask", PerlinMask(threshold=(0.3, 0.6), min_area=0.01)),
+         ("texture", TextureSample("procedural:stripes")), ("blend", BetaBlend((0.5, 1.0)))]
+    )  # fmt: skip
+    assert same_samples(load_recipe(path), expected, rgb_image)
+
+
+def test_toml_on_python_310_is_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "recipe.toml"
+    path.write_text('preset = "paper"\n')
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12))
+    with pytest.raises(ValueError, match=r"Python 3\.11"):
+        load_recipe(path)
+
+
+def test_python_attribute_and_factory(tmp_path, monkeypatch, rgb_image):
+    module = tmp_path / "my_recipes.py"
+    module.write_text(
+        "from synthdefect import SyntheticAnomaly\n"
+        "ready = SyntheticAnomaly('paper', p_anomaly=1.0)\n"
+        "def factory(textures=None):\n"
+        "    return SyntheticAnomaly('paper', textures=textures, p_anomaly=1.0)\n"
+    )
+    expected = SyntheticAnomaly("paper", p_anomaly=1.0)
+    assert same_samples(load_recipe(f"{module}:ready"), expected, rgb_image)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert same_samples(load_recipe("my_recipes:ready"), expected, rgb_image)
+    made = load_recipe("my_recipes:factory", textures="self")
+    assert find_step(made.describe(), "texture")["settings"]["source"] == "self"
+    with pytest.raises(ValueError, match="own textures"):
+        load_recipe("my_recipes:ready", textures="self")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nope", "unknown recipe"),
+        ("missing.json", "not found"),
+        ("no_such_module_xyz:recipe", "cannot import"),
+        ("synthdefect:no_such_thing", "no attribute"),
+        ("synthdefect:__version__", "neither a Transform"),
+    ],
+)
+def test_bad_recipe_specs(spec, message):
+    with pytest.raises(ValueError, match=message):
+        load_recipe(spec)
+
+
+def test_malformed_recipe_files(tmp_path):
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json")
+    with pytest.raises(ValueError, match="not a valid recipe file"):
+        load_recipe(bad_json)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"type": "PerlinMask", "version": 1, "settings": {"octaves": 0}}))
+    with pytest.raises(ValueError, match="cannot rebuild PerlinMask"):
+        load_recipe(wrong)
+
+
+def test_choose_recipe_rules():
+    assert choose_recipe().describe() == SyntheticAnomaly().describe()
+    with pytest.raises(ValueError, match="not both"):
+        choose_recipe(preset="paper", recipe=CUSTOM)
+    with pytest.raises(ValueError, match="p_anomaly"):
+        choose_recipe(recipe=CUSTOM, p_anomaly=1.0)
+
+
+def test_dataset_takes_a_recipe_spec(tmp_path, rgb_image):
+    from synthdefect.io import write_image
+
+    write_image(tmp_path / "a.png", rgb_image)
+    dataset = SyntheticAnomalyDataset(tmp_path, transform=CUSTOM, size=(32, 32), length=2)
+    assert json.loads(dataset[0]["params"])["settings"]["name"] == "custom"
+    assert SyntheticAnomalyDataset(tmp_path, transform="paper").transform.name == "paper"
+
+
+def test_generate_recipe_same_bytes_for_one_and_two_workers(tmp_path):
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        args = ["--n", "40", "--size", "48", "--quiet", "--workers", workers]
+        result = run("generate", "--recipe", CUSTOM, "--out", str(out), *args)
+        assert result.exit_code == 0, result.output
+        outs.append(tree_bytes(out))
+    assert outs[0] == outs[1]
+    config = json.loads(outs[0]["config.json"])
+    assert config["preset"] is None and config["recipe"]["settings"]["name"] == "custom"
+    line = json.loads(outs[0]["manifest.jsonl"].splitlines()[0])
+    assert line["texture"].startswith("procedural:")
+
+
+def test_generate_resume_checks_the_recipe(tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"preset": "paper", "p_anomaly": 1.0}))
+    out = str(tmp_path / "out")
+    assert run("generate", "--recipe", str(recipe), "--n", "4", "--out", out, *QUICK).exit_code == 0
+    recipe.write_text(json.dumps({"preset": "paper", "p_anomaly": 0.5}))
+    result = run("generate", "--recipe", str(recipe), "--n", "4", "--out", out, "--resume", *QUICK)
+    assert result.exit_code == 2 and "recipe" in result.output
+
+
+def test_recipe_option_errors(tmp_path):
+    out = str(tmp_path / "out")
+    both = run("generate", "--n", "2", "--preset", "paper", "--recipe", CUSTOM, "--out", out)
+    assert_input_problem(both, "not both")
+    p = run("generate", "--n", "2", "--recipe", CUSTOM, "--p-anomaly", "1", "--out", out)
+    assert_input_problem(p, "--p-anomaly")
+    assert_input_problem(run("generate", "--n", "2", "--recipe", "nope", "--out", out), "--recipe")
+    textures = run("preview", "--recipe", CUSTOM, "--textures", "self", "--out", out + ".png")
+    assert_input_problem(textures, "own textures")
+
+
+def test_textures_globs_files_and_procedural_kinds(tmp_path, dtd_dir):
+    for spec in (str(dtd_dir / "banded" / "*.jpg"), "procedural:noise,cracks"):
+        out = tmp_path / spec.replace("/", "_").replace("*", "x").replace(":", "_")
+        result = run("generate", "--n", "6", "--textures", spec, "--out", str(out), *QUICK)
+        assert result.exit_code == 0, result.output
+        config = json.loads((out / "config.json").read_text())
+        textures = config["inputs"]["textures"]
+        assert (textures is None) == spec.startswith("procedural")
+        if textures is not None:
+            assert textures["count"] == len(list((dtd_dir / "banded").glob("*.jpg")))
+
+
+def test_preview_takes_a_recipe(tmp_path):
+    out = tmp_path / "sheet.png"
+    result = run("preview", "--recipe", CUSTOM, "--grid", "2x1", "--cell", "32", "--out", str(out))
+    assert result.exit_code == 0, result.output and out.is_file()
+
+
+@pytest.fixture(scope="module")
+def train_data(tmp_path_factory) -> Path:
+    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget") / "train" / "good"
+
+
+@pytest.mark.parametrize(
+    "recipe_args", [["--textures", "self"], ["--recipe", CUSTOM]], ids=["self", "recipe"]
+)
+def test_train_with_recipe_options(train_data, tmp_path, recipe_args):
+    run_dir = tmp_path / "run"
+    result = _invoke(
+        "train", "--data", train_data, "--out", run_dir, "--steps", 3, *_tiny_args(),
+        "--device", "cpu", *recipe_args,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (run_dir / "checkpoint.pt").is_file()
