@@ -7,6 +7,7 @@ from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.foreground import Foreground
 from synthdefect.transforms.geometry import RandomRotate
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
+from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.patch import CutPastePatch, NSAPatches, ScarPatch
 from synthdefect.transforms.records import (
     TRANSFORM_TYPES,
@@ -27,6 +28,7 @@ __all__ = [
     "Foreground",
     "GaussianBetaBlend",
     "GridShuffle",
+    "MaskTransform",
     "NSAPatches",
     "PerlinMask",
     "PerlinPairMask",

@@ -1,4 +1,5 @@
-"""``PerlinMask``: draw a DRAEM-style Perlin anomaly mask for a sample."""
+"""Perlin masks: ``PerlinMask`` (DRAEM) and ``PerlinPairMask`` (GLASS), both
+:class:`~synthdefect.transforms.mask_base.MaskTransform` generators."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from synthdefect.functional.masks import mask_area, perlin_mask
+from synthdefect.functional.masks import perlin_mask
 from synthdefect.functional.shapes import combine_masks
 from synthdefect.sample import Sample
-from synthdefect.transforms.base import Transform
+from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.records import (
     RecordError,
     check_float,
@@ -28,7 +29,7 @@ _SEED_BOUND = 2**32
 
 
 @register_transform
-class PerlinMask(Transform):
+class PerlinMask(MaskTransform):
     """Write a binary Perlin-noise mask into ``sample.mask`` (shape ``sample.image.shape[:2]``),
     cut to ``sample.foreground`` when the sample has one (redraws then count its area within).
 
@@ -42,16 +43,14 @@ class PerlinMask(Transform):
         angle: ``(lo, hi)`` degrees; a number ``a`` means ``(-a, a)``; ``None`` or 0 no rotation.
         threshold: fixed value or ``(lo, hi)`` range, within [-1, 1] (the noise range).
         octaves, persistence, lacunarity: fractal noise settings (fixed, not drawn).
-        min_area: redraw until the mask covers at least this fraction of the image.
-        redraw_empty: also redraw empty masks (so that an anomaly has a defect, as anomalib's
-            generator does); ``False`` keeps DRAEM's empty masks.
-        max_retries: total number of draws allowed (>= 1, default 10 as in anomalib); when
-            none succeeds the last draw is kept (it may be empty: the sample gets label 0).
+        min_area, redraw_empty, max_retries: the redraw loop of
+            :class:`~synthdefect.transforms.mask_base.MaskTransform`: redraw until the mask
+            (within the foreground) covers at least ``min_area`` of the image and
+            (``redraw_empty``, default) is not empty, at most ``max_retries`` (10) draws in all;
+            ``redraw_empty=False`` keeps DRAEM's empty masks.
 
-    Draws happen in :meth:`make_params` (candidate masks are built from the shape alone);
-    :meth:`apply` reuses the last mask built there. Record params: ``{"res": [ry, rx], "seed":
-    int, "angle": float, "threshold": float, "attempts": int}`` describing the final draw;
-    ``attempts`` counts the draws made.
+    Record params: ``{"res": [ry, rx], "seed": int, "angle": float, "threshold": float,
+    "attempts": int}`` describing the final draw; ``attempts`` counts the draws made.
     """
 
     def __init__(
@@ -66,6 +65,7 @@ class PerlinMask(Transform):
         redraw_empty: bool = True,
         max_retries: int = 10,
     ) -> None:
+        super().__init__(min_area, redraw_empty, max_retries)
         k_min, k_max = _pair("scale_exponents", scale_exponents)
         if int(k_min) != k_min or int(k_max) != k_max or not 0 <= k_min <= k_max:
             raise ValueError(
@@ -84,17 +84,9 @@ class PerlinMask(Transform):
             raise ValueError(f"persistence must be > 0, got {persistence!r}")
         if not lacunarity >= 1:
             raise ValueError(f"lacunarity must be >= 1, got {lacunarity!r}")
-        if not 0.0 <= min_area <= 1.0:
-            raise ValueError(f"min_area must be in [0, 1], got {min_area!r}")
-        if int(max_retries) != max_retries or max_retries < 1:
-            raise ValueError(f"max_retries must be a positive integer, got {max_retries!r}")
         self.octaves = int(octaves)
         self.persistence = float(persistence)
         self.lacunarity = float(lacunarity)
-        self.min_area = float(min_area)
-        self.redraw_empty = bool(redraw_empty)
-        self.max_retries = int(max_retries)
-        self._last: tuple[tuple[Any, ...], np.ndarray] | None = None
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -104,77 +96,10 @@ class PerlinMask(Transform):
             "octaves": self.octaves,
             "persistence": self.persistence,
             "lacunarity": self.lacunarity,
-            "min_area": self.min_area,
-            "redraw_empty": self.redraw_empty,
-            "max_retries": self.max_retries,
+            **self.redraw_settings(),
         }
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
-        height, width = sample.image.shape[:2]
-        attempts = 0
-        while True:
-            attempts += 1
-            draws = self._draw(rng)
-            mask = self.build(height, width, draws)
-            area = mask_area(sample.within_foreground(mask))
-            wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
-            if wanted or attempts == self.max_retries:
-                break
-        self._last = (_key(height, width, draws), mask)
-        return self.record(**draws, attempts=attempts)
-
-    def generate(
-        self, height: int, width: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Draw a mask of ``(height, width)`` (float32 {0, 1}) and its record."""
-        sample = Sample.from_image(np.empty((height, width, 1), np.uint8))
-        sample, record = self.forward(sample, rng)
-        return sample.mask, record
-
-    def build(self, height: int, width: int, params: Mapping[str, Any]) -> np.ndarray:
-        """The mask of a record's draws (``record["params"]``); deterministic."""
-        res_y, res_x = params["res"]
-        return perlin_mask(
-            height,
-            width,
-            res_y,
-            res_x,
-            params["seed"],
-            angle=params["angle"],
-            threshold=params["threshold"],
-            octaves=self.octaves,
-            persistence=self.persistence,
-            lacunarity=self.lacunarity,
-        )
-
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        draws = self.unpack(params)
-        height, width = sample.image.shape[:2]
-        last, self._last = self._last, None
-        if last is not None and last[0] == _key(height, width, draws):
-            mask = last[1]
-        else:
-            mask = self.build(height, width, draws)
-        return sample.evolve(mask=sample.within_foreground(mask))
-
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        where = "PerlinMask params."
-        check_keys(params, ("res", "seed", "angle", "threshold", "attempts"), where[:-1])
-        res = params["res"]
-        if not isinstance(res, (list, tuple)) or len(res) != 2:
-            raise RecordError(f"{where}res must be a pair [ry, rx], got {res!r}")
-        k_min, k_max = self.scale_exponents
-        for r in res:
-            check_int(r, f"{where}res", 2**k_min, 2**k_max)
-            if r & (r - 1):
-                raise RecordError(f"{where}res must hold powers of 2, got {res!r}")
-        check_int(params["seed"], f"{where}seed", 0, _SEED_BOUND - 1)
-        check_float(params["angle"], f"{where}angle", *self.angle)
-        check_float(params["threshold"], f"{where}threshold", *self.threshold)
-        check_int(params["attempts"], f"{where}attempts", 1, self.max_retries)
-        return params
-
-    def _draw(self, rng: np.random.Generator) -> dict[str, Any]:
+    def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         k_min, k_max = self.scale_exponents
         ky, kx = (int(k) for k in rng.integers(k_min, k_max + 1, size=2))
         return {
@@ -184,14 +109,39 @@ class PerlinMask(Transform):
             "threshold": _uniform(rng, self.threshold),
         }
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_last": None}
+    def build(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
+        """The mask of one Perlin draw (``record["params"]`` without ``attempts``)."""
+        res_y, res_x = draws["res"]
+        return perlin_mask(
+            height,
+            width,
+            res_y,
+            res_x,
+            draws["seed"],
+            angle=draws["angle"],
+            threshold=draws["threshold"],
+            octaves=self.octaves,
+            persistence=self.persistence,
+            lacunarity=self.lacunarity,
+        )
 
+    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
+        return self.build(height, width, draws)
 
-def _key(height: int, width: int, draws: Mapping[str, Any]) -> tuple[Any, ...]:
-    """What decides a mask, to recognise the one built by the last ``make_params``."""
-    res_y, res_x = draws["res"]
-    return (height, width, res_y, res_x, draws["seed"], draws["angle"], draws["threshold"])
+    def check_draws(self, draws: Mapping[str, Any]) -> None:
+        where = f"{self.record_type} params."
+        check_keys(draws, ("res", "seed", "angle", "threshold"), where[:-1])
+        res = draws["res"]
+        if not isinstance(res, (list, tuple)) or len(res) != 2:
+            raise RecordError(f"{where}res must be a pair [ry, rx], got {res!r}")
+        k_min, k_max = self.scale_exponents
+        for r in res:
+            check_int(r, f"{where}res", 2**k_min, 2**k_max)
+            if r & (r - 1):
+                raise RecordError(f"{where}res must hold powers of 2, got {res!r}")
+        check_int(draws["seed"], f"{where}seed", 0, _SEED_BOUND - 1)
+        check_float(draws["angle"], f"{where}angle", *self.angle)
+        check_float(draws["threshold"], f"{where}threshold", *self.threshold)
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -249,46 +199,33 @@ class PerlinPairMask(PerlinMask):
             "p_intersection": self.p_intersection,
         }
 
-    def combined(self, height: int, width: int, params: Mapping[str, Any]) -> np.ndarray:
+    def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        first, second = super().draw(rng, sample), super().draw(rng, sample)
+        u = rng.random()
+        how = "union" if u < self.p_union else "first"
+        if self.p_union <= u < self.p_union + self.p_intersection:
+            how = "intersection"
+        return {"first": first, "second": second, "how": how}
+
+    def combined(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
         """The combined mask of a record's draws (before the foreground cut)."""
-        first = self.build(height, width, params["first"])
-        if params["how"] == "first":
+        first = self.build(height, width, draws["first"])
+        if draws["how"] == "first":
             return first
-        return combine_masks(first, self.build(height, width, params["second"]), params["how"])
+        return combine_masks(first, self.build(height, width, draws["second"]), draws["how"])
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
-        height, width = sample.image.shape[:2]
-        attempts = 0
-        while True:
-            attempts += 1
-            first, second = self._draw(rng), self._draw(rng)
-            u = rng.random()
-            how = "union" if u < self.p_union else "first"
-            if self.p_union <= u < self.p_union + self.p_intersection:
-                how = "intersection"
-            draws = {"first": first, "second": second, "how": how}
-            area = mask_area(sample.within_foreground(self.combined(height, width, draws)))
-            wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
-            if wanted or attempts == self.max_retries:
-                break
-        return self.record(**draws, attempts=attempts)
+    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
+        return self.combined(height, width, draws)
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
+    def check_draws(self, draws: Mapping[str, Any]) -> None:
         where = "PerlinPairMask params"
-        check_keys(params, ("first", "second", "how", "attempts"), where)
+        check_keys(draws, ("first", "second", "how"), where)
         for key in ("first", "second"):
             try:
-                super().check_params({**check_keys_within(params[key], (), key), "attempts": 1})
+                super().check_draws(check_keys_within(draws[key], (), key))
             except RecordError as err:
                 raise err.within(key) from None
-        if params["how"] not in ("union", "intersection", "first"):
+        if draws["how"] not in ("union", "intersection", "first"):
             raise RecordError(
-                f"{where}.how must be union, intersection or first, got {params['how']!r}"
+                f"{where}.how must be union, intersection or first, got {draws['how']!r}"
             )
-        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
-        return params
-
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        draws = self.unpack(params)
-        height, width = sample.image.shape[:2]
-        return sample.evolve(mask=sample.within_foreground(self.combined(height, width, draws)))

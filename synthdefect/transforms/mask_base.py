@@ -1,0 +1,109 @@
+"""``MaskTransform``: the base of mask generators, with bounded redraws in ``make_params``.
+
+A mask generator draws the parameters of one candidate mask (:meth:`MaskTransform.draw`, from
+the generator and the sample's shape) and builds it (:meth:`MaskTransform.build_mask`,
+deterministic);
+the mask is cut to ``sample.foreground`` when the sample has one.
+``make_params`` redraws until that mask covers at least ``min_area`` of the image and, with
+``redraw_empty`` (the default), is not empty, at most ``max_retries`` draws in all (10, as
+anomalib's generator); the last draw is kept when none succeeds (an empty mask then gives the
+sample label 0). The record params are the kept draw plus ``"attempts"``, the number of draws.
+``apply`` reuses the mask that ``make_params`` built last, so a sample builds its mask once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from synthdefect.functional.masks import mask_area
+from synthdefect.sample import Sample
+from synthdefect.transforms.base import Transform
+from synthdefect.transforms.records import check_int, check_keys_within
+
+__all__ = ["MaskTransform"]
+
+
+class MaskTransform(Transform):
+    """Write a generated binary mask into ``sample.mask`` (see module doc).
+
+    Subclasses implement :meth:`draw`, :meth:`build_mask` and :meth:`check_draws`, and add
+    :meth:`redraw_settings` to their :meth:`settings`.
+    """
+
+    def __init__(
+        self, min_area: float = 0.0, redraw_empty: bool = True, max_retries: int = 10
+    ) -> None:
+        if not 0.0 <= min_area <= 1.0:
+            raise ValueError(f"min_area must be in [0, 1], got {min_area!r}")
+        if int(max_retries) != max_retries or max_retries < 1:
+            raise ValueError(f"max_retries must be a positive integer, got {max_retries!r}")
+        self.min_area = float(min_area)
+        self.redraw_empty = bool(redraw_empty)
+        self.max_retries = int(max_retries)
+        self._last: tuple[int, int, dict[str, Any], np.ndarray] | None = None
+
+    def redraw_settings(self) -> dict[str, Any]:
+        """The settings of the redraw loop, for the subclass's :meth:`settings`."""
+        return {
+            "min_area": self.min_area,
+            "redraw_empty": self.redraw_empty,
+            "max_retries": self.max_retries,
+        }
+
+    def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        """The parameters of one candidate mask (JSON values; not ``"attempts"``)."""
+        raise NotImplementedError
+
+    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
+        """The mask of ``draws``: float32 ``(height, width)`` in {0, 1}; deterministic."""
+        raise NotImplementedError
+
+    def check_draws(self, draws: Mapping[str, Any]) -> None:
+        """Validate the draw keys, types and ranges (``RecordError``)."""
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        height, width = sample.image.shape[:2]
+        attempts = 0
+        while True:
+            attempts += 1
+            draws = self.draw(rng, sample)
+            mask = self.build_mask(height, width, draws)
+            area = mask_area(sample.within_foreground(mask))
+            wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
+            if wanted or attempts == self.max_retries:
+                break
+        record = self.record(**draws, attempts=attempts)
+        self._last = (height, width, record["params"], mask)
+        return record
+
+    def check_params(self, params: Any) -> Mapping[str, Any]:
+        where = f"{self.record_type} params"
+        check_keys_within(params, ("attempts",), where)
+        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
+        self.check_draws({k: v for k, v in params.items() if k != "attempts"})
+        return params
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        draws = self.unpack(params)
+        height, width = sample.image.shape[:2]
+        last, self._last = self._last, None
+        if last is not None and last[:2] == (height, width) and last[2] == draws:
+            mask = last[3]
+        else:
+            mask = self.build_mask(height, width, draws)
+        return sample.evolve(mask=sample.within_foreground(mask))
+
+    def generate(
+        self, height: int, width: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Draw a mask of ``(height, width)`` (float32 {0, 1}) and its record."""
+        sample, record = self.forward(
+            Sample.from_image(np.empty((height, width, 1), np.uint8)), rng
+        )
+        return sample.mask, record
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last": None}
