@@ -86,3 +86,15 @@ def test_train_with_a_research_preset(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
+
+
+def test_bench_preset_reports_a_rate():
+    result = run("bench", "--preset", "cutpaste", "--seconds", "0.2", "--size", "64")
+    assert result.exit_code == 0, result.output
+    name, rate = result.output.split()[:2]
+    assert name == "cutpaste" and float(rate) > 0
+
+
+def test_bench_preset_refuses_textures_it_cannot_use(tmp_path):
+    result = run("bench", "--preset", "cutpaste", "--textures", str(tmp_path), "--seconds", "0.1")
+    assert result.exit_code == 2 and "takes no textures" in result.output

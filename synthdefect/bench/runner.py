@@ -22,12 +22,13 @@ import numpy as np
 
 from synthdefect.bench import baseline
 from synthdefect.images import NormalImages
+from synthdefect.presets import make_recipe
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import StoredSource
 from synthdefect.transforms import PerlinMask, SyntheticAnomaly, TextureSample, Transform
 
-__all__ = ["BenchResult", "run_benchmarks"]
+__all__ = ["BenchResult", "preset_rate", "run_benchmarks"]
 
 
 @dataclass
@@ -120,6 +121,30 @@ def _sample_step(setup: _Setup, impl: str) -> Callable[[int], object]:
 
 
 _STEPS = {"masks": _mask_step, "samples": _sample_step}
+
+
+def preset_rate(
+    preset: str,
+    size: int = 256,
+    images: str | os.PathLike | None = None,
+    textures: str | os.PathLike | None = None,
+    seconds: float = 3.0,
+) -> float:
+    """Anomaly samples/s of ``preset`` (every sample anomalous) on one thread, inputs cached.
+
+    ``images`` default to the built-in normal images, ``textures`` to the preset's default.
+    """
+    setup = _Setup(size=size, images=None if images is None else str(Path(images)), textures=None)
+    recipe = make_recipe(
+        preset, textures=None if textures is None else str(textures), p_anomaly=1.0
+    )
+    normals = setup.normal_images()
+    _warm_textures(recipe, size)
+
+    def step(i: int) -> object:
+        return recipe.forward(Sample.from_image(normals[i % len(normals)]), sample_rng(0, i))
+
+    return _rate(step, seconds)
 
 
 def _worker_rate(args: tuple[str, str, _Setup, float]) -> float:

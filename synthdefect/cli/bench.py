@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from synthdefect.presets import PRESETS
+
 
 @click.command()
 @click.option("--size", default=256, show_default=True, help="Image side in pixels.")
@@ -21,15 +23,38 @@ import click
 )
 @click.option("--seconds", default=3.0, show_default=True, help="Measuring time per figure.")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for the all-thread figures.")
+@click.option(
+    "--preset",
+    "presets",
+    multiple=True,
+    type=click.Choice(list(PRESETS)),
+    help="Only the anomaly samples/s of this preset on one thread (repeatable); --textures is "
+    "its texture input (the normal images for nsa, none for cutpaste).",
+)
 def bench(
-    size: int, images: Path | None, textures: Path | None, seconds: float, workers: int | None
+    size: int,
+    images: Path | None,
+    textures: Path | None,
+    seconds: float,
+    workers: int | None,
+    presets: tuple[str, ...],
 ):
     """Perlin masks/s, anomaly samples/s and first-sample latency, vs the numpy baseline.
 
     Decoded inputs are cached before timing. The numpy baseline replays the records drawn by
-    synthdefect, so both implementations do the same work.
+    synthdefect, so both implementations do the same work. With --preset: that preset's anomaly
+    samples/s on one thread instead (no baseline).
     """
-    from synthdefect.bench.runner import run_benchmarks
+    from synthdefect.bench.runner import preset_rate, run_benchmarks
+
+    if presets:
+        for preset in presets:
+            try:
+                rate = preset_rate(preset, size, images, textures, seconds)
+            except ValueError as error:
+                raise click.UsageError(f"--preset {preset}: {error}") from error
+            click.echo(f"{preset:<16}{rate:>10.1f} anomaly samples/s, 1 thread, {size}x{size}")
+        return
 
     click.echo(f"{'benchmark':<34}{'synthdefect':>14}{'numpy':>12}{'ratio':>9}")
 

@@ -172,14 +172,22 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
     return _lut(image, _round_to_uint8(_LEVELS * factor + add))
 
 
+@numba.njit(cache=True, nogil=True)
+def _rgb_luma(image: np.ndarray) -> np.ndarray:
+    h, w, _ = image.shape
+    src = image.reshape(h * w, 3)
+    out = np.empty(h * w, dtype=np.uint8)
+    for i in range(h * w):
+        r, g, b = np.int32(src[i, 0]), np.int32(src[i, 1]), np.int32(src[i, 2])
+        out[i] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16  # Pillow's "L" (601-2)
+    return out.reshape(h, w)
+
+
 def _luma(image: np.ndarray) -> np.ndarray:
     """Pillow's ``"L"`` conversion (ITU-R 601-2, integer rounding) as ``(H, W)`` uint8."""
     if image.shape[2] == 1:
         return image[:, :, 0]
-    rgb = image.astype(np.int32)
-    return ((rgb[..., 0] * 19595 + rgb[..., 1] * 38470 + rgb[..., 2] * 7471 + 0x8000) >> 16).astype(
-        np.uint8
-    )
+    return _rgb_luma(image)
 
 
 def contrast(image: np.ndarray, factor: float) -> np.ndarray:
