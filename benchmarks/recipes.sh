@@ -51,13 +51,17 @@ for dataset in $DATASETS; do
         out="$RUN/$dataset/$preset"
         [ -f "$out/metrics.json" ] && continue
         mkdir -p "$out"
+        run_start=$(date +%s)
         # shellcheck disable=SC2046  # texture_args gives zero or two words
         "$SYNTHDEFECT" train --data "$root/train/good" $(texture_args "$preset" "$root/train/good") \
             "${foreground[@]}" --out "$out" --preset "$preset" --size 128 --recon-width 16 \
             --disc-width 16 --batch 8 --steps "$STEPS" --save-every "$STEPS" --workers 0 \
-            --device cpu --seed 0 > "$out/train.txt"
+            --device cpu --seed 0 > "$out/train.txt" 2>&1 || { tail -3 "$out/train.txt"; exit 1; }
+        trained=$(date +%s)
         "$SYNTHDEFECT" evaluate --checkpoint "$out/checkpoint.pt" --data "$root" \
-            --out "$out/metrics.json" --device cpu > "$out/evaluate.txt"
+            --out "$out/metrics.json" --device cpu > "$out/evaluate.txt" 2>&1 \
+            || { tail -3 "$out/evaluate.txt"; exit 1; }
+        echo "$dataset $preset: train $((trained - run_start)) s, evaluate $(($(date +%s) - trained)) s"
     done
 done
 
