@@ -83,7 +83,7 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
         path
         for _, step in config.anomaly.walk()
         if isinstance(getattr(step, "source", None), FileSource)
-        for path in step.source.paths
+        for path in step.source.files.paths
     ]
     textures = None
     if files:
