@@ -1,21 +1,39 @@
-"""Use synthdefect transforms inside ``torchvision.transforms.v2`` pipelines.
+"""Use synthdefect transforms inside ``torchvision.transforms.v2`` pipelines (and anomalib).
 
 :func:`to_v2` wraps a transform in a ``v2.Transform`` that honours torchvision's types:
 
-* a single image (``tv_tensors.Image``, plain tensor or PIL) becomes ``(image, Mask)``, so that
-  geometric v2 transforms placed after it move the anomaly mask with the image;
+* a single image (``tv_tensors.Image``, plain tensor ``(C, H, W)`` or batch ``(B, C, H, W)``, or
+  PIL) becomes ``(image, Mask)``, so that geometric v2 transforms placed after it move the anomaly
+  mask with the image; this is also the signature of anomalib's Draem ``augmenter``;
 * in a tuple or list, the first image is made defective and every ``tv_tensors.Mask`` is replaced
-  by the anomaly mask (same dtype: float in [0, 1], or integer 0/1);
-* in a dict, ``"image"`` is made defective and ``"mask"`` (``tv_tensors.Mask``), ``"label"``
-  (int64 tensor), ``"normal"`` (the clean image) and ``"params"`` (the record) are set.
+  by the anomaly mask (same dtype and shape: float in [0, 1], or integer 0/1);
+* in a dict, ``"image"`` is made defective and ``"normal"`` (the clean target) and ``"params"``
+  (the record) are set, plus ``"mask"`` (``tv_tensors.Mask``) and ``"label"`` (int64), or, in an
+  anomalib-style dict (one with a ``"gt_mask"`` or ``"gt_label"`` entry), ``"gt_mask"`` and
+  ``"gt_label"`` in the dtype and shape of the entries they replace.
+
+The clean target. By default the wrapper switches off every normal-image rotation
+(:class:`~synthdefect.transforms.geometry.RandomRotate`, e.g. the ``draem-code`` preset's) in the
+transform, so the defective image is always aligned with the input: what trainers that reconstruct
+their input need (anomalib's Draem computes its loss against the batch it passed in). With
+``keep_rotation=True`` rotations are made as configured; the dict form returns the rotated clean
+target as ``"normal"``, and the image and tuple forms, which cannot return it, warn the first
+time they drop a clean target that differs from the input.
+
+Labels. The tuple form cannot set a label: a caller that keeps one beside the mask (anomalib's
+datasets set ``gt_label`` from the folder after their augmentations) gets a warning the first
+time a defect is made; use the dict form, or derive the label from the mask.
 
 Randomness follows torchvision's convention: each call draws a seed from torch's global generator,
-so ``torch.manual_seed`` and DataLoader worker seeding control it; the record in ``"params"``
-replays the sample with ``transform.replay``.
+so ``torch.manual_seed`` and DataLoader worker seeding control it; the record replays the sample
+with ``transform.replay``. Tensors on a GPU are copied to the host, transformed by the numpy
+kernels and copied back to their device (see :mod:`synthdefect.convert`).
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
 from typing import Any
 
 import torch
@@ -23,8 +41,11 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.geometry import RandomRotate
 
-__all__ = ["SynthDefectV2", "to_v2"]
+__all__ = ["SynthDefectV2", "to_v2", "without_rotation"]
+
+_ANOMALIB_KEYS = ("gt_mask", "gt_label")
 
 
 def _is_image(x: Any) -> bool:
@@ -35,12 +56,83 @@ def _is_image(x: Any) -> bool:
     return type(x) is torch.Tensor
 
 
-class SynthDefectV2(v2.Transform):
-    """A ``torchvision.transforms.v2.Transform`` running a synthdefect ``Transform``."""
+def _as_tensor(image: Any) -> torch.Tensor:
+    """A plain float32 tensor of ``image`` (tensor or PIL), for comparing pixel values."""
+    if not isinstance(image, torch.Tensor):
+        image = v2.functional.pil_to_tensor(image)
+    return image.as_subclass(torch.Tensor).to(torch.float32)
 
-    def __init__(self, transform: Transform) -> None:
+
+def _fit_mask(mask: torch.Tensor, like: Any) -> tv_tensors.Mask:
+    """``mask`` as a ``Mask`` in the dtype and, where the sizes agree, the shape of ``like``."""
+    if not isinstance(like, torch.Tensor):
+        return tv_tensors.Mask(mask)
+    fits = mask.numel() == like.numel()
+    return tv_tensors.Mask((mask.reshape(like.shape) if fits else mask).to(like.dtype))
+
+
+def _fit_label(label: Any, like: Any) -> torch.Tensor:
+    """``label`` as a tensor in the dtype of ``like`` when it is one, else int64."""
+    dtype = like.dtype if isinstance(like, torch.Tensor) else torch.int64
+    return torch.as_tensor(label, dtype=dtype)
+
+
+def without_rotation(transform: Transform) -> Transform:
+    """``transform`` with every :class:`RandomRotate` in it fixed at 0 degrees (the identity).
+
+    Transforms are searched through their attributes (and lists, tuples and dicts of them); those
+    on the path to a rotation are shallow copies, the rest (texture sources, caches) are shared.
+    The random draws are unchanged, so a sample differs from the rotating transform's only by
+    the rotation; its record shows ``"angle": 0.0``. Returns ``transform`` itself when it holds
+    no rotation.
+    """
+    if isinstance(transform, RandomRotate):
+        return RandomRotate((0.0, 0.0))
+    changed = {}
+    for name, value in vars(transform).items():
+        new = _replace_rotations(value)
+        if new is not value:
+            changed[name] = new
+    if not changed:
+        return transform
+    clone = copy.copy(transform)
+    vars(clone).update(changed)
+    return clone
+
+
+def _replace_rotations(value: Any) -> Any:
+    if isinstance(value, Transform):
+        return without_rotation(value)
+    if isinstance(value, list | tuple):
+        items = [_replace_rotations(v) for v in value]
+        return (
+            type(value)(items)
+            if any(a is not b for a, b in zip(items, value, strict=True))
+            else value
+        )
+    if isinstance(value, dict):
+        entries = {k: _replace_rotations(v) for k, v in value.items()}
+        return entries if any(entries[k] is not value[k] for k in value) else value
+    return value
+
+
+class SynthDefectV2(v2.Transform):
+    """A ``torchvision.transforms.v2.Transform`` running a synthdefect ``Transform``.
+
+    ``synth`` is the transform that runs: ``transform`` itself with ``keep_rotation``, else
+    :func:`without_rotation` of it (see the module doc).
+    """
+
+    def __init__(self, transform: Transform, *, keep_rotation: bool = False) -> None:
         super().__init__()
-        self.synth = transform
+        self.keep_rotation = keep_rotation
+        self.synth = transform if keep_rotation else without_rotation(transform)
+        self._warned: set[str] = set()
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            warnings.warn(message, UserWarning, stacklevel=2)
 
     def _run(self, image: Any):
         seed = int(torch.randint(0, 2**62, (1,)).item())
@@ -54,36 +146,69 @@ class SynthDefectV2(v2.Transform):
             mask = v2.functional.pil_to_tensor(mask).float() / 255.0
         return out, tv_tensors.Mask(mask), result.label, result.params, normal
 
+    def _check_dropped_normal(self, given: Any, normal: Any) -> None:
+        """Warn (once) when the image/tuple forms drop a clean target unlike the input."""
+        if self.keep_rotation and not torch.equal(_as_tensor(given), _as_tensor(normal)):
+            self._warn_once(
+                "normal",
+                "to_v2(keep_rotation=True) dropped a rotated clean target: the image and tuple "
+                "forms return only (image, mask), so a trainer reconstructing its input learns "
+                "the wrong target; use keep_rotation=False or the dict form ('normal')",
+            )
+
     def forward(self, *inputs: Any) -> Any:
         sample = inputs if len(inputs) > 1 else inputs[0]
         if isinstance(sample, dict):
-            if "image" not in sample:
-                raise KeyError("dict inputs need an 'image' entry")
-            image, mask, label, params, normal = self._run(sample["image"])
-            out = dict(sample)
-            out.update(image=image, mask=mask, normal=normal, params=params)
-            out["label"] = torch.as_tensor(label, dtype=torch.int64)
-            return out
+            return self._forward_dict(sample)
         if isinstance(sample, tuple | list):
-            position = next((i for i, x in enumerate(sample) if _is_image(x)), None)
-            if position is None:
-                raise TypeError("no image found among the inputs")
-            image, mask, *_ = self._run(sample[position])
-            items = list(sample)
-            items[position] = image
-            for i, x in enumerate(items):
-                if isinstance(x, tv_tensors.Mask):
-                    fits = mask.numel() == x.numel()
-                    items[i] = tv_tensors.Mask(
-                        (mask.reshape(x.shape) if fits else mask).to(x.dtype)
-                    )
-            return type(sample)(items)
+            return self._forward_sequence(sample)
         if not _is_image(sample):
             raise TypeError(f"unsupported input {type(sample).__name__}")
-        image, mask, *_ = self._run(sample)
+        image, mask, _, _, normal = self._run(sample)
+        self._check_dropped_normal(sample, normal)
         return image, mask
 
+    def _forward_dict(self, sample: dict[str, Any]) -> dict[str, Any]:
+        if "image" not in sample:
+            raise KeyError("dict inputs need an 'image' entry")
+        image, mask, label, params, normal = self._run(sample["image"])
+        mask_key, label_key = (
+            _ANOMALIB_KEYS if any(k in sample for k in _ANOMALIB_KEYS) else ("mask", "label")
+        )
+        out = dict(sample)
+        out.update(image=image, normal=normal, params=params)
+        out[mask_key] = _fit_mask(mask, sample.get(mask_key))
+        out[label_key] = _fit_label(label, sample.get(label_key))
+        return out
 
-def to_v2(transform: Transform) -> SynthDefectV2:
-    """Wrap ``transform`` for use in ``torchvision.transforms.v2.Compose`` (see module doc)."""
-    return SynthDefectV2(transform)
+    def _forward_sequence(self, sample: tuple | list) -> tuple | list:
+        position = next((i for i, x in enumerate(sample) if _is_image(x)), None)
+        if position is None:
+            raise TypeError("no image found among the inputs")
+        given = sample[position]
+        image, mask, label, _, normal = self._run(given)
+        self._check_dropped_normal(given, normal)
+        items = list(sample)
+        items[position] = image
+        replaced = False
+        for i, x in enumerate(items):
+            if isinstance(x, tv_tensors.Mask):
+                items[i] = _fit_mask(mask, x)
+                replaced = True
+        if replaced and torch.as_tensor(label).any():
+            self._warn_once(
+                "label",
+                "to_v2 replaced a Mask in a tuple but cannot set the label kept beside it "
+                "(anomalib's datasets set gt_label from the folder, so it stays 0): pass a "
+                "dict sample with 'gt_mask'/'gt_label' or derive the label from the mask",
+            )
+        return type(sample)(items)
+
+
+def to_v2(transform: Transform, *, keep_rotation: bool = False) -> SynthDefectV2:
+    """Wrap ``transform`` for ``torchvision.transforms.v2.Compose`` or anomalib (see module doc).
+
+    ``keep_rotation=False`` (default) switches off normal-image rotations so that the input stays
+    the clean target; ``True`` keeps them (the dict form returns the rotated target).
+    """
+    return SynthDefectV2(transform, keep_rotation=keep_rotation)

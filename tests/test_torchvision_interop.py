@@ -89,7 +89,8 @@ def test_tuple_masks_are_replaced_and_dicts_completed(tv, image):
     anomaly = SyntheticAnomaly(p_anomaly=1.0, min_area=0.02)
     wrapped = to_v2(anomaly)
     holder = tv_tensors.Mask(torch.zeros(1, 64, 80, dtype=torch.uint8))
-    out_image, out_mask = wrapped(tv_tensors.Image(image), holder)
+    with pytest.warns(UserWarning, match="cannot set the label"):
+        out_image, out_mask = wrapped(tv_tensors.Image(image), holder)
     assert isinstance(out_image, tv_tensors.Image)
     assert isinstance(out_mask, tv_tensors.Mask) and out_mask.dtype == torch.uint8
     assert set(out_mask.unique().tolist()) == {0, 1}
@@ -110,3 +111,88 @@ def test_errors(tv):
         wrapped({"picture": torch.zeros(3, 8, 8, dtype=torch.uint8)})
     with pytest.raises(TypeError):
         wrapped("not an image")
+
+
+def _rotating(**kwargs):
+    return SyntheticAnomaly(p_anomaly=1.0, rotate_p=1.0, min_area=0.02, **kwargs)
+
+
+def test_default_keeps_the_input_as_clean_target(tv, image):
+    """anomalib's Draem reconstructs the batch it passed in: no rotation may move the image."""
+    import warnings
+
+    from synthdefect.torchvision_interop import to_v2
+
+    batch = torch.stack([image, image.flip(-1)]).float() / 255.0
+    torch.manual_seed(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        defective, mask = to_v2(_rotating())(batch)
+    assert mask.shape == (2, 1, 64, 80) and bool(mask.any())
+    outside = (mask == 0).expand_as(batch)
+    assert torch.equal(defective.as_subclass(torch.Tensor)[outside], batch[outside])
+
+
+def test_without_rotation_changes_only_the_rotation(tv, rng):
+    from synthdefect.torchvision_interop import without_rotation
+
+    square = rng.integers(0, 256, size=(48, 48, 3), dtype=np.uint8)
+    rotating = _rotating()
+    fixed = without_rotation(rotating)
+    rotated, plain = rotating(square, seed=5), fixed(square, seed=5)
+    assert plain.params["rotate"]["params"]["angle"] == 0.0
+    assert rotated.params["rotate"]["params"]["angle"] != 0.0  # the original is untouched
+    assert np.array_equal(plain.mask, rotated.mask)  # the same draws, minus the rotation
+    assert np.array_equal(plain.normal, square) and not np.array_equal(rotated.normal, square)
+    assert fixed.texture is rotating.texture  # sources are shared, not copied
+    assert without_rotation(fixed.mask) is fixed.mask
+
+
+def test_keep_rotation_returns_the_target_or_warns(tv, image):
+    from torchvision import tv_tensors
+
+    from synthdefect.torchvision_interop import to_v2
+
+    wrapped = to_v2(_rotating(), keep_rotation=True)
+    sample = wrapped({"image": tv_tensors.Image(image)})
+    assert not torch.equal(sample["normal"].as_subclass(torch.Tensor), image)
+    outside = (sample["mask"] == 0).expand_as(image)
+    assert torch.equal(sample["image"][outside], sample["normal"][outside])
+    with pytest.warns(UserWarning, match="dropped a rotated clean target"):
+        wrapped(tv_tensors.Image(image))
+
+
+def test_anomalib_style_dicts_get_gt_mask_and_gt_label(tv, image):
+    from torchvision import tv_tensors
+
+    from synthdefect.torchvision_interop import to_v2
+
+    sample = {
+        "image": tv_tensors.Image(image),
+        "gt_mask": tv_tensors.Mask(torch.zeros(64, 80, dtype=torch.uint8)),
+        "gt_label": torch.tensor(0),
+    }
+    out = to_v2(SyntheticAnomaly(p_anomaly=1.0, min_area=0.02))(sample)
+    assert "mask" not in out and "label" not in out
+    assert out["gt_mask"].shape == (64, 80) and out["gt_mask"].dtype == torch.uint8
+    assert int(out["gt_label"]) == 1 and out["gt_label"].dtype == torch.int64
+    assert bool(out["gt_mask"].any()) and torch.equal(
+        out["normal"].as_subclass(torch.Tensor), image
+    )
+
+
+def test_tuples_warn_that_the_label_is_not_set(tv, image):
+    import warnings
+
+    from torchvision import tv_tensors
+
+    from synthdefect.torchvision_interop import to_v2
+
+    wrapped = to_v2(SyntheticAnomaly(p_anomaly=1.0, min_area=0.02))
+    holder = tv_tensors.Mask(torch.zeros(64, 80, dtype=torch.uint8))
+    with pytest.warns(UserWarning, match="cannot set the label"):
+        _, mask = wrapped(tv_tensors.Image(image), holder)
+    assert mask.shape == (64, 80) and bool(mask.any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per wrapper
+        wrapped(tv_tensors.Image(image), holder)
