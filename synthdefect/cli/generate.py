@@ -78,8 +78,21 @@ def _config(n: int, out: Path, keep_size: bool, size: str, **options: Any) -> ap
 @click.option(
     "--workers", type=int, help="Worker processes. Default: the number of CPUs available."
 )
-@click.option("--format", "image_format", type=click.Choice(FORMATS), default="png")
-@click.option("--layout", type=click.Choice(LAYOUTS), default="flat", show_default=True)
+@click.option(
+    "--format",
+    "image_format",
+    type=click.Choice(FORMATS),
+    default="png",
+    show_default=True,
+    help="Image files (masks are always PNG).",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="flat",
+    show_default=True,
+    help="flat: images/, masks/. mvtec: the MVTec AD folders (PNG only).",
+)
 @click.option(
     "--with-normal", is_flag=True, help="Also write each sample's clean target image (flat)."
 )

@@ -105,7 +105,8 @@ class GenerateConfig:
     * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default
       (presets only: a recipe file or object sets its own).
     * ``seed``: non-negative int; sample ``i`` draws from ``sample_rng(seed, i)``.
-    * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG).
+    * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG); ``mvtec``
+      needs ``"png"``.
     * ``layout``: ``"flat"`` or ``"mvtec"``; ``with_normal`` (flat only) also writes the clean
       target image of each sample.
     """
@@ -151,6 +152,11 @@ class GenerateConfig:
             (
                 self.with_normal and self.layout != "flat",
                 "--with-normal needs --layout flat",
+            ),
+            (
+                self.layout == "mvtec" and self.image_format != "png",
+                f"--layout mvtec writes PNG (MVTec readers such as anomalib's MVTecAD read only "
+                f".png); drop --format {self.image_format}",
             ),
         ]
         for failed, message in problems:
