@@ -1,17 +1,24 @@
 # Two entry points for a new user (see README):
 #   make run    installs into .venv and generates the built-in default dataset
 #   make test   installs into .venv (and .venv-imgaug for the imgaug extra) and runs every test
+# Opt-in, not part of `make test` (several GB): make test-anomalib (see docs/anomalib.md).
 PYTHON ?= python3
 VENV ?= .venv
 IMGAUG_VENV ?= .venv-imgaug
+ANOMALIB_VENV ?= .venv-anomalib
 # The local CPU build of torch; installed first so that no CUDA build is pulled in.
 TORCH ?= torch==2.13.0
 # The torchvision release that pairs with $(TORCH), for the interop tests.
 TORCHVISION ?= torchvision==0.28.0
+# anomalib as its users install it: the index's CUDA build of torch and the torchvision that pairs
+# with it (both run on CPU). --isolated ignores pip configuration that would take the local CPU
+# torch, beside which PyPI's torchvision does not import.
+ANOMALIB ?= anomalib==2.7.0
+ANOMALIB_TORCH ?= torch==2.13.0 torchvision==0.28.0
 N ?= 10000
 OUT ?= out/default
 
-.PHONY: install run test test-core test-imgaug lint format bench clean
+.PHONY: install run test test-core test-imgaug test-anomalib lint format bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +35,12 @@ $(IMGAUG_VENV)/.installed: pyproject.toml
 	$(IMGAUG_VENV)/bin/pip install -q -e ".[imgaug,dev]" "numpy==1.23.5"
 	touch $@
 
+$(ANOMALIB_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(ANOMALIB_VENV)
+	$(ANOMALIB_VENV)/bin/pip --isolated install -q $(ANOMALIB_TORCH) $(ANOMALIB)
+	$(ANOMALIB_VENV)/bin/pip --isolated install -q -e ".[dev]"
+	touch $@
+
 install: $(VENV)/.installed
 
 run: install
@@ -42,6 +55,10 @@ test-core: install
 test-imgaug: $(IMGAUG_VENV)/.installed
 	$(IMGAUG_VENV)/bin/python -m pytest -q tests/test_imgaug_extra.py
 
+# Integration tests against the real anomalib; they skip themselves where it is missing.
+test-anomalib: $(ANOMALIB_VENV)/.installed
+	OMP_NUM_THREADS=1 $(ANOMALIB_VENV)/bin/python -m pytest -q tests/anomalib_integration tests/test_torchvision_interop.py
+
 lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
@@ -54,4 +71,4 @@ bench: install
 	$(VENV)/bin/synthdefect bench
 
 clean:
-	rm -rf $(VENV) $(IMGAUG_VENV) build *.egg-info
+	rm -rf $(VENV) $(IMGAUG_VENV) $(ANOMALIB_VENV) build *.egg-info
