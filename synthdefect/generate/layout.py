@@ -4,7 +4,7 @@
 
     images/000042.png   masks/000042.png   [normal/000042.png with --with-normal]
 
-``mvtec`` (the MVTec AD layout that anomalib's Folder/MVTec datamodules and our reference
+``mvtec`` (the MVTec AD layout that anomalib's Folder/MVTecAD datamodules and our reference
 model's evaluator read)::
 
     test/synthetic/000042.png  ground_truth/synthetic/000042_mask.png   label 1
