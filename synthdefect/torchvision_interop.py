@@ -26,8 +26,9 @@ time a defect is made; use the dict form, or derive the label from the mask.
 
 Randomness follows torchvision's convention: each call draws a seed from torch's global generator,
 so ``torch.manual_seed`` and DataLoader worker seeding control it; the record replays the sample
-with ``transform.replay``. Tensors on a GPU are copied to the host, transformed by the numpy
-kernels and copied back to their device (see :mod:`synthdefect.convert`).
+with ``wrapper.synth.replay`` (``synth``: the transform that ran). Tensors on a GPU are copied to
+the host, transformed by the numpy kernels and copied back to their device (see
+:mod:`synthdefect.convert`).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def test_tuple_masks_are_replaced_and_dicts_completed(tv, image):
     sample = wrapped({"image": tv_tensors.Image(image), "id": 7})
     assert sample["id"] == 7 and int(sample["label"]) == 1
     assert isinstance(sample["mask"], tv_tensors.Mask)
-    replayed = anomaly.replay(image, sample["params"])
+    replayed = wrapped.synth.replay(image, sample["params"])
     assert torch.equal(replayed.image, sample["image"].as_subclass(torch.Tensor))
     assert np.array_equal(replayed.mask.numpy(), sample["mask"].numpy())
 
