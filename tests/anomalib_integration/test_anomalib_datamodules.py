@@ -84,17 +84,10 @@ def check_test_split(dataset, root: Path, records: list[dict]) -> None:
     assert sorted(seen) == list(range(N))
 
 
-def test_folder_loads_the_generated_set(generated):
+@pytest.mark.parametrize("make_datamodule", [folder_datamodule, mvtecad_datamodule])
+def test_datamodule_loads_the_generated_set(generated, make_datamodule):
     root, records = generated
-    data = folder_datamodule(root)
-    data.setup()
-    assert len(data.train_data) == len(default_images())
-    check_test_split(data.test_data, root, records)
-
-
-def test_mvtecad_loads_the_generated_set(generated):
-    root, records = generated
-    data = mvtecad_datamodule(root)
+    data = make_datamodule(root)
     data.setup()
     assert len(data.train_data) == len(default_images())
     check_test_split(data.test_data, root, records)
