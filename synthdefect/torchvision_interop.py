@@ -12,9 +12,9 @@
   anomalib-style dict (one with a ``"gt_mask"`` or ``"gt_label"`` entry), ``"gt_mask"`` and
   ``"gt_label"`` in the dtype and shape of the entries they replace.
 
-The clean target. By default the wrapper switches off every normal-image rotation
-(:class:`~synthdefect.transforms.geometry.RandomRotate`, e.g. the ``draem-code`` preset's) in the
-transform, so the defective image is always aligned with the input: what trainers that reconstruct
+The clean target. By default the wrapper switches off every normal-image rotation in the
+transform (:func:`~synthdefect.transforms.geometry.without_rotation`; e.g. the ``draem-code``
+preset's), so the defective image is always aligned with the input: what trainers that reconstruct
 their input need (anomalib's Draem computes its loss against the batch it passed in). With
 ``keep_rotation=True`` rotations are made as configured; the dict form returns the rotated clean
 target as ``"normal"``, and the image and tuple forms, which cannot return it, warn the first
@@ -33,7 +33,6 @@ the host, transformed by the numpy kernels and copied back to their device (see
 
 from __future__ import annotations
 
-import copy
 import warnings
 from typing import Any
 
@@ -42,9 +41,9 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.geometry import RandomRotate
+from synthdefect.transforms.geometry import without_rotation
 
-__all__ = ["SynthDefectV2", "to_v2", "without_rotation"]
+__all__ = ["SynthDefectV2", "to_v2"]
 
 _ANOMALIB_KEYS = ("gt_mask", "gt_label")
 
@@ -76,45 +75,6 @@ def _fit_label(label: Any, like: Any) -> torch.Tensor:
     """``label`` as a tensor in the dtype of ``like`` when it is one, else int64."""
     dtype = like.dtype if isinstance(like, torch.Tensor) else torch.int64
     return torch.as_tensor(label, dtype=dtype)
-
-
-def without_rotation(transform: Transform) -> Transform:
-    """``transform`` with every :class:`RandomRotate` in it fixed at 0 degrees (the identity).
-
-    Transforms are searched through their attributes (and lists, tuples and dicts of them); those
-    on the path to a rotation are shallow copies, the rest (texture sources, caches) are shared.
-    The random draws are unchanged, so a sample differs from the rotating transform's only by
-    the rotation; its record shows ``"angle": 0.0``. Returns ``transform`` itself when it holds
-    no rotation.
-    """
-    if isinstance(transform, RandomRotate):
-        return RandomRotate((0.0, 0.0))
-    changed = {}
-    for name, value in vars(transform).items():
-        new = _replace_rotations(value)
-        if new is not value:
-            changed[name] = new
-    if not changed:
-        return transform
-    clone = copy.copy(transform)
-    vars(clone).update(changed)
-    return clone
-
-
-def _replace_rotations(value: Any) -> Any:
-    if isinstance(value, Transform):
-        return without_rotation(value)
-    if isinstance(value, list | tuple):
-        items = [_replace_rotations(v) for v in value]
-        return (
-            type(value)(items)
-            if any(a is not b for a, b in zip(items, value, strict=True))
-            else value
-        )
-    if isinstance(value, dict):
-        entries = {k: _replace_rotations(v) for k, v in value.items()}
-        return entries if any(entries[k] is not value[k] for k in value) else value
-    return value
 
 
 class SynthDefectV2(v2.Transform):

@@ -23,6 +23,7 @@ from synthdefect.generate import (
     merge_shards,
 )
 from synthdefect.images import NormalImages
+from synthdefect.transforms import without_rotation
 
 # Files whose content legitimately differs between two runs with the same settings.
 TIMING_FILES = frozenset({"summary.json"})
@@ -110,7 +111,10 @@ def test_flat_layout_files_and_manifest(tmp_path):
 def test_manifest_params_replay_the_written_sample(tmp_path):
     config = small(tmp_path / "out", n=6, p_anomaly=1.0, with_normal=True)
     generate(config, workers=1)
-    anomaly = SyntheticAnomaly(preset="draem-code", textures="procedural", p_anomaly=1.0)
+    # generate switches the normal-image rotation off (test sets hold unaltered normal images)
+    anomaly = without_rotation(
+        SyntheticAnomaly(preset="draem-code", textures="procedural", p_anomaly=1.0)
+    )
     images = NormalImages(default_images(), size=(64, 64))
     for record in manifest(config.out):
         replayed = anomaly.replay(images[record["index"]], record["params"])

@@ -133,21 +133,6 @@ def test_default_keeps_the_input_as_clean_target(tv, image):
     assert torch.equal(defective.as_subclass(torch.Tensor)[outside], batch[outside])
 
 
-def test_without_rotation_changes_only_the_rotation(tv, rng):
-    from synthdefect.torchvision_interop import without_rotation
-
-    square = rng.integers(0, 256, size=(48, 48, 3), dtype=np.uint8)
-    rotating = _rotating()
-    fixed = without_rotation(rotating)
-    rotated, plain = rotating(square, seed=5), fixed(square, seed=5)
-    assert plain.params["rotate"]["params"]["angle"] == 0.0
-    assert rotated.params["rotate"]["params"]["angle"] != 0.0  # the original is untouched
-    assert np.array_equal(plain.mask, rotated.mask)  # the same draws, minus the rotation
-    assert np.array_equal(plain.normal, square) and not np.array_equal(rotated.normal, square)
-    assert fixed.texture is rotating.texture  # sources are shared, not copied
-    assert without_rotation(fixed.mask) is fixed.mask
-
-
 def test_keep_rotation_returns_the_target_or_warns(tv, image):
     from torchvision import tv_tensors
 

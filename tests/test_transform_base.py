@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from synthdefect.convert import image_to_tensor
+from synthdefect.functional.geometry import rotation_fill
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.geometry import RandomRotate
@@ -125,7 +126,7 @@ def test_random_rotate_moves_mask_with_image(rgb_image):
     sample = Sample.from_image(rgb_image)
     sample = sample.evolve(mask=np.pad(np.ones((10, 10), np.float32), ((0, 54), (0, 70))))
     rotate = RandomRotate((90, 90))
-    out = rotate.apply(sample, rotate.record(angle=90.0))
+    out = rotate.apply(sample, rotate.record(angle=90.0, filled=rotation_fill(64, 80, 90.0)))
     assert out.mask.sum() > 0 and out.mask[:10, :10].sum() < 100
     assert set(np.unique(out.mask)) <= {0.0, 1.0}
 

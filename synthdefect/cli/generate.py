@@ -96,6 +96,13 @@ def _config(n: int, out: Path, keep_size: bool, size: str, **options: Any) -> ap
 @click.option(
     "--with-normal", is_flag=True, help="Also write each sample's clean target image (flat)."
 )
+@click.option(
+    "--rotate-normal",
+    is_flag=True,
+    help="Keep the recipe's normal-image rotation (draem-code: 30 %% of samples, reflecting "
+    "border) for training sets; needs --with-normal. Off by default: normal images are never "
+    "altered, never in test sets.",
+)
 @click.option("--shard", metavar="I/K", help="Make only block I of K of the indices (e.g. 0/4).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run with the same settings.")
 @click.option("--overwrite", is_flag=True, help="Replace an earlier run in --out.")

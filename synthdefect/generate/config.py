@@ -109,6 +109,9 @@ class GenerateConfig:
       needs ``"png"``.
     * ``layout``: ``"flat"`` or ``"mvtec"``; ``with_normal`` (flat only) also writes the clean
       target image of each sample.
+    * ``rotate_normal``: keep the recipe's normal-image rotation (``draem-code``: 30 % of samples);
+      needs ``with_normal``, the rotated target. Off by default, so that a generated set, which
+      may serve as a test set, holds the normal images unaltered.
     """
 
     n: int
@@ -123,6 +126,7 @@ class GenerateConfig:
     image_format: str = "png"
     layout: str = "flat"
     with_normal: bool = False
+    rotate_normal: bool = False
     shard: Shard | None = field(default=None)
 
     def __post_init__(self) -> None:
@@ -154,6 +158,11 @@ class GenerateConfig:
                 "--with-normal needs --layout flat",
             ),
             (
+                self.rotate_normal and not self.with_normal,
+                "--rotate-normal needs --with-normal (flat layout): a rotated normal image is "
+                "a training sample with its rotated clean target, never part of a test set",
+            ),
+            (
                 self.layout == "mvtec" and self.image_format != "png",
                 f"--layout mvtec writes PNG (MVTec readers such as anomalib's MVTecAD read only "
                 f".png); drop --format {self.image_format}",
@@ -165,15 +174,18 @@ class GenerateConfig:
 
     @cached_property
     def anomaly(self) -> Transform:
-        """The run's recipe, built once (workers receive it with the config);
-        :class:`GenerateError` for a bad recipe or textures."""
+        """The run's recipe, built once (workers receive it with the config), with its
+        normal-image rotation switched off unless ``rotate_normal``; :class:`GenerateError` for
+        a bad recipe or textures."""
         from synthdefect.recipes import choose_recipe
+        from synthdefect.transforms.geometry import without_rotation
 
         try:
-            return choose_recipe(self.preset, self.recipe, self.textures, self.p_anomaly)
+            recipe = choose_recipe(self.preset, self.recipe, self.textures, self.p_anomaly)
         except (ValueError, TypeError, OSError) as err:
             option = "--recipe" if self.recipe is not None else "--textures"
             raise GenerateError(f"{option}: {err}") from err
+        return recipe if self.rotate_normal else without_rotation(recipe)
 
     @property
     def preset_name(self) -> str | None:
@@ -213,6 +225,7 @@ class GenerateConfig:
             "format": self.image_format,
             "layout": self.layout,
             "with_normal": self.with_normal,
+            "rotate_normal": self.rotate_normal,
             "shard": None if self.shard is None else [self.shard.index, self.shard.count],
         }
 

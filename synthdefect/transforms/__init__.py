@@ -5,7 +5,7 @@ from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.foreground import Foreground
-from synthdefect.transforms.geometry import RandomRotate
+from synthdefect.transforms.geometry import RandomRotate, without_rotation
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.patch import CutPastePatch, NSAPatches, ScarPatch
@@ -46,4 +46,5 @@ __all__ = [
     "find_step",
     "register_transform",
     "walk_records",
+    "without_rotation",
 ]
