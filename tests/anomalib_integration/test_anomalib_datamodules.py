@@ -94,15 +94,24 @@ def test_datamodule_loads_the_generated_set(generated, make_datamodule):
 
 
 def test_every_sample_is_anomalous_with_p_anomaly_one(tmp_path):
-    """Label 1 never comes with an empty mask, so p_anomaly=1 fills only test/synthetic."""
+    """Label 1 never comes with an empty mask, so p_anomaly=1 fills only test/synthetic.
+
+    (With no test/good images anomalib moves a few train/good images into the test split.)
+    """
     root, records = make_set(tmp_path / "synthetic", p_anomaly=1.0)
     assert all(r["label"] == 1 for r in records)
+    assert not any((root / "test" / "good").iterdir())
     data = mvtecad_datamodule(root)
     data.setup()
-    assert len(data.test_data) == N
-    for i in range(N):
+    synthetic = 0
+    for i in range(len(data.test_data)):
         item = data.test_data[i]
-        assert bool(item.gt_label) and bool(item.gt_mask.any())
+        if Path(item.image_path).parent.name == "synthetic":
+            synthetic += 1
+            assert bool(item.gt_label) and bool(item.gt_mask.any())
+        else:
+            assert Path(item.image_path).parts[-3:-1] == ("train", "good")
+    assert synthetic == N
 
 
 def test_train_augmentations_warn_that_gt_label_stays_normal(generated):
