@@ -303,3 +303,14 @@ def test_bench_baseline_replays_any_recipe(rgb_image):
         again = twin.apply(Sample.from_image(rgb_image), record)
         assert np.array_equal(again.mask, sample.mask)
         assert np.abs(again.image.astype(int) - sample.image.astype(int)).mean() < 2.0
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_replays_from_its_record_alone(name, rgb_image):
+    recipe = make_recipe(name, p_anomaly=1.0)
+    for index in range(3):
+        made = recipe(rgb_image, seed=2, index=index)
+        again = replay(json.dumps(made.params), rgb_image)
+        assert np.array_equal(again.image, made.image) and np.array_equal(again.mask, made.mask)
+        assert again.label == made.label
+    assert recipe_from_record(recipe.describe()).describe() == recipe.describe()
