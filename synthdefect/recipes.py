@@ -30,11 +30,13 @@ from typing import Any
 from synthdefect.presets import DEFAULT_PRESET, PRESETS, make_recipe
 from synthdefect.sample import AnomalyResult
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.foreground import Foreground
 from synthdefect.transforms.records import RecordError, transform_from_record
 
 __all__ = [
     "RecipeSpec",
     "choose_recipe",
+    "load_foreground",
     "load_recipe",
     "recipe_from_record",
     "replay",
@@ -110,17 +112,38 @@ def choose_recipe(
     recipe: RecipeSpec | None = None,
     textures: Any = "procedural",
     p_anomaly: float | None = None,
+    foreground: Any = None,
 ) -> Transform:
-    """The recipe of the shared options ``--preset``, ``--recipe``, ``--textures`` (and
-    ``--p-anomaly``): ``recipe`` if given (then ``preset`` and ``p_anomaly`` must be ``None``),
-    else ``preset`` (default ``draem-code``). ``ValueError`` in one line otherwise."""
+    """The recipe of the shared options ``--preset``, ``--recipe``, ``--textures``,
+    ``--foreground`` (and ``--p-anomaly``): ``recipe`` if given (then ``preset`` and
+    ``p_anomaly`` must be ``None``), else ``preset`` (default ``draem-code``), restricted to
+    ``foreground`` when given (see :func:`load_foreground`). ``ValueError`` in one line
+    otherwise."""
     if recipe is not None:
         if preset is not None:
             raise ValueError("give a preset or a recipe, not both")
         if p_anomaly is not None:
             raise ValueError("p_anomaly applies to presets; a recipe sets its own probabilities")
-        return load_recipe(recipe, textures)
-    return make_recipe(preset or DEFAULT_PRESET, textures=textures, p_anomaly=p_anomaly)
+        chosen = load_recipe(recipe, textures)
+    else:
+        chosen = make_recipe(preset or DEFAULT_PRESET, textures=textures, p_anomaly=p_anomaly)
+    if foreground is None:
+        return chosen
+    return Foreground(chosen, load_foreground(foreground))
+
+
+def load_foreground(spec: Any) -> Any:
+    """A foreground source for :class:`~synthdefect.transforms.foreground.Foreground`:
+    ``"auto"`` or a callable as they are, ``"module:attribute"`` / ``"file.py:attribute"``
+    naming a callable ``fn(image) -> mask``. ``ValueError`` otherwise."""
+    if spec == "auto" or callable(spec):
+        return spec
+    if isinstance(spec, str) and ":" in spec:
+        value = _attribute(spec, "foreground")
+        if callable(value):
+            return value
+        raise ValueError(f"foreground {spec!r} is not callable")
+    raise ValueError(f"foreground must be 'auto' or module:attribute of a callable, got {spec!r}")
 
 
 def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:
@@ -168,7 +191,8 @@ def _from_file(path: Path, textures: Any) -> Transform:
         raise ValueError(f"{path}: {err}") from None
 
 
-def _from_attribute(spec: str, textures: Any) -> Transform:
+def _attribute(spec: str, what: str) -> Any:
+    """The object ``module:attribute`` or ``file.py:attribute`` names; ``ValueError`` if none."""
     module_name, _, attribute = spec.rpartition(":")
     try:
         if module_name.endswith(".py"):
@@ -176,11 +200,15 @@ def _from_attribute(spec: str, textures: Any) -> Transform:
         else:
             module = importlib.import_module(module_name)
     except (ImportError, OSError) as err:
-        raise ValueError(f"recipe {spec!r}: cannot import {module_name}: {err}") from None
+        raise ValueError(f"{what} {spec!r}: cannot import {module_name}: {err}") from None
     try:
-        value = getattr(module, attribute)
+        return getattr(module, attribute)
     except AttributeError:
-        raise ValueError(f"recipe {spec!r}: {module_name} has no attribute {attribute!r}") from None
+        raise ValueError(f"{what} {spec!r}: {module_name} has no attribute {attribute!r}") from None
+
+
+def _from_attribute(spec: str, textures: Any) -> Transform:
+    value = _attribute(spec, "recipe")
     if isinstance(value, Transform):
         return _ready(value, textures, spec)
     if callable(value):

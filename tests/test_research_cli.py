@@ -17,6 +17,14 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+TINY_TRAIN = "--size 64 --recon-width 8 --disc-width 8 --batch 2 --workers 0 --device cpu"
+
+
+def train(data, out, *args: str):
+    """A one- or two-step training run of a tiny model; returns the click result."""
+    return run("train", "--data", str(data), "--out", str(out), *args, *TINY_TRAIN.split())
+
+
 def generate(out, preset: str, n: int):
     args = ["--n", str(n), "--out", str(out), "--preset", preset, "--p-anomaly", "1"]
     result = run("generate", *args, "--size", "64", "--workers", "1", "--quiet")
@@ -61,29 +69,7 @@ def test_train_with_a_research_preset(tmp_path):
     from test_generate import make_image_folder
 
     images = make_image_folder(tmp_path / "normal", 4, shape=(64, 64))
-    result = run(
-        "train",
-        "--data",
-        str(images),
-        "--preset",
-        "cutpaste-scar",
-        "--out",
-        str(tmp_path / "run"),
-        "--steps",
-        "2",
-        "--size",
-        "64",
-        "--recon-width",
-        "8",
-        "--disc-width",
-        "8",
-        "--batch",
-        "2",
-        "--workers",
-        "0",
-        "--device",
-        "cpu",
-    )
+    result = train(images, tmp_path / "run", "--preset", "cutpaste-scar", "--steps", "2")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
 
@@ -98,3 +84,80 @@ def test_bench_preset_reports_a_rate():
 def test_bench_preset_refuses_textures_it_cannot_use(tmp_path):
     result = run("bench", "--preset", "cutpaste", "--textures", str(tmp_path), "--seconds", "0.1")
     assert result.exit_code == 2 and "takes no textures" in result.output
+
+
+def object_images(folder, count=3):
+    """Dark discs on a bright background, 64x64 PNGs."""
+    import cv2
+    import numpy as np
+
+    folder.mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[0:64, 0:64]
+    for i in range(count):
+        disc = (yy - 32) ** 2 + (xx - 30 - i) ** 2 <= 20**2
+        image = np.where(disc[..., None], 50 + 10 * i, 235).astype(np.uint8).repeat(3, axis=2)
+        cv2.imwrite(str(folder / f"part_{i}.png"), image)
+    return folder
+
+
+@pytest.mark.parametrize("preset", ["paper", "cutpaste"])
+def test_generate_with_foreground_auto(tmp_path, preset):
+    import cv2
+
+    images = object_images(tmp_path / "normal")
+    out = tmp_path / "out"
+    args = ["--n", "6", "--out", str(out), "--preset", preset, "--p-anomaly", "1"]
+    result = run(
+        "generate",
+        *args,
+        "--images",
+        str(images),
+        "--size",
+        "64",
+        "--workers",
+        "1",
+        "--quiet",
+        "--foreground",
+        "auto",
+    )
+    assert result.exit_code == 0, result.output
+    for line in (out / "manifest.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        assert entry["label"] == 1 and entry["params"]["type"] == "Foreground"
+        mask = cv2.imread(str(out / entry["files"]["mask"]), cv2.IMREAD_GRAYSCALE) > 127
+        source = cv2.imread(str(images / entry["source"]), cv2.IMREAD_GRAYSCALE)
+        assert mask.any() and not (mask & (source > 200)).any()
+    config = json.loads((out / "config.json").read_text())
+    assert config["recipe"]["type"] == "Foreground"
+
+
+def test_foreground_option_errors(tmp_path):
+    result = run(
+        "generate", "--n", "2", "--out", str(tmp_path / "o"), "--foreground", "bright", "--quiet"
+    )
+    assert result.exit_code == 2 and "--foreground" in result.output
+    result = run("preview", "--foreground", "os:sep", "--out", str(tmp_path / "p.png"))
+    assert result.exit_code == 2 and "not callable" in result.output
+
+
+def test_preview_and_train_take_foreground(tmp_path):
+    images = object_images(tmp_path / "normal", 4)
+    sheet = tmp_path / "sheet.png"
+    result = run(
+        "preview",
+        "--images",
+        str(images),
+        "--foreground",
+        "auto",
+        "--grid",
+        "2x1",
+        "--cell",
+        "32",
+        "--out",
+        str(sheet),
+    )
+    assert result.exit_code == 0 and sheet.is_file(), result.output
+    result = train(
+        images, tmp_path / "run", "--preset", "nsa", "--foreground", "auto", "--steps", "1"
+    )
+    assert result.exit_code == 0, result.output

@@ -140,6 +140,7 @@ def train(
     out: Path,
     preset: str | None,
     recipe: str | None,
+    foreground: str | None,
     size: int,
     epochs: int | None,
     steps: int | None,
@@ -189,9 +190,9 @@ def train(
         raise click.UsageError(str(error)) from error
     _device(device)
     if (data / MANIFEST_NAME).is_file():
-        if textures != "procedural" or preset is not None or recipe is not None:
+        if textures != "procedural" or preset is not None or recipe is not None or foreground:
             raise click.UsageError(
-                "--preset, --recipe and --textures do not apply to a generated folder"
+                "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
             )
         with _usage_errors():
             dataset = GeneratedFolder(data, size)
@@ -199,7 +200,7 @@ def train(
         raise click.UsageError(f"the training set is empty: no images under {data}")
     else:
         try:
-            anomaly = choose_recipe(preset, recipe, textures)
+            anomaly = choose_recipe(preset, recipe, textures, foreground=foreground)
         except (ValueError, TypeError, OSError) as error:
             raise click.UsageError(str(error)) from error
         dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)

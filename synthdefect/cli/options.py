@@ -1,7 +1,8 @@
 """Options shared by commands, declared once.
 
-:func:`recipe_options` adds ``--preset``, ``--recipe`` and ``--textures`` (what
-:func:`synthdefect.recipes.choose_recipe` takes); ``generate``, ``preview`` and ``train`` use it.
+:func:`recipe_options` adds ``--preset``, ``--recipe``, ``--textures`` and ``--foreground``
+(what :func:`synthdefect.recipes.choose_recipe` takes); ``generate``, ``preview`` and ``train``
+use it.
 """
 
 from __future__ import annotations
@@ -38,11 +39,20 @@ _RECIPE_OPTIONS = [
         "glob, one image, procedural noise (procedural:noise,cracks for some kinds), or the "
         "normal image itself.",
     ),
+    click.option(
+        "--foreground",
+        metavar="auto|MODULE:ATTR",
+        default=None,
+        help="Put defects only on the object: auto (per-image estimate, for objects on a plain "
+        "background) or a callable fn(image) -> mask (module:attribute or file.py:attribute). "
+        "See docs/recipes.md.",
+    ),
 ]
 
 
 def recipe_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator: the recipe options, passed as ``preset``, ``recipe`` and ``textures``."""
+    """Decorator: the recipe options, passed as ``preset``, ``recipe``, ``textures`` and
+    ``foreground``."""
     for option in reversed(_RECIPE_OPTIONS):
         command = option(command)
     return command

@@ -104,6 +104,8 @@ class GenerateConfig:
       each file's size.
     * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default
       (presets only: a recipe file or object sets its own).
+    * ``foreground``: ``None`` (defects anywhere), ``"auto"`` or ``module:attribute`` of a
+      callable: the recipe is wrapped in :class:`~synthdefect.transforms.Foreground`.
     * ``seed``: non-negative int; sample ``i`` draws from ``sample_rng(seed, i)``.
     * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG); ``mvtec``
       needs ``"png"``.
@@ -122,6 +124,7 @@ class GenerateConfig:
     preset: str | None = None
     recipe: Any = None
     p_anomaly: float | None = None
+    foreground: Any = None
     seed: int = 0
     image_format: str = "png"
     layout: str = "flat"
@@ -174,14 +177,20 @@ class GenerateConfig:
 
     @cached_property
     def anomaly(self) -> Transform:
-        """The run's recipe, built once (workers receive it with the config), with its
-        normal-image rotation switched off unless ``rotate_normal``; :class:`GenerateError` for
-        a bad recipe or textures."""
-        from synthdefect.recipes import choose_recipe
+        """The run's recipe, built once (workers receive it with the config), restricted to
+        ``foreground`` when given, with its normal-image rotation switched off unless
+        ``rotate_normal``; :class:`GenerateError` for a bad recipe, textures or foreground."""
+        from synthdefect.recipes import choose_recipe, load_foreground
         from synthdefect.transforms.geometry import without_rotation
 
         try:
-            recipe = choose_recipe(self.preset, self.recipe, self.textures, self.p_anomaly)
+            foreground = None if self.foreground is None else load_foreground(self.foreground)
+        except ValueError as err:
+            raise GenerateError(f"--foreground: {err}") from err
+        try:
+            recipe = choose_recipe(
+                self.preset, self.recipe, self.textures, self.p_anomaly, foreground
+            )
         except (ValueError, TypeError, OSError) as err:
             option = "--recipe" if self.recipe is not None else "--textures"
             raise GenerateError(f"{option}: {err}") from err
