@@ -19,7 +19,6 @@ differs.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -219,19 +218,21 @@ def _from_attribute(spec: str, textures: Any) -> Transform:
 
 
 def _module_from_file(path: Path) -> Any:
-    """Import a Python file as a module (named after its resolved path, imported once)."""
+    """Import a Python file as the module named after it.
+
+    Its folder is appended to ``sys.path``, which worker processes inherit: they can then
+    unpickle a recipe made of classes defined in the file.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    name = "synthdefect_recipe_" + "".join(c if c.isalnum() else "_" for c in str(path.resolve()))
-    if name in sys.modules:
-        return sys.modules[name]
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    assert module_spec is not None and module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
+    if not path.stem.isidentifier():
+        raise ImportError(f"{path.name} is not an importable module name")
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:
+        sys.path.append(folder)
+    module = importlib.import_module(path.stem)
+    if Path(module.__file__ or "").resolve() != path.resolve():
+        raise ImportError(
+            f"another module called {path.stem!r} comes first ({module.__file__}); rename the file"
+        )
     return module

@@ -170,6 +170,29 @@ def test_generate_recipe_same_bytes_for_one_and_two_workers(tmp_path):
     assert line["texture"].startswith("procedural:")
 
 
+def test_generate_recipe_with_its_own_transform_class(tmp_path):
+    """Workers import the recipe file's module, so its classes unpickle there."""
+    (tmp_path / "inverting_recipe.py").write_text(
+        "import numpy as np\n"
+        "from synthdefect import Compose, PerlinMask, Transform\n\n"
+        "class Invert(Transform):\n"
+        "    def apply(self, sample, params):\n"
+        "        self.unpack(params)\n"
+        "        inside = sample.mask[..., None] > 0\n"
+        "        return sample.evolve(image=np.where(inside, 255 - sample.image, sample.image))\n\n"
+        "recipe = Compose([('mask', PerlinMask()), ('invert', Invert())], name='invert')\n"
+    )
+    spec = f"{tmp_path / 'inverting_recipe.py'}:recipe"
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        args = ["--n", "24", "--size", "32", "--quiet", "--workers", workers]
+        result = run("generate", "--recipe", spec, "--out", str(out), *args)
+        assert result.exit_code == 0, result.output
+        outs.append(tree_bytes(out))
+    assert outs[0] == outs[1]
+
+
 def test_generate_resume_checks_the_recipe(tmp_path):
     recipe = tmp_path / "recipe.json"
     recipe.write_text(json.dumps({"preset": "paper", "p_anomaly": 1.0}))
