@@ -3,8 +3,9 @@
     python examples/dataloader.py [--images DIR] [--textures DIR] [--workers 2] [--epochs 2]
 
 Without ``--images`` the built-in normal images are used; without ``--textures`` procedural
-textures. Every sample is reproducible from (seed, epoch * len(ds) + index), whatever the
-worker count.
+textures. The EpochSampler yields keys (epoch, i), so one DataLoader with persistent workers
+gives new anomalies every epoch; every sample is reproducible from (seed, epoch * len(ds) + i),
+whatever the worker count.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 
 from torch.utils.data import DataLoader
 
-from synthdefect import SyntheticAnomaly, SyntheticAnomalyDataset
+from synthdefect import EpochSampler, SyntheticAnomaly, SyntheticAnomalyDataset
 from synthdefect.generate import default_images
 
 
@@ -35,12 +36,11 @@ def main() -> None:
     loader = DataLoader(
         dataset,
         batch_size=4,
-        shuffle=True,
+        sampler=EpochSampler(dataset, seed=0),  # a new epoch at every pass over the loader
         num_workers=args.workers,
-        persistent_workers=False,
+        persistent_workers=args.workers > 0,
     )
     for epoch in range(args.epochs):
-        dataset.set_epoch(epoch)
         for batch in loader:
             labels = batch["label"].tolist()
             area = batch["mask"].mean().item()

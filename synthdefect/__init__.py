@@ -17,6 +17,7 @@ from synthdefect.images import NormalImages
 from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
 from synthdefect.recipes import load_recipe, recipe_from_record, replay, save_recipe
 from synthdefect.sample import AnomalyResult, Sample
+from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import (
     ArraySource,
@@ -66,6 +67,7 @@ __all__ = [
     "BetaBlend",
     "Compose",
     "CutPastePatch",
+    "EpochSampler",
     "FolderSource",
     "Foreground",
     "GaussianBetaBlend",

@@ -23,7 +23,7 @@ from synthdefect.sample import AnomalyResult, Sample
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Converted", "from_user", "image_to_tensor", "to_hwc"]
+__all__ = ["IMAGE_DTYPES", "Converted", "from_user", "image_to_tensor", "to_hwc"]
 
 
 def to_hwc(array: np.ndarray) -> np.ndarray:
@@ -39,13 +39,21 @@ def to_hwc(array: np.ndarray) -> np.ndarray:
     raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
 
 
-def image_to_tensor(image: np.ndarray) -> torch.Tensor:
-    """HWC ``uint8`` image -> new torch ``float32`` ``(C, H, W)`` tensor in [0, 1] (value / 255)."""
+#: ``image_to_tensor`` dtypes: float32 in [0, 1], or uint8 in [0, 255] (4x fewer bytes to move).
+IMAGE_DTYPES = ("float32", "uint8")
+
+
+def image_to_tensor(image: np.ndarray, dtype: str = "float32") -> torch.Tensor:
+    """HWC ``uint8`` image -> new torch ``(C, H, W)`` tensor: ``float32`` in [0, 1] (value / 255),
+    or with ``dtype="uint8"`` the values themselves."""
     import torch
 
     if image.dtype != np.uint8 or image.ndim != 3:
         raise TypeError(f"expected an (H, W, C) uint8 image, got {image.dtype} {image.shape}")
-    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
+    if dtype not in IMAGE_DTYPES:
+        raise ValueError(f"dtype must be one of {IMAGE_DTYPES}, got {dtype!r}")
+    tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    return tensor if dtype == "uint8" else tensor.float().div_(255.0)
 
 
 @dataclass

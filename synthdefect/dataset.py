@@ -1,8 +1,11 @@
 """A PyTorch ``Dataset`` of synthetic anomaly samples made on the fly from normal images.
 
-Sample ``i`` of epoch ``e`` draws all its randomness from ``sample_rng(seed, e * len(ds) + i)``:
-it is the same whatever the DataLoader's worker count, start method or order, and differs from
-every other index (unlike loaders that reuse numpy's global state in every worker).
+An item is addressed by a key ``(epoch, i)`` (a plain ``i`` means ``(0, i)``) and draws all its
+randomness from ``sample_rng(seed, epoch * len(ds) + i)``: it is the same whatever the
+DataLoader's worker count, start method, persistence or order, and differs from every other
+key. The dataset holds no epoch state: :class:`~synthdefect.sampler.EpochSampler` yields the
+keys, in the main process, so one DataLoader with persistent workers gives fresh anomalies
+every epoch.
 
 No ``worker_init_fn`` is needed: the numba kernels are single-threaded (fork-safe) and PyTorch
 already gives each worker one torch thread. Do not call ``cv2.setNumThreads`` inside a *forked*
@@ -12,11 +15,12 @@ worker: it can deadlock on the thread pool inherited from the parent.
 from __future__ import annotations
 
 import json
+import operator
 from typing import Any
 
 import numpy as np
 
-from synthdefect.convert import image_to_tensor
+from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
 from synthdefect.images import NormalImages, PathSpec
 from synthdefect.presets import DEFAULT_PRESET
 from synthdefect.recipes import load_recipe
@@ -24,7 +28,21 @@ from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Transform
 
-__all__ = ["SyntheticAnomalyDataset"]
+__all__ = ["SyntheticAnomalyDataset", "parse_key"]
+
+
+def parse_key(key: Any, length: int) -> tuple[int, int]:
+    """``(epoch, i)`` from a dataset key: ``(epoch, i)`` or a plain ``i`` (epoch 0).
+
+    Raises ``IndexError`` unless ``0 <= i < length``, ``ValueError`` for a negative epoch.
+    """
+    epoch, i = key if isinstance(key, tuple) else (0, key)
+    epoch, i = operator.index(epoch), operator.index(i)
+    if not 0 <= i < length:
+        raise IndexError(f"index {i} out of range for {length} samples")
+    if epoch < 0:
+        raise ValueError(f"epoch must be >= 0, got {epoch}")
+    return epoch, i
 
 
 class SyntheticAnomalyDataset:
@@ -38,12 +56,19 @@ class SyntheticAnomalyDataset:
         size: (height, width) every image is resized to, or ``None`` to keep file sizes.
         seed: the run's seed (int >= 0).
         length: number of samples per epoch; default one per normal image (image ``i % n``).
+        image_dtype: ``"float32"`` (images in [0, 1]) or ``"uint8"`` (in [0, 255], for loaders
+            that convert on the GPU).
 
     Each item is a dict with the keys of :class:`~synthdefect.sample.AnomalyResult`: ``image``
-    (with the anomaly) and ``normal`` (the clean target), float32 ``(C, H, W)`` in [0, 1];
-    ``mask`` float32 ``(1, H, W)``; ``label`` int64 0-dim tensor; ``params`` the record as a
-    JSON string (replay with ``transform.replay``); ``index`` the sample index; ``source`` the
-    normal image's path.
+    (with the anomaly) and ``normal`` (the clean target), ``(C, H, W)`` of ``image_dtype``;
+    ``mask`` float32 ``(1, H, W)`` in [0, 1]; ``label`` int64 0-dim tensor; ``params`` the record
+    as a JSON string (replay with ``transform.replay``); ``index`` the sample's global index
+    ``epoch * len(ds) + i``; ``source`` the normal image's path.
+
+    Keys: ``ds[i]`` is sample ``i`` of epoch 0, ``ds[epoch, i]`` sample ``i`` of ``epoch``. For
+    a new order and new anomalies every epoch, give the DataLoader an
+    :class:`~synthdefect.sampler.EpochSampler` (``shuffle=True`` alone repeats epoch 0's
+    anomalies every epoch).
     """
 
     def __init__(
@@ -53,6 +78,7 @@ class SyntheticAnomalyDataset:
         size: tuple[int, int] | None = (256, 256),
         seed: int = 0,
         length: int | None = None,
+        image_dtype: str = "float32",
     ) -> None:
         self.images = images if isinstance(images, NormalImages) else NormalImages(images, size)
         self.transform = load_recipe(DEFAULT_PRESET if transform is None else transform)
@@ -60,26 +86,18 @@ class SyntheticAnomalyDataset:
         self.length = len(self.images) if length is None else int(length)
         if self.length < 1:
             raise ValueError(f"length must be >= 1, got {length}")
-        self.epoch = 0
+        if image_dtype not in IMAGE_DTYPES:
+            raise ValueError(f"image_dtype must be one of {IMAGE_DTYPES}, got {image_dtype!r}")
+        self.image_dtype = image_dtype
 
     def __len__(self) -> int:
         return self.length
 
-    def set_epoch(self, epoch: int) -> None:
-        """Move to ``epoch``: sample indices become ``epoch * len(self) + i``."""
-        if epoch < 0:
-            raise ValueError(f"epoch must be >= 0, got {epoch}")
-        self.epoch = int(epoch)
-
-    def sample_index(self, i: int) -> int:
-        return self.epoch * self.length + i
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
+    def __getitem__(self, key: int | tuple[int, int]) -> dict[str, Any]:
         import torch
 
-        if not 0 <= i < self.length:
-            raise IndexError(f"index {i} out of range for {self.length} samples")
-        index = self.sample_index(i)
+        epoch, i = parse_key(key, self.length)
+        index = epoch * self.length + i
         image, path = self.images.load(i % len(self.images))
         sample, record = self.transform.forward(
             Sample.from_image(image), sample_rng(self.seed, index)
@@ -87,8 +105,8 @@ class SyntheticAnomalyDataset:
 
         return {
             "index": index,
-            "image": image_to_tensor(sample.image),
-            "normal": image_to_tensor(sample.normal),
+            "image": image_to_tensor(sample.image, self.image_dtype),
+            "normal": image_to_tensor(sample.normal, self.image_dtype),
             "mask": torch.from_numpy(np.ascontiguousarray(sample.mask))[None],
             "label": torch.tensor(sample.label, dtype=torch.int64),
             "params": json.dumps(record),

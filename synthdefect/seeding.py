@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fresh_seed", "sample_rng"]
+__all__ = ["epoch_rng", "fresh_seed", "sample_rng"]
 
 # A fixed tag that keeps synthdefect's streams apart from a user's own SeedSequence([seed, index]).
 _STREAM_TAG = 0x5D1EFEC7
+# Another tag for the data order, so that orders and samples never share a stream.
+_ORDER_TAG = 0x0D0E5EED
 
 
 def sample_rng(seed: int, index: int) -> np.random.Generator:
@@ -20,6 +22,13 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
     if seed < 0 or index < 0:
         raise ValueError(f"seed and index must be >= 0, got seed={seed}, index={index}")
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([_STREAM_TAG, seed, index])))
+
+
+def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
+    """Generator for the data order of ``epoch`` in a run seeded with ``seed`` (ints >= 0)."""
+    if seed < 0 or epoch < 0:
+        raise ValueError(f"seed and epoch must be >= 0, got seed={seed}, epoch={epoch}")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([_ORDER_TAG, seed, epoch])))
 
 
 def fresh_seed() -> int:

@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from synthdefect.dataset import SyntheticAnomalyDataset
 from synthdefect.io import write_image
+from synthdefect.sampler import EpochSampler
 from synthdefect.transforms.anomaly import SyntheticAnomaly
 from synthdefect.transforms.records import find_step
 
@@ -78,11 +79,71 @@ def test_indices_and_epochs_differ(normal_dir):
     first = [ds[i]["params"] for i in range(20)]
     anomalous = [p for p in first if json.loads(p)["steps"]["anomaly"]["params"]["applied"]]
     assert len(anomalous) >= 10 and len(set(anomalous)) == len(anomalous)
-    ds.set_epoch(1)
-    second = [ds[i]["params"] for i in range(20)]
-    assert ds[0]["index"] == 20 and not set(anomalous) & set(second)
-    ds.set_epoch(0)
-    assert [ds[i]["params"] for i in range(20)] == first
+    second = [ds[1, i]["params"] for i in range(20)]
+    assert ds[1, 0]["index"] == 20 and not set(anomalous) & set(second)
+    assert [ds[0, i]["params"] for i in range(20)] == first
+    with pytest.raises(ValueError, match="epoch"):
+        ds[-1, 0]
+
+
+def _epoch_params(loader, epochs: int) -> list[dict[int, str]]:
+    """Per epoch: global index -> params, from a plain ``for epoch: for batch`` loop."""
+    seen = []
+    for _ in range(epochs):
+        params = {}
+        for batch in loader:
+            params.update(zip(batch["index"].tolist(), batch["params"], strict=True))
+        seen.append(params)
+    return seen
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_epoch_sampler_gives_fresh_anomalies_with_persistent_workers(normal_dir, context):
+    ds = make_dataset(normal_dir, length=6)
+    loader = DataLoader(
+        ds,
+        batch_size=4,
+        sampler=EpochSampler(ds, seed=3),
+        num_workers=2,
+        persistent_workers=True,
+        multiprocessing_context=context,
+    )
+    epochs = _epoch_params(loader, 3)
+    for epoch, params in enumerate(epochs):
+        assert sorted(params) == [epoch * 6 + i for i in range(6)]
+        assert params == {epoch * 6 + i: ds[epoch, i]["params"] for i in range(6)}
+    anomalies = [p for params in epochs for p in params.values() if json.loads(p)["anomaly"]]
+    assert len(anomalies) >= 9 and len(set(anomalies)) == len(anomalies)
+
+
+def test_epoch_sampler_orders(normal_dir):
+    sampler = EpochSampler(10, seed=1)
+    first, second = list(sampler), list(sampler)
+    assert sampler.epoch == 2
+    assert sorted(first) == [(0, i) for i in range(10)]
+    assert sorted(second) == [(1, i) for i in range(10)]
+    assert [i for _, i in first] != [i for _, i in second]
+    sampler.set_epoch(1)
+    assert list(sampler) == second == sampler.keys(1)
+    assert list(EpochSampler(4, shuffle=False, epoch=5)) == [(5, i) for i in range(4)]
+    shards = [EpochSampler(10, seed=1, num_replicas=3, rank=r).keys(0) for r in range(3)]
+    assert [len(shard) for shard in shards] == [4, 4, 4]
+    assert {key for shard in shards for key in shard} == set(first)
+    with pytest.raises(ValueError):
+        EpochSampler(0)
+    with pytest.raises(ValueError):
+        EpochSampler(4, num_replicas=2, rank=2)
+
+
+def test_uint8_images(normal_dir):
+    as_float = make_dataset(normal_dir)[1, 2]
+    as_bytes = make_dataset(normal_dir, image_dtype="uint8")[1, 2]
+    for name in ("image", "normal"):
+        assert as_bytes[name].dtype == torch.uint8
+        assert torch.equal(as_bytes[name].float() / 255.0, as_float[name])
+    assert torch.equal(as_bytes["mask"], as_float["mask"])
+    with pytest.raises(ValueError, match="image_dtype"):
+        make_dataset(normal_dir, image_dtype="float16")
 
 
 def test_replay_from_dataset_record(normal_dir):
