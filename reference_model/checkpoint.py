@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from reference_model.config import TrainConfig
+from reference_model.distributed import memory_format
 from reference_model.model import DraemModel
 from synthdefect.io import write_atomic
 
@@ -90,7 +91,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
 def load_model(
     path: str | os.PathLike, device: torch.device | str = "cpu"
 ) -> tuple[DraemModel, TrainConfig]:
-    """The trained model (eval mode, on ``device``) and the configuration it was trained with."""
+    """The trained model (eval mode, on ``device``, channels_last on CUDA as in training) and the
+    configuration it was trained with."""
     state = load_checkpoint(path)
     config = TrainConfig.from_dict(state["config"])
     model = DraemModel(config.model)
@@ -98,4 +100,5 @@ def load_model(
         model.load_state_dict(state["model"])
     except RuntimeError as error:
         raise CheckpointError(f"{path}: weights do not match its configuration") from error
-    return model.to(device).eval(), config
+    device = torch.device(device)
+    return model.to(device, memory_format=memory_format(device)).eval(), config

@@ -5,6 +5,7 @@ Both round-trip through ``dataclasses.asdict`` so that a checkpoint records how 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,11 +41,14 @@ class ModelConfig:
     ``recon_width``: base channel count of the reconstructive network (DRAEM: 128, ~69 M params).
     ``disc_width``: base channel count of the discriminative U-Net (DRAEM: 64, ~28 M params).
     ``size``: square input side in pixels (DRAEM: 256); a multiple of 32.
+    ``sspcab``: replace the reconstructive encoder's last block with SSPCAB (Ristea et al.,
+    CVPR 2022) and train it with its self-reconstruction loss.
     """
 
     recon_width: int = 128
     disc_width: int = 64
     size: int = 256
+    sspcab: bool = False
 
     def __post_init__(self) -> None:
         if self.recon_width < 1 or self.disc_width < 1:
@@ -61,7 +65,9 @@ class TrainConfig:
 
     Exactly one of ``epochs`` / ``steps`` sets the length (``None`` for both: the preset's
     default epochs). ``batch`` is per process (the global batch is ``batch * world_size``).
-    ``lr`` is Adam's learning rate for both networks. ``save_every`` is in optimiser steps.
+    ``lr`` is Adam's learning rate for both networks (finite, > 0). ``save_every`` is in
+    optimiser steps. ``data``: a fingerprint of the training data (files and textures) that a
+    resumed run must share. ``compile``: run the model through ``torch.compile``.
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -74,6 +80,8 @@ class TrainConfig:
     workers: int = 0
     device: str = "auto"
     save_every: int = 500
+    data: str = ""
+    compile: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -86,6 +94,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         if self.batch < 1 or self.save_every < 1:
             raise ValueError("batch and save_every must be >= 1")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
 
     @property
     def schedule(self) -> Schedule:

@@ -18,6 +18,7 @@ with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`Gene
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from synthdefect.convert import image_to_tensor
+from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
+from synthdefect.dataset import parse_key
 from synthdefect.functional.geometry import resize
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
@@ -42,6 +44,7 @@ __all__ = [
     "ImageFolder",
     "TestImage",
     "TestSet",
+    "fingerprint",
     "list_test_images",
 ]
 
@@ -91,12 +94,17 @@ def list_test_images(category: str | os.PathLike) -> list[TestImage]:
     return images
 
 
+def _blank(size: int) -> torch.Tensor:
+    return torch.zeros((3, size, size), dtype=torch.float32)
+
+
 class TestSet(Dataset):
-    """Test images at the model's side ``size``: ``(image, mask, label)``.
+    """Test images at the model's side ``size``: ``(image, mask, label, error)``.
 
     ``image``: float32 ``(3, size, size)`` in [0, 1]; ``mask``: bool ``(size, size)`` (all False for
-    good images); ``label``: int 0/1. A mask whose size differs from its image's raises
-    :class:`DataError`.
+    good images); ``label``: int 0/1; ``error``: ``""``, or why the item is unusable (an
+    unreadable file, a mask whose size differs from its image's; image and mask are then
+    blank). Errors travel as values so that a DataLoader worker reports them in one line.
     """
 
     def __init__(self, images: list[TestImage], size: int) -> None:
@@ -106,31 +114,36 @@ class TestSet(Dataset):
     def __len__(self) -> int:
         return len(self.images)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, int, str]:
         item = self.images[index]
-        image = read_image(item.path, channels=3)
-        if item.mask is None:
-            mask = np.zeros((self.size, self.size), dtype=bool)
-        else:
-            full_mask = read_image(item.mask, channels=1)[:, :, 0]
-            if full_mask.shape != image.shape[:2]:
-                raise DataError(
-                    f"mask {item.mask} is {full_mask.shape[1]}x{full_mask.shape[0]} but image "
-                    f"{item.path} is {image.shape[1]}x{image.shape[0]}"
-                )
-            size = (self.size, self.size)
-            mask = anomalous_pixels(cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST))
+        mask = np.zeros((self.size, self.size), dtype=bool)
+        try:
+            image = read_image(item.path, channels=3)
+            if item.mask is not None:
+                full_mask = read_image(item.mask, channels=1)[:, :, 0]
+                if full_mask.shape != image.shape[:2]:
+                    raise DataError(
+                        f"mask {item.mask} is {full_mask.shape[1]}x{full_mask.shape[0]} but "
+                        f"image {item.path} is {image.shape[1]}x{image.shape[0]}"
+                    )
+                size = (self.size, self.size)
+                resized = cv2.resize(full_mask, size, interpolation=cv2.INTER_NEAREST)
+                mask = anomalous_pixels(resized)
+        except (OSError, DataError) as error:
+            return _blank(self.size), torch.from_numpy(mask), item.label, str(error)
         return (
             image_to_tensor(resize(image, self.size, self.size)),
             torch.from_numpy(mask),
             item.label,
+            "",
         )
 
 
 class ImageFolder(Dataset):
-    """Images of a folder (recursively) at the model's side: ``(image, index)``.
+    """Images of a folder (recursively) at the model's side: ``(image, index, error)``.
 
-    ``image``: float32 ``(3, size, size)`` in [0, 1]; ``index`` into :attr:`paths`.
+    ``image``: float32 ``(3, size, size)`` in [0, 1]; ``index`` into :attr:`paths`; ``error``:
+    ``""``, or why the file cannot be read (the image is then blank).
     """
 
     def __init__(self, root: str | os.PathLike, size: int) -> None:
@@ -143,9 +156,29 @@ class ImageFolder(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        image = read_image(self.paths[index], channels=3)
-        return image_to_tensor(resize(image, self.size, self.size)), index
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int, str]:
+        try:
+            image = read_image(self.paths[index], channels=3)
+        except OSError as error:
+            return _blank(self.size), index, str(error)
+        return image_to_tensor(resize(image, self.size, self.size)), index, ""
+
+
+def fingerprint(*folders: str | os.PathLike, extra: str = "") -> str:
+    """A short hex digest of the files under ``folders`` (relative paths and sizes, in order)
+    and of ``extra`` (e.g. the anomaly recipe's description).
+
+    A resumed run compares it with its checkpoint's, so that it continues on the same images,
+    textures and recipe (moving or copying the folders keeps it; adding, removing, renaming or
+    rewriting a file to another size changes it).
+    """
+    digest = hashlib.sha256(extra.encode())
+    for folder in folders:
+        root = Path(folder)
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(root).as_posix()}\t{path.stat().st_size}\n".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 class GeneratedFolder(Dataset):
@@ -155,10 +188,14 @@ class GeneratedFolder(Dataset):
     ``images/`` file, with the anomaly) and ``normal`` (the clean ``normal/`` file) float32
     ``(3, size, size)`` in [0, 1], ``mask`` float32 ``(1, size, size)`` 0/1, ``label`` int64,
     ``params`` (JSON string), ``index``, ``source``. The samples are fixed: every epoch sees the
-    same anomalies.
+    same anomalies (keys ``(epoch, i)`` are accepted; the epoch is ignored). ``image_dtype``
+    ``"uint8"`` gives images in [0, 255] instead.
+
+    A garbled manifest line or a file it names that does not exist raises :class:`DataError`
+    here, before any training.
     """
 
-    def __init__(self, root: str | os.PathLike, size: int) -> None:
+    def __init__(self, root: str | os.PathLike, size: int, image_dtype: str = "float32") -> None:
         self.root = Path(root)
         manifest = self.root / MANIFEST_NAME
         if not manifest.is_file():
@@ -169,15 +206,23 @@ class GeneratedFolder(Dataset):
             raise DataError(str(err)) from err
         if not self.records:
             raise DataError(f"the training set is empty: {manifest} lists no samples")
-        if "normal" not in self.records[0]["files"]:
-            raise DataError(f"{self.root} has no clean targets: generate it with --with-normal")
+        for record in self.records:
+            if "normal" not in record["files"]:
+                raise DataError(f"{self.root} has no clean targets: generate it with --with-normal")
+            for name in ("image", "mask", "normal"):
+                path = self.root / record["files"].get(name, "")
+                if not path.is_file():
+                    raise DataError(f"{manifest} names a missing file: {path}")
+        if image_dtype not in IMAGE_DTYPES:
+            raise ValueError(f"image_dtype must be one of {IMAGE_DTYPES}, got {image_dtype!r}")
         self.size = size
+        self.image_dtype = image_dtype
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def __getitem__(self, index: int) -> dict:
-        record = self.records[index]
+    def __getitem__(self, key: int | tuple[int, int]) -> dict:
+        record = self.records[parse_key(key, len(self.records))[1]]
         files = record["files"]
         side = (self.size, self.size)
 
@@ -188,8 +233,8 @@ class GeneratedFolder(Dataset):
         mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)
         return {
             "index": record["index"],
-            "image": image_to_tensor(load("image", 3)),
-            "normal": image_to_tensor(load("normal", 3)),
+            "image": image_to_tensor(load("image", 3), self.image_dtype),
+            "normal": image_to_tensor(load("normal", 3), self.image_dtype),
             "mask": torch.from_numpy(anomalous_pixels(mask).astype(np.float32))[None],
             "label": torch.tensor(record["label"], dtype=torch.int64),
             "params": json.dumps(record["params"]),

@@ -19,11 +19,13 @@ __all__ = [
     "DistContext",
     "amp_dtype",
     "autocast",
+    "enable_cuda_speedups",
     "grad_scaler",
     "init_distributed",
     "memory_format",
     "resolve_device",
     "shutdown_distributed",
+    "to_model_input",
 ]
 
 
@@ -107,3 +109,21 @@ def grad_scaler(device: torch.device) -> torch.amp.GradScaler:
 def memory_format(device: torch.device) -> torch.memory_format:
     """channels_last on CUDA (faster convolutions with tensor cores), contiguous on CPU."""
     return torch.channels_last if device.type == "cuda" else torch.contiguous_format
+
+
+def enable_cuda_speedups(device: torch.device) -> None:
+    """Let cuDNN benchmark its convolution algorithms (fixed input sizes); no-op on CPU."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+
+
+def to_model_input(images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A batch of images moved to ``device`` as float32 in [0, 1], in :func:`memory_format`.
+
+    ``images``: ``(B, C, H, W)`` uint8 in [0, 255] (converted after the copy, so 4x fewer bytes
+    cross the bus) or float in [0, 1].
+    """
+    images = images.to(device, non_blocking=True)
+    scale = 255.0 if images.dtype == torch.uint8 else 1.0
+    images = images.to(dtype=torch.float32, memory_format=memory_format(device))
+    return images.div_(scale) if scale != 1.0 else images

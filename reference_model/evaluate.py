@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from reference_model.data import GOOD, TestSet, list_test_images
+from reference_model.data import GOOD, DataError, TestSet, list_test_images
 from reference_model.metrics import compute_metrics
 from reference_model.model import DraemModel
 from reference_model.scoring import score_batch
@@ -34,8 +34,9 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score every test image and compute the metrics, overall and per defect type.
 
-    Per-type metrics use that type's images plus all ``good`` ones. Returns a JSON-ready dict:
-    ``category``, ``size``, ``images`` (count per type) and ``metrics``
+    Per-type metrics use that type's images plus all ``good`` ones. An unreadable test image
+    or mask raises :class:`DataError` (metrics without it would not be comparable). Returns a
+    JSON-ready dict: ``category``, ``size``, ``images`` (count per type) and ``metrics``
     (``{"overall" | <type>: {metric: value in [0, 1] or None}}``).
     """
     images = list_test_images(category)
@@ -49,7 +50,10 @@ def evaluate(
     loader = DataLoader(TestSet(images, size), batch_size=batch, num_workers=workers)
     model.eval()
     start = 0
-    for batch_images, batch_masks, _ in loader:
+    for batch_images, batch_masks, _, errors in loader:
+        unusable = [error for error in errors if error]
+        if unusable:
+            raise DataError(f"unusable test image: {unusable[0]}")
         stop = start + len(batch_images)
         batch_maps, batch_scores = score_batch(model, batch_images, device)
         maps[start:stop], scores[start:stop] = batch_maps.numpy(), batch_scores.numpy()

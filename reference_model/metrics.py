@@ -14,7 +14,13 @@ import cv2
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-__all__ = ["DEFAULT_MAX_FPR", "aupro", "compute_metrics", "region_weights"]
+__all__ = ["DEFAULT_MAX_FPR", "aupro", "compute_metrics", "region_weights", "trapezoid"]
+
+
+def trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """Trapezoidal area under ``y(x)`` (``np.trapezoid`` is NumPy >= 2.0; ``np.trapz`` before)."""
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
+
 
 #: AUPRO integrates the per-region overlap up to this false-positive rate.
 DEFAULT_MAX_FPR = 0.3
@@ -75,7 +81,7 @@ def aupro(masks: np.ndarray, maps: np.ndarray, max_fpr: float = DEFAULT_MAX_FPR)
     pro_at_max = np.interp(max_fpr, fpr, pro)
     fpr = np.append(fpr[:end], max_fpr)
     pro = np.append(pro[:end], pro_at_max)
-    return float(np.trapezoid(pro, fpr) / max_fpr)
+    return float(trapezoid(pro, fpr) / max_fpr)
 
 
 def compute_metrics(

@@ -1,17 +1,30 @@
 """DRAEM's two sub-networks, built from a :class:`~reference_model.config.ModelConfig`.
 
 Both take and give ``float32`` ``(B, C, H, W)`` tensors with ``H`` and ``W`` multiples of 32.
-Images are in [0, 1] with no normalisation.
+Images are in [0, 1] with no normalisation. With ``ModelConfig.sspcab`` the reconstructive
+network's last encoder block is SSPCAB (Ristea et al., "Self-Supervised Predictive
+Convolutional Attentive Block for Anomaly Detection", CVPR 2022).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from reference_model.config import ModelConfig
 
-__all__ = ["DiscriminativeNet", "DraemModel", "ReconstructiveNet", "init_weights"]
+__all__ = [
+    "SSPCAB",
+    "DiscriminativeNet",
+    "DraemModel",
+    "DraemOutput",
+    "ReconstructiveNet",
+    "SqueezeExcitation",
+    "init_weights",
+]
 
 
 def _conv_bn_relu(in_channels: int, out_channels: int) -> list[nn.Module]:
@@ -37,22 +50,90 @@ def _up_conv(in_channels: int, out_channels: int) -> nn.Sequential:
     )
 
 
+#: The four corners of SSPCAB's receptive field, as (down, right) steps of its offset.
+_CORNERS = ((0, 0), (1, 0), (0, 1), (1, 1))
+
+
+class SqueezeExcitation(nn.Module):
+    """Channel attention: global mean -> linear (``channels // reduction``) -> ReLU -> linear
+    -> sigmoid, multiplied into the input (Hu et al.; SSPCAB uses ``reduction = 8``)."""
+
+    def __init__(self, channels: int, reduction: int = 8) -> None:
+        super().__init__()
+        hidden = max(1, channels // reduction)
+        self.squeeze = nn.Linear(channels, hidden)
+        self.excite = nn.Linear(hidden, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weights = torch.relu(self.squeeze(x.mean(dim=(2, 3))))
+        weights = torch.sigmoid(self.excite(weights))
+        return x * weights[:, :, None, None]
+
+
+class SSPCAB(nn.Module):
+    """Self-supervised predictive convolutional attentive block; keeps ``(B, C, H, W)``.
+
+    A masked convolution: four ``kernel x kernel`` convolutions, one per corner of the
+    receptive field, each ``kernel + dilation`` pixels away from the output pixel, whose own
+    ``(2 dilation + 1)``-wide centre is hidden; their sum goes through ReLU and
+    :class:`SqueezeExcitation` (``reduction`` 8). SSPCAB's defaults: ``kernel = dilation = 1``,
+    i.e. the four diagonal neighbours at distance 2. Trained to reproduce its own input
+    (:attr:`DraemOutput.sspcab_error`).
+    """
+
+    def __init__(self, channels: int, kernel: int = 1, dilation: int = 1, reduction: int = 8):
+        super().__init__()
+        self.pad = kernel + dilation
+        self.offset = kernel + 2 * dilation + 1
+        self.corners = nn.ModuleList(
+            nn.Conv2d(channels, channels, kernel_size=kernel) for _ in range(4)
+        )
+        self.attention = SqueezeExcitation(channels, reduction)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        padded = F.pad(x, (self.pad,) * 4)
+        height = padded.shape[-2] - self.offset
+        width = padded.shape[-1] - self.offset
+        total = torch.zeros((), dtype=x.dtype, device=x.device)
+        for conv, (down, right) in zip(self.corners, _CORNERS, strict=True):
+            top, left = down * self.offset, right * self.offset
+            total = total + conv(padded[..., top : top + height, left : left + width])
+        return self.attention(torch.relu(total))
+
+
+class DraemOutput(NamedTuple):
+    """``reconstruction`` ``(B, 3, H, W)``; ``logits`` ``(B, 2, H, W)``; ``sspcab_error``: mean
+    squared difference between SSPCAB's output and input (0-dim), ``None`` without SSPCAB."""
+
+    reconstruction: torch.Tensor
+    logits: torch.Tensor
+    sspcab_error: torch.Tensor | None
+
+
 class ReconstructiveNet(nn.Module):
     """Encoder-decoder without skip connections that maps an augmented image to a clean one.
 
     Encoder widths ``w, 2w, 4w, 8w, 8w`` with 4 max-pools; decoder ``8w -> 4w -> 2w -> w -> w``;
     a final 3x3 conv to ``out_channels``, no output activation. ``w = 128``: ~69 M parameters.
+    ``sspcab``: the last encoder block (``8w -> 8w``) is an :class:`SSPCAB`, and
+    :meth:`forward` also returns its self-reconstruction error.
     """
 
-    def __init__(self, width: int = 128, in_channels: int = 3, out_channels: int = 3) -> None:
+    def __init__(
+        self, width: int = 128, in_channels: int = 3, out_channels: int = 3, sspcab: bool = False
+    ) -> None:
         super().__init__()
         encoder_widths = (width, 2 * width, 4 * width, 8 * width, 8 * width)
         decoder_widths = (4 * width, 2 * width, width, width)
         self.encoder = nn.ModuleList()
         channels = in_channels
-        for out in encoder_widths:
+        for out in encoder_widths[:-1]:
             self.encoder.append(_double_conv(channels, out, out))
             channels = out
+        self.encoder.append(
+            SSPCAB(channels) if sspcab else _double_conv(channels, channels, channels)
+        )
+        self.sspcab = sspcab
         self.decoder = nn.ModuleList()
         for out in decoder_widths:
             self.decoder.append(
@@ -62,12 +143,18 @@ class ReconstructiveNet(nn.Module):
         self.pool = nn.MaxPool2d(2)
         self.head = nn.Conv2d(channels, out_channels, kernel_size=3, padding=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for i, block in enumerate(self.encoder):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The reconstruction and SSPCAB's error (``None`` without SSPCAB)."""
+        *blocks, last = self.encoder
+        for i, block in enumerate(blocks):
             x = block(x if i == 0 else self.pool(x))
+        x = self.pool(x)
+        features = last(x)
+        error = F.mse_loss(features, x) if self.sspcab else None
+        x = features
         for stage in self.decoder:
             x = stage(x)
-        return self.head(x)
+        return self.head(x), error
 
 
 class DiscriminativeNet(nn.Module):
@@ -116,7 +203,7 @@ def init_weights(module: nn.Module) -> None:
 
 
 class DraemModel(nn.Module):
-    """Both sub-networks: ``forward(augmented) -> (reconstruction, logits)``.
+    """Both sub-networks: ``forward(augmented) -> DraemOutput``.
 
     ``augmented``: ``(B, 3, H, W)`` in [0, 1]. ``reconstruction``: ``(B, 3, H, W)`` (unbounded,
     trained towards the clean image). ``logits``: ``(B, 2, H, W)``; softmax channel 1 is the
@@ -126,11 +213,11 @@ class DraemModel(nn.Module):
     def __init__(self, config: ModelConfig | None = None) -> None:
         super().__init__()
         self.config = config or ModelConfig()
-        self.reconstructive = ReconstructiveNet(self.config.recon_width)
+        self.reconstructive = ReconstructiveNet(self.config.recon_width, sspcab=self.config.sspcab)
         self.discriminative = DiscriminativeNet(self.config.disc_width)
         self.apply(init_weights)
 
-    def forward(self, augmented: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        reconstruction = self.reconstructive(augmented)
+    def forward(self, augmented: torch.Tensor) -> DraemOutput:
+        reconstruction, sspcab_error = self.reconstructive(augmented)
         logits = self.discriminative(torch.cat((reconstruction, augmented), dim=1))
-        return reconstruction, logits
+        return DraemOutput(reconstruction, logits, sspcab_error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from pathlib import Path
 
 import cv2
@@ -50,19 +51,25 @@ def predict_folder(
     batch: int = 8,
     workers: int = 0,
 ) -> list[tuple[str, float]]:
-    """Score every image under ``images_dir``; write the CSV and overlays; return the rows."""
+    """Score every image under ``images_dir``; write the CSV and overlays; return the rows.
+
+    An unreadable file is skipped with a warning that names it; the others are still scored.
+    """
     dataset = ImageFolder(images_dir, model.config.size)
     out_dir = Path(out_dir)
     overlay_dir = out_dir / "overlays"
     loader = DataLoader(dataset, batch_size=batch, num_workers=workers)
     model.eval()
     rows: list[tuple[str, float]] = []
-    for images, indices in loader:
+    for images, indices, errors in loader:
         maps, scores = score_batch(model, images, device)
-        for index, anomaly_map, score in zip(
-            indices.tolist(), maps.numpy(), scores.tolist(), strict=True
+        for index, anomaly_map, score, error in zip(
+            indices.tolist(), maps.numpy(), scores.tolist(), errors, strict=True
         ):
             path = dataset.paths[index]
+            if error:
+                warnings.warn(f"skipping unreadable image: {error}", stacklevel=2)
+                continue
             relative = path.relative_to(dataset.root)
             target = (overlay_dir / relative).with_suffix(".png")
             target.parent.mkdir(parents=True, exist_ok=True)

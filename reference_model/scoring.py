@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference_model.distributed import autocast, memory_format
+from reference_model.distributed import to_model_input
 
 __all__ = ["SCORE_KERNEL", "anomaly_map", "image_scores", "score_batch"]
 
@@ -38,11 +38,10 @@ def score_batch(
     """Anomaly maps and image scores of a ``(B, 3, H, W)`` batch in [0, 1] (model in eval mode).
 
     Returns CPU tensors: ``maps`` ``(B, H, W)`` float32 in [0, 1], ``scores`` ``(B,)`` float32.
-    Runs under ``torch.inference_mode``; on CUDA under autocast in channels_last.
+    Runs under ``torch.inference_mode`` in float32 (no autocast: bfloat16 logits would quantise
+    the maps and tie the scores that AUROC and AP rank); on CUDA in channels_last.
     """
     with torch.inference_mode():
-        images = images.to(device, non_blocking=True, memory_format=memory_format(device))
-        with autocast(device):
-            _, logits = model(images)
+        logits = model(to_model_input(images, device)).logits
         maps = anomaly_map(logits)
         return maps[:, 0].cpu(), image_scores(maps).cpu()

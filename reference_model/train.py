@@ -1,28 +1,34 @@
 """The DRAEM training loop: single process or DDP under ``torchrun``, CPU or CUDA, resumable.
 
-The dataset yields dicts with ``image`` (with the anomaly, float32 ``(3, H, W)`` in [0, 1]),
-``normal`` (the clean target, same shape) and ``mask`` (float32 ``(1, H, W)``, 0/1), as
-:class:`synthdefect.SyntheticAnomalyDataset` does. Epoch ``e`` draws new anomalies through the
-dataset's ``set_epoch(e)`` (when it has one) and a new order through ``DistributedSampler``
-seeded with the run's seed, so a run is reproducible and a resumed run continues exactly.
+The dataset yields dicts with ``image`` (with the anomaly, ``(3, H, W)`` uint8 in [0, 255] or
+float in [0, 1]), ``normal`` (the clean target, same shape and type) and ``mask`` (float32
+``(1, H, W)``, 0/1), as :class:`synthdefect.SyntheticAnomalyDataset` does, for keys
+``(epoch, i)``. The keys come from an :class:`~synthdefect.sampler.EpochSampler` seeded with the
+run's seed, through ONE DataLoader for the whole run (its workers live as long as the run, their
+decode caches stay warm and they prefetch across epoch boundaries): every epoch has a new order
+and new anomalies, a run is reproducible and a resumed run continues exactly, mid-epoch too.
+
+Hot path: the losses stay on the device and are read every ``log_every`` steps; images travel
+as uint8 and become float on the device; Adam is fused on CUDA; cuDNN picks its fastest
+kernels (``cudnn.benchmark``); ``torch.compile`` is opt-in (``TrainConfig.compile``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import torch
 import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import MultiStepLR
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from reference_model.checkpoint import (
@@ -37,33 +43,51 @@ from reference_model.config import TrainConfig
 from reference_model.distributed import (
     DistContext,
     autocast,
+    enable_cuda_speedups,
     grad_scaler,
     init_distributed,
     memory_format,
     shutdown_distributed,
+    to_model_input,
 )
-from reference_model.losses import draem_loss
+from reference_model.losses import LOSS_NAMES, draem_loss
 from reference_model.model import DraemModel
+from synthdefect.sampler import EpochSampler, Key
 
-__all__ = ["LOG_NAME", "TrainResult", "train", "train_step"]
+__all__ = ["LOG_NAME", "TrainResult", "run_batches", "steps_per_epoch", "train", "train_step"]
 
 #: Per-step loss log (JSON lines) written by the main process inside the run folder.
 LOG_NAME = "train_log.jsonl"
 
 #: Configuration fields a resumed run must share with its checkpoint.
-_RESUME_FIELDS = ("model", "preset", "epochs", "steps", "batch", "lr", "seed")
+_RESUME_FIELDS = ("model", "preset", "epochs", "steps", "batch", "lr", "seed", "data")
 
 
 @dataclass
 class TrainResult:
     """``model``: the trained networks (unwrapped, train mode). ``losses``: one dict per step run
     by this call (``step``, ``epoch``, ``lr``, ``l2``, ``ssim``, ``focal``). ``step``: global
-    optimiser steps done. ``checkpoint``: the run's latest checkpoint file."""
+    optimiser steps done. ``checkpoint``: the run's latest checkpoint file. ``steps_per_epoch``:
+    per process. ``timings``: ``(step, seconds)`` at every read of the losses, seconds counted
+    from the start of the call (model building and loader start-up included), with
+    ``(first step - 1, 0.0)`` first."""
 
     model: DraemModel
     losses: list[dict[str, float]]
     step: int
     checkpoint: Path
+    steps_per_epoch: int
+    timings: list[tuple[int, float]]
+
+    def throughput(self) -> tuple[float, float | None]:
+        """Steps per second: on average over the whole call, and in the steady state (from the
+        first loss read at least one epoch into the call to the last; ``None`` if too short)."""
+        (first, _), (last, seconds) = self.timings[0], self.timings[-1]
+        average = (last - first) / seconds if last > first else 0.0
+        later = [(s, t) for s, t in self.timings if s >= first + self.steps_per_epoch]
+        if len(later) < 2 or later[-1][1] <= later[0][1]:
+            return average, None
+        return average, (later[-1][0] - later[0][0]) / (later[-1][1] - later[0][1])
 
 
 def train_step(
@@ -72,23 +96,57 @@ def train_step(
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler,
     device: torch.device,
-) -> dict[str, float]:
-    """One optimiser step on a collated batch; returns the three loss terms as floats.
+) -> torch.Tensor:
+    """One optimiser step on a collated batch; returns the loss terms, detached, on the device.
 
-    On CUDA the forward pass runs under autocast in channels_last; the losses are always
+    The result is a float32 ``(len(LOSS_NAMES),)`` tensor (plus ``sspcab`` last when the model
+    has SSPCAB); reading it (``.tolist()``) waits for the device, so the loop reads it only every
+    few steps. Images may be uint8 in [0, 255] (converted to float on the device) or float in
+    [0, 1]. On CUDA the forward pass runs under autocast in channels_last; the losses are always
     computed in float32. On CPU both speed-ups are off and the code is otherwise the same.
     """
-    augmented = batch["image"].to(device, non_blocking=True, memory_format=memory_format(device))
-    clean = batch["normal"].to(device, non_blocking=True)
+    augmented = to_model_input(batch["image"], device)
+    clean = to_model_input(batch["normal"], device)
     mask = batch["mask"].to(device, non_blocking=True)
     with autocast(device):
-        reconstruction, logits = model(augmented)
-    losses = draem_loss(reconstruction.float(), clean, logits.float(), mask)
+        output = model(augmented)
+    sspcab_error = None if output.sspcab_error is None else output.sspcab_error.float()
+    losses = draem_loss(
+        output.reconstruction.float(), clean, output.logits.float(), mask, sspcab_error
+    )
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(losses.total).backward()
     scaler.step(optimizer)
     scaler.update()
-    return {name: value.item() for name, value in losses._asdict().items()}
+    return torch.stack(losses.terms()).detach()
+
+
+def steps_per_epoch(samples: int, batch: int) -> int:
+    """Optimiser steps in one epoch of ``samples`` keys per process.
+
+    Full batches, plus the last partial batch unless it holds a single sample (a one-sample
+    batch cannot be normalised by BatchNorm at a 1x1 bottleneck, and it is dropped whatever
+    the size so that the schedule does not depend on it).
+    """
+    steps = samples // batch + (samples % batch > 1)
+    if steps == 0:
+        raise ValueError(f"need at least 2 training samples per process, got {samples}")
+    return steps
+
+
+def run_batches(sampler: EpochSampler, batch: int, start_step: int) -> Iterator[list[Key]]:
+    """Batches of ``(epoch, i)`` keys for every step from ``start_step`` on, epoch after epoch.
+
+    A batch never spans two epochs; one-sample remainders are dropped (:func:`steps_per_epoch`).
+    Endless: the caller stops.
+    """
+    per_epoch = steps_per_epoch(len(sampler), batch)
+    epoch, done = divmod(start_step, per_epoch)
+    while True:
+        keys = sampler.keys(epoch)
+        batches = [keys[k : k + batch] for k in range(0, len(keys), batch)][:per_epoch]
+        yield from batches[done:]
+        epoch, done = epoch + 1, 0
 
 
 def _any_process(flag: bool, ctx: DistContext, device: torch.device) -> bool:
@@ -100,8 +158,31 @@ def _any_process(flag: bool, ctx: DistContext, device: torch.device) -> bool:
     return bool(value.item())
 
 
+def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool) -> None:
+    if resume and overwrite:
+        raise ValueError("resume and overwrite exclude each other")
+    existing = [name for name in (CHECKPOINT_NAME, LOG_NAME) if (out_dir / name).exists()]
+    if existing and not (resume or overwrite):
+        raise CheckpointError(
+            f"{out_dir} already holds a run ({existing[0]}): resume it (--resume) or start "
+            "again (--overwrite)"
+        )
+
+
+def _past(deadline: float, step: int, log_every: int, ctx: DistContext, device) -> bool:
+    """Whether the deadline has passed; under DDP asked only every ``log_every`` steps (the
+    processes agree through a collective, which waits for the device)."""
+    if ctx.distributed and step % log_every:
+        return False
+    return _any_process(time.monotonic() > deadline, ctx, device)
+
+
 def _check_resumable(config: TrainConfig, saved: dict[str, Any], path: Path) -> None:
     current = config.to_dict()
+    if saved.get("data") != current["data"]:
+        raise CheckpointError(
+            f"{path} was trained on other data: the training images or textures differ"
+        )
     differences = [
         f"{name}={saved.get(name)!r} (this run: {current[name]!r})"
         for name in _RESUME_FIELDS
@@ -119,19 +200,29 @@ def train(
     out_dir: str | os.PathLike,
     *,
     resume: bool = False,
+    overwrite: bool = False,
     stop_at: int | None = None,
     time_limit: float | None = None,
     progress: bool = True,
+    log_every: int = 50,
 ) -> TrainResult:
     """Train a :class:`DraemModel` on ``dataset`` and checkpoint it in ``out_dir``.
 
+    ``dataset`` takes keys ``(epoch, i)`` (see :class:`synthdefect.SyntheticAnomalyDataset`).
     ``resume``: continue from ``out_dir/checkpoint.pt`` (same configuration required), giving
-    the same weights as an uninterrupted run. ``stop_at``: stop, with a checkpoint, once this
+    the same weights as an uninterrupted run. A folder that already holds a run (checkpoint or
+    log) is refused (:class:`CheckpointError`) unless resumed or ``overwrite`` (which starts a
+    new log). ``stop_at``: stop, with a checkpoint, once this
     global step is reached (to split a run; the schedule still spans the whole run).
     ``time_limit``: likewise stop, with a checkpoint, after the first step that ends more than
-    this many seconds after the start (all processes stop at the same step).
+    this many seconds after the start (all processes stop at the same step; under DDP the clock
+    is compared every ``log_every`` steps). ``log_every``: the losses are read from the device,
+    logged and shown every this many steps, at checkpoints and at the end.
     Under ``torchrun`` every process calls this; only rank 0 writes files.
     """
+    if log_every < 1:
+        raise ValueError(f"log_every must be >= 1, got {log_every}")
+    _check_run_folder(Path(out_dir), resume, overwrite)
     ctx, device = init_distributed(config.device)
     try:
         return _train(
@@ -141,12 +232,48 @@ def train(
             ctx,
             device,
             resume,
+            overwrite,
             stop_at,
             time_limit,
             progress,
+            log_every,
         )
     finally:
         shutdown_distributed(ctx)
+
+
+class _LossLog:
+    """Loss tensors kept on the device and written out in one transfer every few steps."""
+
+    def __init__(
+        self, names: tuple[str, ...], file: TextIO | None, bar: tqdm, step: int, start: float
+    ) -> None:
+        self.names = names
+        self.file = file
+        self.bar = bar
+        self.start = start
+        self.pending: list[tuple[dict[str, Any], torch.Tensor]] = []
+        self.history: list[dict[str, float]] = []
+        self.timings: list[tuple[int, float]] = [(step, 0.0)]
+
+    def add(self, fields: dict[str, Any], losses: torch.Tensor) -> None:
+        self.pending.append((fields, losses))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        values = torch.stack([losses for _, losses in self.pending]).cpu().tolist()
+        records = [
+            {**fields, **dict(zip(self.names, row, strict=True))}
+            for (fields, _), row in zip(self.pending, values, strict=True)
+        ]
+        self.pending.clear()
+        self.history.extend(records)
+        self.timings.append((records[-1]["step"], time.monotonic() - self.start))
+        if self.file is not None:
+            self.file.write("".join(json.dumps(record) + "\n" for record in records))
+            self.file.flush()
+        self.bar.set_postfix({name: f"{records[-1][name]:.4f}" for name in self.names})
 
 
 def _train(
@@ -156,24 +283,26 @@ def _train(
     ctx: DistContext,
     device: torch.device,
     resume: bool,
+    overwrite: bool,
     stop_at: int | None,
     time_limit: float | None,
     progress: bool,
+    log_every: int,
 ) -> TrainResult:
     if len(dataset) == 0:
         raise ValueError("the training set is empty")
     checkpoint_path = out_dir / CHECKPOINT_NAME
+    start = time.monotonic()
     torch.manual_seed(config.seed)
+    enable_cuda_speedups(device)
     model = DraemModel(config.model).to(device, memory_format=memory_format(device))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    sampler = DistributedSampler(
-        dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=config.seed
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=device.type == "cuda")
+    sampler = EpochSampler(
+        len(dataset), seed=config.seed, num_replicas=ctx.world_size, rank=ctx.rank
     )
-    steps_per_epoch = math.ceil(len(sampler) / config.batch)
-    total = config.total_steps(steps_per_epoch)
-    scheduler = MultiStepLR(
-        optimizer, config.milestones(steps_per_epoch), gamma=config.schedule.gamma
-    )
+    per_epoch = steps_per_epoch(len(sampler), config.batch)
+    total = config.total_steps(per_epoch)
+    scheduler = MultiStepLR(optimizer, config.milestones(per_epoch), gamma=config.schedule.gamma)
     scaler = grad_scaler(device)
     stateful = {"model": model, "optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}
     step = 0
@@ -191,50 +320,56 @@ def _train(
         net = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
+    if config.compile:
+        net = torch.compile(net)
     net.train()
 
     end = total if stop_at is None else min(total, stop_at)
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    history: list[dict[str, float]] = []
+    loader = DataLoader(
+        dataset,
+        batch_sampler=run_batches(sampler, config.batch, step),
+        num_workers=config.workers,
+        pin_memory=device.type == "cuda",
+    )
     if ctx.is_main:
         out_dir.mkdir(parents=True, exist_ok=True)
-    log = open(out_dir / LOG_NAME, "a", encoding="utf-8") if ctx.is_main else None  # noqa: SIM115
+        if overwrite:
+            (out_dir / LOG_NAME).unlink(missing_ok=True)
+    log_file = open(out_dir / LOG_NAME, "a", encoding="utf-8") if ctx.is_main else None  # noqa: SIM115
     bar = tqdm(total=total, initial=step, desc="train", disable=not (progress and ctx.is_main))
+    names = (*LOSS_NAMES, "sspcab") if config.model.sspcab else LOSS_NAMES
+    log = _LossLog(names, log_file, bar, step, start)
+    batches = iter(loader)
     try:
         while step < end:
-            epoch, done_in_epoch = divmod(step, steps_per_epoch)
-            if hasattr(dataset, "set_epoch"):
-                dataset.set_epoch(epoch)
-            sampler.set_epoch(epoch)
-            loader = DataLoader(
-                dataset,
-                batch_size=config.batch,
-                sampler=list(sampler)[done_in_epoch * config.batch :],
-                num_workers=config.workers,
-                pin_memory=device.type == "cuda",
+            lr = optimizer.param_groups[0]["lr"]
+            log.add(
+                {"step": step + 1, "epoch": step // per_epoch, "lr": lr},
+                train_step(net, next(batches), optimizer, scaler, device),
             )
-            for batch in loader:
-                lr = optimizer.param_groups[0]["lr"]
-                losses = train_step(net, batch, optimizer, scaler, device)
-                scheduler.step()
-                step += 1
-                record = {"step": step, "epoch": epoch, "lr": lr, **losses}
-                history.append(record)
-                bar.update(1)
-                bar.set_postfix({k: f"{v:.4f}" for k, v in losses.items()}, refresh=False)
-                if log is not None:
-                    log.write(json.dumps(record) + "\n")
-                    log.flush()
-                if deadline is not None and _any_process(time.monotonic() > deadline, ctx, device):
-                    end = step
-                if ctx.is_main and (step % config.save_every == 0 or step == end):
-                    state = {name: part.state_dict() for name, part in stateful.items()}
-                    state.update(config=config.to_dict(), step=step, epoch=epoch)
-                    save_checkpoint(checkpoint_path, {**state, "rng": get_rng_state()})
-                if step >= end:
-                    break
+            scheduler.step()
+            step += 1
+            bar.update(1)
+            checkpoint_due = step % config.save_every == 0
+            if deadline is not None and _past(deadline, step, log_every, ctx, device):
+                end = step
+            if step % log_every == 0 or checkpoint_due or step == end:
+                log.flush()
+            if ctx.is_main and (checkpoint_due or step == end):
+                state = {name: part.state_dict() for name, part in stateful.items()}
+                state.update(config=config.to_dict(), step=step, epoch=step // per_epoch)
+                save_checkpoint(checkpoint_path, {**state, "rng": get_rng_state()})
     finally:
+        del batches
         bar.close()
-        if log is not None:
-            log.close()
-    return TrainResult(model=model, losses=history, step=step, checkpoint=checkpoint_path)
+        if log_file is not None:
+            log_file.close()
+    return TrainResult(
+        model=model,
+        losses=log.history,
+        step=step,
+        checkpoint=checkpoint_path,
+        steps_per_epoch=per_epoch,
+        timings=log.timings,
+    )

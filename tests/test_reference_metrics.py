@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reference_model.metrics import aupro, compute_metrics, region_weights
+from reference_model.metrics import aupro, compute_metrics, region_weights, trapezoid
 
 
 @pytest.fixture
@@ -90,3 +90,12 @@ def test_undefined_metrics_are_none():
     good_only = np.zeros((2, 8, 8), dtype=bool)
     result = compute_metrics(np.zeros(2), np.zeros(2), good_only, np.zeros((2, 8, 8)))
     assert result == {"image_auroc": None, "pixel_auroc": None, "pixel_ap": None, "aupro": None}
+
+
+def test_trapezoid_needs_no_numpy_2(monkeypatch):
+    # NumPy 1.23 (the imgaug extra's) has no np.trapezoid: AUPRO must not depend on it.
+    monkeypatch.delattr(np, "trapezoid", raising=False)
+    assert trapezoid(np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.5, 1.0])) == 0.75
+    masks = np.zeros((1, 8, 8), dtype=bool)
+    masks[0, 2:4, 2:4] = True
+    assert aupro(masks, masks.astype(np.float32)) == 1.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from reference_model.config import ModelConfig, TrainConfig
-from reference_model.model import DiscriminativeNet, DraemModel
+from reference_model.model import SSPCAB, DiscriminativeNet, DraemModel
 
 
 def _count(module: torch.nn.Module) -> int:
@@ -23,9 +24,10 @@ def test_default_widths_have_the_documented_parameter_counts():
 def test_forward_shapes_and_discriminator_input():
     model = DraemModel(ModelConfig(recon_width=4, disc_width=4, size=64))
     augmented = torch.rand(2, 3, 64, 96)
-    reconstruction, logits = model(augmented)
+    reconstruction, logits, sspcab_error = model(augmented)
     assert reconstruction.shape == (2, 3, 64, 96)
     assert logits.shape == (2, 2, 64, 96)
+    assert sspcab_error is None
     assert model.discriminative.encoder[0][0].in_channels == 6
 
 
@@ -69,3 +71,28 @@ def test_config_round_trips_through_a_dict():
     assert TrainConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="not both"):
         TrainConfig(epochs=1, steps=1)
+
+
+def test_sspcab_sees_only_the_four_corners_of_its_masked_receptive_field():
+    torch.manual_seed(0)
+    block = SSPCAB(channels=8)
+    block.attention = nn.Identity()  # look at the masked convolution alone
+    x = torch.rand(1, 8, 9, 9, requires_grad=True)
+    block(x)[0, :, 4, 4].sum().backward()
+    seen = (x.grad[0].abs().sum(0) > 0).nonzero().tolist()
+    assert seen == [[2, 2], [2, 6], [6, 2], [6, 6]]  # kernel 1, dilation 1: distance 2
+
+
+def test_sspcab_block_replaces_the_last_reconstructive_encoder_block():
+    plain = DraemModel(ModelConfig(recon_width=8, disc_width=4, size=32))
+    model = DraemModel(ModelConfig(recon_width=8, disc_width=4, size=32, sspcab=True))
+    block = model.reconstructive.encoder[-1]
+    assert isinstance(block, SSPCAB) and len(block.corners) == 4
+    assert block.corners[0].kernel_size == (1, 1) and block.corners[0].in_channels == 64
+    assert block.attention.squeeze.out_features == 64 // 8
+    assert _count(model.discriminative) == _count(plain.discriminative)
+    output = model(torch.rand(2, 3, 32, 32))
+    assert output.reconstruction.shape == (2, 3, 32, 32) and output.logits.shape == (2, 2, 32, 32)
+    assert output.sspcab_error.ndim == 0 and output.sspcab_error.item() > 0
+    output.sspcab_error.backward()
+    assert model.reconstructive.encoder[0][0].weight.grad.abs().sum() > 0  # reaches its input

@@ -31,7 +31,7 @@ BOTTLE_STEPS = 300  # "a few hundred steps" on a bottle subset
 
 def _tiny_args(recon_width: int = 4) -> list[str]:
     """A configuration that trains in seconds on a CPU (lr raised to 1e-3 to learn fast)."""
-    return ["--size", "32", "--batch", "4", "--lr", "1e-3",
+    return ["--size", "32", "--batch", "4", "--lr", "1e-3", "--workers", "0",
             "--recon-width", str(recon_width), "--disc-width", "4"]  # fmt: skip
 
 
@@ -100,7 +100,9 @@ def test_training_on_a_synthetic_folder_lowers_the_losses(trained):
     _assert_losses_fall(trained)
     state = load_checkpoint(trained / "checkpoint.pt")
     assert state["step"] == TRAIN_STEPS
-    assert state["config"]["model"] == {"recon_width": 4, "disc_width": 4, "size": 32}
+    assert state["config"]["model"] == {
+        "recon_width": 4, "disc_width": 4, "size": 32, "sspcab": False,
+    }  # fmt: skip
 
 
 def test_evaluate_writes_metrics_overall_and_per_type(trained, category, tmp_path):
@@ -282,6 +284,124 @@ def test_checkpoint_of_another_configuration_is_a_usage_error(trained, category,
     result = _invoke("predict", "--checkpoint", tmp_path / "other.pt",
                      "--images", category, "--out", tmp_path / "p")  # fmt: skip
     _assert_usage_error(result, "not a reference-model checkpoint")
+
+
+def test_an_existing_run_is_neither_overwritten_nor_appended_to(category, tmp_path):
+    data, run = category / "train/good", tmp_path / "run"
+    assert (
+        _invoke("train", "--data", data, "--out", run, "--steps", 2, *_tiny_args()).exit_code == 0
+    )
+    before = (run / "checkpoint.pt").read_bytes()
+    result = _invoke("train", "--data", data, "--out", run, "--steps", 3, *_tiny_args())
+    _assert_usage_error(result, "already holds a run", "--resume", "--overwrite")
+    assert (run / "checkpoint.pt").read_bytes() == before
+    assert len((run / LOG_NAME).read_text().splitlines()) == 2
+    result = _invoke("train", "--data", data, "--out", run, "--steps", 3, *_tiny_args(),
+                     "--overwrite")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["step"] for x in (run / LOG_NAME).read_text().splitlines()] == [1, 2, 3]
+    both = _invoke("train", "--data", data, "--out", run, "--resume", "--overwrite")
+    _assert_usage_error(both, "exclude")
+
+
+def test_resume_refuses_other_images_or_textures(category, tmp_path):
+    data, run = category / "train/good", tmp_path / "run"
+    args = ["--out", run, "--steps", 4, *_tiny_args()]
+    assert _invoke("train", "--data", data, *args, "--stop-at", 2).exit_code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    for path in sorted(data.iterdir())[:5]:
+        (other / path.name).write_bytes(path.read_bytes())
+    _assert_usage_error(_invoke("train", "--data", other, *args, "--resume"), "other data")
+    textures = category / "test/spot"
+    result = _invoke("train", "--data", data, "--textures", textures, *args, "--resume")
+    _assert_usage_error(result, "other data")
+    assert _invoke("train", "--data", data, *args, "--resume").exit_code == 0
+
+
+def test_a_garbled_or_incomplete_generated_folder_is_refused_before_training(tmp_path):
+    generated = _write_generated(tmp_path / "generated")
+    manifest = generated / "manifest.jsonl"
+    lines = manifest.read_text().splitlines(keepends=True)
+    manifest.write_text("".join(lines[:3]) + '{"index": 3, "lab\n' + "".join(lines[4:]))
+    result = _invoke("train", "--data", generated, "--out", tmp_path / "a", *_tiny_args())
+    _assert_usage_error(result, "line 4", "garbled")
+    assert not (tmp_path / "a").exists()
+    manifest.write_text("".join(lines))
+    (generated / "normal/000005.png").unlink()
+    result = _invoke("train", "--data", generated, "--out", tmp_path / "b", *_tiny_args())
+    _assert_usage_error(result, "missing file", "000005.png")
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_a_gpu_is_a_usage_error(category, tmp_path):
+    result = _invoke("train", "--data", category / "train/good", "--out", tmp_path / "run",
+                     *_tiny_args(), "--device", "cuda")  # fmt: skip
+    _assert_usage_error(result, "no CUDA device")
+    assert [line for line in result.output.splitlines() if "Error" in line] == [
+        "Error: Invalid value for --device: cuda: no CUDA device on this machine"
+    ]
+
+
+def test_unreadable_training_images_and_textures_are_usage_errors(category, tmp_path):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    for i in range(3):
+        (junk / f"{i}.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    run = ["--out", tmp_path / "run", *_tiny_args()]
+    _assert_usage_error(_invoke("train", "--data", junk, *run), "readable")
+    data = category / "train/good"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _assert_usage_error(_invoke("train", "--data", data, "--textures", empty, *run), "--textures")
+    _assert_usage_error(_invoke("train", "--data", data, "--textures", junk, *run), "--textures")
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("lr", ["-1", "nan", "0", "inf"])
+def test_a_learning_rate_that_is_not_positive_and_finite_is_a_usage_error(category, tmp_path, lr):
+    result = _invoke("train", "--data", category / "train/good", "--out", tmp_path / "run",
+                     *_tiny_args(), "--lr", lr)  # fmt: skip
+    _assert_usage_error(result, "lr must be a finite number > 0")
+
+
+def test_out_under_a_file_is_a_usage_error(category, tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = _invoke("train", "--data", category / "train/good",
+                     "--out", tmp_path / "file/run", *_tiny_args())  # fmt: skip
+    _assert_usage_error(result, "is a file")
+
+
+def test_a_last_batch_of_one_sample_does_not_break_training(category, tmp_path):
+    data = tmp_path / "five"
+    data.mkdir()
+    for path in sorted((category / "train/good").iterdir())[:5]:
+        (data / path.name).write_bytes(path.read_bytes())
+    # 5 images, batch 4, 32 px: the 1-image remainder would meet BatchNorm at a 1x1 bottleneck.
+    result = _invoke("train", "--data", data, "--out", tmp_path / "run", "--steps", 3,
+                     *_tiny_args())  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(tmp_path / "run/checkpoint.pt")["step"] == 3
+
+
+def test_a_corrupt_test_image(trained, tmp_path):
+    broken = _write_category(tmp_path / "widget")
+    (broken / "test/good/001.png").write_bytes(b"corrupt")
+    checkpoint = trained / "checkpoint.pt"
+    for workers in ("0", "2"):
+        result = _invoke("evaluate", "--checkpoint", checkpoint, "--data", broken,
+                         "--workers", workers)  # fmt: skip
+        _assert_usage_error(result, "001.png")
+        assert "Traceback" not in result.output
+    out = tmp_path / "predicted"
+    with pytest.warns(UserWarning, match="001.png"):
+        result = _invoke("predict", "--checkpoint", checkpoint, "--images", broken / "test",
+                         "--out", out, "--workers", "0")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with open(out / "scores.csv", newline="") as f:
+        files = [row["file"] for row in csv.DictReader(f)]
+    assert len(files) == 5 and "good/001.png" not in files
 
 
 def test_commands_have_help():

@@ -20,7 +20,9 @@ from reference_model.checkpoint import CheckpointError, load_checkpoint
 from reference_model.config import ModelConfig, TrainConfig
 from reference_model.losses import draem_loss
 from reference_model.model import DraemModel
-from reference_model.train import LOG_NAME, train
+from reference_model.train import LOG_NAME, run_batches, steps_per_epoch, train
+from synthdefect.dataset import parse_key
+from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
 
 SIZE = 32
@@ -30,22 +32,20 @@ TINY = ModelConfig(recon_width=4, disc_width=4, size=SIZE)
 class ToyDefects(Dataset):
     """Gradient images with a random rectangle of flat colour (half of the samples).
 
-    Yields the same dict as ``SyntheticAnomalyDataset``; sample ``i`` of epoch ``e`` depends
-    only on ``(e, i)``.
+    Yields the same dict as ``SyntheticAnomalyDataset``, float or (``uint8=True``) uint8 images;
+    sample ``i`` of epoch ``e`` (key ``(e, i)``) depends only on ``(e, i)``.
     """
 
-    def __init__(self, length: int = 6) -> None:
+    def __init__(self, length: int = 6, uint8: bool = False) -> None:
         self.length = length
-        self.epoch = 0
+        self.uint8 = uint8
 
     def __len__(self) -> int:
         return self.length
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __getitem__(self, i: int) -> dict:
-        rng = sample_rng(7, self.epoch * self.length + i)
+    def __getitem__(self, key: tuple[int, int]) -> dict:
+        epoch, i = parse_key(key, self.length)
+        rng = sample_rng(7, epoch * self.length + i)
         yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
         clean = np.stack([yy, xx, np.full_like(xx, 0.5)]).astype(np.float32)
         augmented = clean.copy()
@@ -55,10 +55,13 @@ class ToyDefects(Dataset):
             h, w = rng.integers(3, 10, size=2)
             mask[0, y : y + h, x : x + w] = 1.0
             augmented[:, y : y + h, x : x + w] = rng.random((3, 1, 1))
+        images = torch.from_numpy(augmented), torch.from_numpy(clean)
+        if self.uint8:
+            images = tuple((image * 255).round().to(torch.uint8) for image in images)
         return {
-            "index": i,
-            "image": torch.from_numpy(augmented),
-            "normal": torch.from_numpy(clean),
+            "index": epoch * self.length + i,
+            "image": images[0],
+            "normal": images[1],
             "mask": torch.from_numpy(mask),
             "label": torch.tensor(int(mask.any())),
             "params": "{}",
@@ -85,6 +88,66 @@ def test_straight_run_equals_interrupted_and_resumed_run(tmp_path):
     assert saved["step"] == 8 and TrainConfig.from_dict(saved["config"]) == config
     log = [json.loads(line) for line in (tmp_path / "b" / LOG_NAME).read_text().splitlines()]
     assert [r["step"] for r in log] == list(range(1, 9))
+
+
+def test_losses_are_logged_every_step_whatever_log_every(tmp_path):
+    every = train(_config(), ToyDefects(), tmp_path / "a", progress=False, log_every=1)
+    batched = train(_config(), ToyDefects(), tmp_path / "b", progress=False, log_every=3)
+    assert batched.losses == every.losses and len(every.losses) == 8
+    lines = (tmp_path / "b" / LOG_NAME).read_text().splitlines()
+    assert [json.loads(line) for line in lines] == every.losses
+
+
+class _Float(ToyDefects):
+    """The uint8 samples divided by 255 on the host."""
+
+    def __getitem__(self, key: tuple[int, int]) -> dict:
+        item = super().__getitem__(key)
+        return {**item, "image": item["image"] / 255.0, "normal": item["normal"] / 255.0}
+
+
+def test_timings_mark_every_read_of_the_losses(tmp_path):
+    result = train(_config(), ToyDefects(), tmp_path, progress=False, log_every=2)
+    assert [step for step, _ in result.timings] == [0, 2, 4, 6, 8]
+    seconds = [t for _, t in result.timings]
+    assert seconds[0] == 0.0 and seconds == sorted(seconds)
+    average, steady = result.throughput()
+    assert average == pytest.approx(8 / seconds[-1])
+    assert steady == pytest.approx((8 - 4) / (seconds[-1] - seconds[2]))  # from step 4 >= 0 + 3
+
+
+def test_uint8_images_are_scaled_on_the_device(tmp_path):
+    as_bytes = train(_config(steps=3), ToyDefects(uint8=True), tmp_path / "a", progress=False)
+    as_float = train(_config(steps=3), _Float(uint8=True), tmp_path / "b", progress=False)
+    assert as_bytes.losses == as_float.losses
+
+
+def test_a_last_batch_of_one_sample_is_dropped(tmp_path):
+    # 7 samples, batch 2: three batches per epoch; the 1-sample remainder would break BatchNorm
+    # at the 1x1 bottleneck of a 32 px model.
+    result = train(_config(steps=7), ToyDefects(7), tmp_path, progress=False)
+    assert [r["epoch"] for r in result.losses] == [0, 0, 0, 1, 1, 1, 2]
+    assert steps_per_epoch(7, 2) == 3 and steps_per_epoch(8, 3) == 3 and steps_per_epoch(3, 2) == 1
+    with pytest.raises(ValueError, match="at least 2"):
+        train(_config(), ToyDefects(1), tmp_path / "one", progress=False)
+
+
+def test_run_batches_cover_each_epoch_once_and_resume_mid_epoch():
+    sampler = EpochSampler(7, seed=4)
+    batches = run_batches(sampler, 2, start_step=0)
+    first = [next(batches) for _ in range(6)]
+    for epoch, chunk in ((0, first[:3]), (1, first[3:])):
+        keys = [key for batch in chunk for key in batch]
+        assert {e for e, _ in keys} == {epoch} and len(set(keys)) == 6
+    resumed = run_batches(sampler, 2, start_step=4)
+    assert [next(resumed) for _ in range(2)] == first[4:6]
+
+
+def test_sspcab_run_logs_its_loss(tmp_path):
+    model = ModelConfig(recon_width=4, disc_width=4, size=SIZE, sspcab=True)
+    result = train(_config(model=model, steps=2), ToyDefects(), tmp_path, progress=False)
+    assert all(r["sspcab"] > 0 for r in result.losses)
+    assert "sspcab" not in train(_config(steps=1), ToyDefects(), tmp_path / "plain").losses[0]
 
 
 def test_time_limit_stops_with_a_checkpoint(tmp_path):
@@ -117,6 +180,12 @@ def test_empty_dataset_is_refused(tmp_path):
         train(_config(), ToyDefects(length=0), tmp_path, progress=False)
 
 
+def test_resume_refuses_other_data(tmp_path):
+    train(_config(steps=2, data="first"), ToyDefects(), tmp_path, progress=False)
+    with pytest.raises(CheckpointError, match="other data"):
+        train(_config(data="second"), ToyDefects(), tmp_path, resume=True, progress=False)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -139,11 +208,13 @@ def _ddp_worker(rank: int, world: int, port: int, out_dir: Path) -> None:
     torch.manual_seed(0)
     model = DraemModel(TINY)
     local = copy.deepcopy(model)
-    batch = default_collate([ToyDefects(8)[2 * rank + k] for k in range(2)])
+    batch = default_collate([ToyDefects(8)[0, 2 * rank + k] for k in range(2)])
 
     def loss(net: torch.nn.Module) -> torch.Tensor:
-        reconstruction, logits = net(batch["image"])
-        return draem_loss(reconstruction, batch["normal"], logits, batch["mask"]).total
+        output = net(batch["image"])
+        return draem_loss(
+            output.reconstruction, batch["normal"], output.logits, batch["mask"]
+        ).total
 
     wrapped = DistributedDataParallel(model)  # kept alive: its reducer averages in backward
     loss(wrapped).backward()

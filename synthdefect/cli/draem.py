@@ -7,7 +7,9 @@ empty training set) ends with a one-line message and exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,12 +32,15 @@ _device_option = click.option(
 _batch_option = click.option(
     "--batch", type=_POSITIVE, default=8, show_default=True, help="Images per batch."
 )
+#: Default DataLoader workers: enough to keep a GPU fed, never more than the CPUs.
+DEFAULT_WORKERS = min(8, os.cpu_count() or 1)
+
 _workers_option = click.option(
     "--workers",
     type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="DataLoader worker processes.",
+    default=DEFAULT_WORKERS,
+    show_default="min(8, CPUs)",
+    help="DataLoader worker processes (0: load in the main process).",
 )
 _checkpoint_option = click.option(
     "--checkpoint",
@@ -58,13 +63,26 @@ def _usage_errors() -> Iterator[None]:
 
 
 def _device(name: str):
-    """Parse ``--device`` (imports torch)."""
+    """Parse ``--device`` (imports torch); a CUDA device this machine lacks is a usage error."""
+    import torch
+
     from reference_model.distributed import resolve_device
 
     try:
-        return resolve_device(name)
+        device = resolve_device(name)
     except RuntimeError as error:
         raise click.BadParameter(str(error), param_hint="--device") from error
+    if device.type == "cuda" and device.index >= torch.cuda.device_count():
+        available = "no CUDA device" if not torch.cuda.is_available() else "no such GPU"
+        raise click.BadParameter(f"{name}: {available} on this machine", param_hint="--device")
+    return device
+
+
+def _check_out_folder(out: Path) -> None:
+    """``--out`` must be a folder that can be created (no file in the way)."""
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise click.UsageError(f"--out {out}: {blocker} is a file, not a folder")
 
 
 @click.command()
@@ -113,6 +131,18 @@ def _device(name: str):
 )
 @_device_option
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt (same settings).")
+@click.option("--overwrite", is_flag=True, help="Start again in an OUT that holds a run.")
+@click.option(
+    "--sspcab",
+    is_flag=True,
+    help="SSPCAB as the reconstructive encoder's last block, with its loss (weight 0.1).",
+)
+@click.option(
+    "--compile",
+    "compile_model",
+    is_flag=True,
+    help="torch.compile the model (opt-in; its speed-up is not measured yet).",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @_workers_option
 @click.option(
@@ -150,6 +180,9 @@ def train(
     disc_width: int,
     device: str,
     resume: bool,
+    overwrite: bool,
+    sspcab: bool,
+    compile_model: bool,
     seed: int,
     workers: int,
     save_every: int,
@@ -167,15 +200,17 @@ def train(
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
     from reference_model.config import ModelConfig, TrainConfig
-    from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from reference_model.train import train as train_model
-    from synthdefect.dataset import SyntheticAnomalyDataset
-    from synthdefect.io import find_images
-    from synthdefect.recipes import choose_recipe
 
+    _device(device)
+    _check_out_folder(out)
+    if resume and overwrite:
+        raise click.UsageError("--resume and --overwrite exclude each other")
     try:
         config = TrainConfig(
-            model=ModelConfig(recon_width=recon_width, disc_width=disc_width, size=size),
+            model=ModelConfig(
+                recon_width=recon_width, disc_width=disc_width, size=size, sspcab=sspcab
+            ),
             preset=preset or DEFAULT_PRESET,
             epochs=epochs,
             steps=steps,
@@ -185,35 +220,75 @@ def train(
             workers=workers,
             device=device,
             save_every=save_every,
+            compile=compile_model,
         )
     except ValueError as error:
         raise click.UsageError(str(error)) from error
-    _device(device)
-    if (data / MANIFEST_NAME).is_file():
-        if textures != "procedural" or preset is not None or recipe is not None or foreground:
-            raise click.UsageError(
-                "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
-            )
-        with _usage_errors():
-            dataset = GeneratedFolder(data, size)
-    elif not find_images(data):
-        raise click.UsageError(f"the training set is empty: no images under {data}")
-    else:
-        try:
-            anomaly = choose_recipe(preset, recipe, textures, foreground=foreground)
-        except (ValueError, TypeError, OSError) as error:
-            raise click.UsageError(str(error)) from error
-        dataset = SyntheticAnomalyDataset(data, transform=anomaly, size=(size, size), seed=seed)
+    recipe_options = {"preset": preset, "recipe": recipe, "foreground": foreground}
+    dataset, fingerprint = _training_set(data, textures, recipe_options, size, seed)
+    config = dataclasses.replace(config, data=fingerprint)
     with _usage_errors():
         result = train_model(
             config,
             dataset,
             out,
             resume=resume,
+            overwrite=overwrite,
             stop_at=stop_at,
             time_limit=None if time_limit is None else 60.0 * time_limit,
         )
+    average, steady = result.throughput()
+    steps = result.timings[-1][0] - result.timings[0][0]
+    rates = f"{average:.2f} steps/s on average"
+    if steady is not None:
+        rates += f", {steady:.2f} steps/s after the first epoch"
+    click.echo(f"{steps} steps in {result.timings[-1][1]:.1f} s ({rates})")
     click.echo(f"step {result.step}: {result.checkpoint}")
+
+
+def _training_set(
+    data: Path, textures: str, recipe_options: dict[str, str | None], size: int, seed: int
+):
+    """The training Dataset (uint8 images) and the data fingerprint, checked before training.
+
+    The fingerprint covers DATA's files, a texture folder's files, and the recipe's
+    description.
+    """
+    from reference_model.data import MANIFEST_NAME, GeneratedFolder, fingerprint
+    from synthdefect.dataset import SyntheticAnomalyDataset
+    from synthdefect.images import NoImagesError, NormalImages
+    from synthdefect.recipes import choose_recipe
+    from synthdefect.textures import as_texture_source
+
+    if (data / MANIFEST_NAME).is_file():
+        if textures != "procedural" or any(value for value in recipe_options.values()):
+            raise click.UsageError(
+                "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
+            )
+        with _usage_errors():
+            return GeneratedFolder(data, size, image_dtype="uint8"), fingerprint(data)
+    try:
+        images = NormalImages(data, (size, size))
+        images.load(0)  # decodes files until one is readable
+    except NoImagesError as error:
+        raise click.UsageError(f"the training set is empty: {error} ({data})") from error
+    source = textures
+    if not textures.startswith("procedural") and textures != "self":
+        try:
+            source = as_texture_source(textures)
+            source.name(0)  # decodes files until one is readable
+        except (NoImagesError, ValueError, OSError) as error:
+            raise click.UsageError(f"--textures {textures}: {error}") from error
+    try:
+        anomaly = choose_recipe(textures=source, **recipe_options)
+    except (ValueError, TypeError, OSError) as error:
+        raise click.UsageError(str(error)) from error
+    dataset = SyntheticAnomalyDataset(
+        images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
+    )
+    folders = [data, *([textures] if Path(textures).is_dir() else [])]
+    description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
+    return dataset, fingerprint(*folders, extra=description)
 
 
 @click.command()
