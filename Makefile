@@ -52,8 +52,9 @@ test: lint test-core test-imgaug
 test-core: install
 	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -q
 
+# The reference model's tests too: metrics and training must work with NumPy 1.23.
 test-imgaug: $(IMGAUG_VENV)/.installed
-	$(IMGAUG_VENV)/bin/python -m pytest -q tests/test_imgaug_extra.py
+	OMP_NUM_THREADS=1 $(IMGAUG_VENV)/bin/python -m pytest -q tests/test_imgaug_extra.py tests/test_reference_*.py
 
 # Integration tests against the real anomalib; they skip themselves where it is missing.
 test-anomalib: $(ANOMALIB_VENV)/.installed

@@ -26,7 +26,7 @@ start=$(date +%s)
     --data "$DATA/mvtec_ad/bottle/train/good" --textures "$DATA/dtd_subset/images" \
     --out "$RUN" --preset draem-code --size 128 --recon-width 16 --disc-width 16 \
     --batch 8 --steps "$STEPS" --time-limit "$TIME_LIMIT" --save-every 200 \
-    --workers 0 --device cpu --seed 0
+    --workers 0 --device cpu --seed 0 --overwrite
 trained=$(date +%s)
 "$SYNTHDEFECT" evaluate --checkpoint "$RUN/checkpoint.pt" --data "$DATA/mvtec_ad/bottle" \
     --out "$RUN/metrics.json" --device cpu

@@ -1,0 +1,62 @@
+"""benchmarks/draem_gpu.sh end to end in a tiny CPU configuration, and its data preparation."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from synthdefect.io import read_image, write_image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write_bottle_like(root: Path) -> Path:
+    """train/good (10), test/good (2), test/spot (2) + masks, 64x64 files."""
+    rng = np.random.default_rng(0)
+    (root / "ground_truth/spot").mkdir(parents=True)
+    for folder, count in (("train/good", 10), ("test/good", 2), ("test/spot", 2)):
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            image = rng.integers(90, 110, (64, 64, 3), dtype=np.uint8)
+            if folder == "test/spot":
+                mask = np.zeros((64, 64, 1), dtype=np.uint8)
+                mask[10 + 20 * i : 30 + 20 * i, 20:40] = 255
+                image[mask[..., 0] > 0] = (250, 0, 250)
+                write_image(root / f"ground_truth/spot/{i:03d}_mask.png", mask)
+            write_image(root / folder / f"{i:03d}.png", image)
+    return root
+
+
+def test_gpu_benchmark_runs_end_to_end_in_a_tiny_cpu_configuration(tmp_path):
+    bottle = _write_bottle_like(tmp_path / "bottle")
+    prepared = tmp_path / "prepared"
+    subprocess.run(
+        [sys.executable, "benchmarks/draem_gpu_prep.py", bottle, bottle / "test", prepared,
+         "--textures", "3"],
+        cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert read_image(prepared / "bottle/train/good/000.png").shape == (256, 256, 3)
+    assert read_image(prepared / "bottle/ground_truth/spot/001_mask.png", 1).shape[:2] == (256, 256)
+    assert len(list((prepared / "dtd").rglob("*.jpg"))) == 3
+
+    tiny = {"TOTAL_MINUTES": "0.3", "EVAL_RESERVE": "5", "PROBE_STEPS": "6", "SIZE": "32",
+            "RECON_WIDTH": "4", "DISC_WIDTH": "4", "BATCH": "4", "WORKERS": "0",
+            "DEVICE": "cpu", "PYTHON": sys.executable, "OMP_NUM_THREADS": "1"}  # fmt: skip
+    result = subprocess.run(
+        ["benchmarks/draem_gpu.sh", prepared / "bottle", prepared / "dtd", tmp_path / "run"],
+        cwd=ROOT, env={**os.environ, **tiny}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(
+        r"full-model probe: average [\d.]+ steps/s, steady state [\d.]+", result.stdout
+    )
+    row = result.stdout.strip().splitlines()[-2]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == 7 and cells[2].endswith("min")
+    assert all(0.0 <= float(value) <= 100.0 for value in cells[3:])
+    assert (tmp_path / "run/metrics.json").is_file()
