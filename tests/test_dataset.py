@@ -109,10 +109,12 @@ def test_epoch_sampler_gives_fresh_anomalies_with_persistent_workers(normal_dir,
         multiprocessing_context=context,
     )
     epochs = _epoch_params(loader, 3)
+    all_params = [p for params in epochs for p in params.values()]
     for epoch, params in enumerate(epochs):
         assert sorted(params) == [epoch * 6 + i for i in range(6)]
         assert params == {epoch * 6 + i: ds[epoch, i]["params"] for i in range(6)}
-    anomalies = [p for params in epochs for p in params.values() if json.loads(p)["anomaly"]]
+    applied = [json.loads(p)["steps"]["anomaly"]["params"]["applied"] for p in all_params]
+    anomalies = [p for p, hit in zip(all_params, applied, strict=True) if hit]
     assert len(anomalies) >= 9 and len(set(anomalies)) == len(anomalies)
 
 
