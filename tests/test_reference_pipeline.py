@@ -325,7 +325,7 @@ def test_a_garbled_or_incomplete_generated_folder_is_refused_before_training(tmp
     lines = manifest.read_text().splitlines(keepends=True)
     manifest.write_text("".join(lines[:3]) + '{"index": 3, "lab\n' + "".join(lines[4:]))
     result = _invoke("train", "--data", generated, "--out", tmp_path / "a", *_tiny_args())
-    _assert_usage_error(result, "line 4", "garbled")
+    _assert_usage_error(result, "manifest.jsonl line 4")
     assert not (tmp_path / "a").exists()
     manifest.write_text("".join(lines))
     (generated / "normal/000005.png").unlink()
