@@ -155,18 +155,24 @@ def test_dataset_takes_a_recipe_spec(tmp_path, rgb_image):
     assert SyntheticAnomalyDataset(tmp_path, transform="paper").transform.name == "paper"
 
 
-def test_generate_recipe_same_bytes_for_one_and_two_workers(tmp_path):
+def generated_with_one_and_two_workers(spec: str, root: Path, n: int) -> dict[str, bytes]:
+    """``generate --recipe spec`` with 1 and 2 workers: asserts equal files, returns them."""
     outs = []
     for workers in ("1", "2"):
-        out = tmp_path / f"w{workers}"
-        args = ["--n", "40", "--size", "48", "--quiet", "--workers", workers]
-        result = run("generate", "--recipe", CUSTOM, "--out", str(out), *args)
+        out = root / f"w{workers}"
+        args = ["--n", str(n), "--size", "40", "--quiet", "--workers", workers]
+        result = run("generate", "--recipe", spec, "--out", str(out), *args)
         assert result.exit_code == 0, result.output
         outs.append(tree_bytes(out))
     assert outs[0] == outs[1]
-    config = json.loads(outs[0]["config.json"])
+    return outs[0]
+
+
+def test_generate_recipe_same_bytes_for_one_and_two_workers(tmp_path):
+    files = generated_with_one_and_two_workers(CUSTOM, tmp_path, 40)
+    config = json.loads(files["config.json"])
     assert config["preset"] is None and config["recipe"]["settings"]["name"] == "custom"
-    line = json.loads(outs[0]["manifest.jsonl"].splitlines()[0])
+    line = json.loads(files["manifest.jsonl"].splitlines()[0])
     assert line["texture"].startswith("procedural:")
 
 
@@ -182,15 +188,7 @@ def test_generate_recipe_with_its_own_transform_class(tmp_path):
         "        return sample.evolve(image=np.where(inside, 255 - sample.image, sample.image))\n\n"
         "recipe = Compose([('mask', PerlinMask()), ('invert', Invert())], name='invert')\n"
     )
-    spec = f"{tmp_path / 'inverting_recipe.py'}:recipe"
-    outs = []
-    for workers in ("1", "2"):
-        out = tmp_path / f"w{workers}"
-        args = ["--n", "24", "--size", "32", "--quiet", "--workers", workers]
-        result = run("generate", "--recipe", spec, "--out", str(out), *args)
-        assert result.exit_code == 0, result.output
-        outs.append(tree_bytes(out))
-    assert outs[0] == outs[1]
+    generated_with_one_and_two_workers(f"{tmp_path / 'inverting_recipe.py'}:recipe", tmp_path, 24)
 
 
 def test_generate_resume_checks_the_recipe(tmp_path):
