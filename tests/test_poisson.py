@@ -75,3 +75,14 @@ def test_grey_images_empty_mask_and_errors(rgb_image, stripes):
         poisson_blend(rgb_image, grey_texture, mask)
     with pytest.raises(ValueError, match="mask"):
         poisson_blend(rgb_image, stripes, mask[:10])
+
+
+@pytest.mark.parametrize(("h", "w"), [(1, 1), (1, 5), (2, 9), (7, 2)])
+def test_regions_too_thin_to_solve_are_pasted(rgb_image, stripes, h, w):
+    """OpenCV's solver fails on regions under 3 pixels across (seen with foreground-cut
+    patches); such regions take the texture as it is, next to a normally cloned region."""
+    mask = rectangle_mask(64, 80, 40, 50, 16, 20)
+    mask[2 : 2 + h, 3 : 3 + w] = 1
+    out = poisson_blend(rgb_image, stripes, mask)
+    assert np.array_equal(out[2 : 2 + h, 3 : 3 + w], stripes[2 : 2 + h, 3 : 3 + w])
+    assert np.array_equal(out[mask == 0], rgb_image[mask == 0])

@@ -287,3 +287,18 @@ def test_record_walks_reach_inside_foreground_and_choice(object_image):
         ]
         assert any(names)  # the drawn texture (or "self") is found
     assert kinds == {"texture", "structure"}
+
+
+def test_dataset_with_a_research_recipe(tmp_path, object_image):
+    import cv2
+
+    from synthdefect.dataset import SyntheticAnomalyDataset
+
+    for i in range(2):
+        cv2.imwrite(str(tmp_path / f"part_{i}.png"), object_image[:, :, ::-1])
+    recipe = make_recipe("cutpaste-scar", foreground="auto", p_anomaly=1.0)
+    dataset = SyntheticAnomalyDataset(tmp_path, transform=recipe, size=(96, 128), seed=0)
+    item = dataset[1]
+    assert item["label"] == 1 and item["mask"].sum() > 0
+    again = dataset[1]
+    assert (again["image"] == item["image"]).all()

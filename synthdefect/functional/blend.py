@@ -20,6 +20,7 @@ from synthdefect.functional.masks import anomalous_pixels
 __all__ = ["beta_blend", "poisson_blend"]
 
 _MARGIN = 2  # pixels of padding so that masks touching the border survive seamlessClone
+_MIN_SIDE = 3  # narrower regions make seamlessClone fail; they are pasted instead
 
 
 @numba.njit(cache=True, nogil=True)
@@ -84,8 +85,9 @@ def poisson_blend(
     image's gradients is stronger (``mixed=True``), with colours fitted to the image at the mask
     boundary; outside the mask it is exactly ``image``, so the mask stays the true label. Masks
     may touch the image border. Each connected region of the mask is cloned on its own (as NSA
-    clones patch by patch; the work grows with the regions' bounding boxes). OpenCV erodes the
-    mask internally, so the band of about three pixels along its edge, and very thin masks,
+    clones patch by patch; the work grows with the regions' bounding boxes); regions less than 3
+    pixels across, which OpenCV cannot solve, are pasted as they are. OpenCV erodes the mask
+    internally, so the band of about three pixels along a region's edge, and thin regions,
     change little. Returns a new ``uint8`` array.
     """
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (1, 3):
@@ -95,17 +97,42 @@ def poisson_blend(
     _check_texture_and_mask(image, texture, mask)
     inside = anomalous_pixels(mask)
     out = image.copy()
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside.astype(np.uint8))
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    if rows.size == 0:
+        return out
+    top, left = int(rows[0]), int(cols[0])
+    box = inside[top : rows[-1] + 1, left : cols[-1] + 1].astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(box)
     flag = cv2.MIXED_CLONE if mixed else cv2.NORMAL_CLONE
-    src = cv2.copyMakeBorder(texture, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+    height, width = inside.shape
     for k in range(1, count):  # one region at a time: solving over each one's box is faster
         x, y, w, h = (int(v) for v in stats[k, :4])
-        region = labels == k
-        binary = np.pad(region.astype(np.uint8) * 255, _MARGIN)
-        center = (x + _MARGIN + w // 2, y + _MARGIN + h // 2)  # the box goes around it
-        dst = cv2.copyMakeBorder(out, *([_MARGIN] * 4), cv2.BORDER_REFLECT_101)
+        y0, x0 = top + y, left + x  # the region's box in the image
+        rows_ = slice(max(y0 - _MARGIN, 0), min(y0 + h + _MARGIN, height))
+        cols_ = slice(max(x0 - _MARGIN, 0), min(x0 + w + _MARGIN, width))
+        region = np.zeros((height, width), bool)
+        region[top : top + box.shape[0], left : left + box.shape[1]] = labels == k
+        if min(w, h) < _MIN_SIDE:  # OpenCV's solver fails on these: paste them
+            out[region] = texture[region]
+            continue
+        # pad the crop so that the box has _MARGIN pixels around it (mirrored at image edges)
+        pads = (
+            _MARGIN - (y0 - rows_.start),
+            _MARGIN - (rows_.stop - y0 - h),
+            _MARGIN - (x0 - cols_.start),
+            _MARGIN - (cols_.stop - x0 - w),
+        )
+        dst = cv2.copyMakeBorder(out[rows_, cols_], *pads, cv2.BORDER_REFLECT_101)
+        src = cv2.copyMakeBorder(texture[rows_, cols_], *pads, cv2.BORDER_REFLECT_101)
+        binary = np.pad(region[rows_, cols_].astype(np.uint8) * 255, (pads[:2], pads[2:]))
+        center = (_MARGIN + w // 2, _MARGIN + h // 2)  # seamlessClone centres the box on it
         cloned = _clone(src, dst, binary, center, flag)
-        out[region] = cloned[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN][region]
+        inner = cloned[
+            pads[0] : pads[0] + rows_.stop - rows_.start,
+            pads[2] : pads[2] + cols_.stop - cols_.start,
+        ]
+        crop = region[rows_, cols_]
+        out[rows_, cols_][crop] = inner.reshape(*crop.shape, -1)[crop][:, : image.shape[2]]
     return out
 
 
