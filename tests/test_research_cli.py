@@ -161,3 +161,26 @@ def test_preview_and_train_take_foreground(tmp_path):
         images, tmp_path / "run", "--preset", "nsa", "--foreground", "auto", "--steps", "1"
     )
     assert result.exit_code == 0, result.output
+
+
+def test_foreground_callable_from_a_python_file(tmp_path):
+    import cv2
+
+    lookup = tmp_path / "left_half.py"
+    lookup.write_text(
+        "import numpy as np\n\n\n"
+        "def left(image):\n"
+        "    mask = np.zeros(image.shape[:2], bool)\n"
+        "    mask[:, : image.shape[1] // 2] = True\n"
+        "    return mask\n"
+    )
+    out = tmp_path / "out"
+    args = ["--n", "4", "--out", str(out), "--p-anomaly", "1", "--size", "48", "--quiet"]
+    result = run("generate", *args, "--foreground", f"{lookup}:left", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    for line in (out / "manifest.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        settings = entry["params"]["settings"]
+        assert settings["source"] == "callable" and settings["name"].endswith(":left")
+        mask = cv2.imread(str(out / entry["files"]["mask"]), cv2.IMREAD_GRAYSCALE)
+        assert mask.any() and not mask[:, 24:].any()
