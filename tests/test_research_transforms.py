@@ -93,3 +93,20 @@ def test_patch_records_are_validated(rgb_image):
     assert np.array_equal(
         transform_from_record(record).apply(sample, record).mask, scar.apply(sample, record).mask
     )
+
+
+def test_poisson_blend_transform_takes_float_images(rgb_image):
+    """float32 images in [0, 1] (torch input) are cloned in 8 bits; other pixels stay exact."""
+    from synthdefect.functional.blend import poisson_blend
+    from synthdefect.functional.shapes import rectangle_mask
+
+    image = rgb_image.astype(np.float32) / 255.0
+    texture = np.flipud(rgb_image).copy()
+    mask = rectangle_mask(64, 80, 30, 40, 20, 30)
+    sample = Sample.from_image(image).evolve(texture=texture, mask=mask)
+    blend = PoissonBlend()
+    out = blend.apply(sample, blend.make_params(sample_rng(0, 0), sample)).image
+    assert out.dtype == np.float32
+    assert np.array_equal(out[mask == 0], image[mask == 0])
+    expected = poisson_blend(rgb_image, texture, mask)[mask > 0] / 255.0
+    np.testing.assert_allclose(out[mask > 0], expected, atol=1e-6)

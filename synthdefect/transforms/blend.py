@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from synthdefect.functional.blend import beta_blend, poisson_blend
+from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import check_float, check_keys, register_transform
@@ -99,7 +101,8 @@ class PoissonBlend(Transform):
     """Clone ``sample.texture`` into the image where ``sample.mask`` is set, seamlessly
     (:func:`~synthdefect.functional.blend.poisson_blend`): ``mixed=False`` keeps the texture's
     gradients (NSA on objects), ``mixed=True`` the stronger of texture's and image's (NSA on
-    textures). Draws nothing. ``uint8`` images only.
+    textures). Draws nothing. ``float32`` images are cloned in 8 bits; their pixels outside the
+    mask stay exact.
     """
 
     def __init__(self, mixed: bool = False) -> None:
@@ -110,9 +113,14 @@ class PoissonBlend(Transform):
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         self.unpack(params)
-        if sample.image.dtype != np.uint8:
-            raise ValueError(f"PoissonBlend needs a uint8 image, got {sample.image.dtype}")
-        image = poisson_blend(sample.image, _texture(sample), sample.mask, mixed=self.mixed)
+        texture = _texture(sample)
+        if sample.image.dtype == np.uint8:
+            image = poisson_blend(sample.image, texture, sample.mask, mixed=self.mixed)
+        else:
+            cloned = poisson_blend(to_uint8(sample.image), texture, sample.mask, self.mixed)
+            inside = anomalous_pixels(sample.mask)
+            image = sample.image.copy()
+            image[inside] = cloned[inside] / np.float32(255.0)
         return sample.evolve(image=image, texture=None)
 
 
