@@ -5,7 +5,13 @@ Accepted inputs:
 
 * numpy ``(H, W, C)`` or ``(H, W)``, ``uint8`` or float in [0, 1];
 * torch ``(C, H, W)`` or a batch ``(B, C, H, W)``, ``uint8`` or float in [0, 1];
-* PIL images (modes ``L``, ``RGB``; others are converted to ``RGB``).
+* PIL images: modes ``L`` and ``RGB``; ``I;16`` (16-bit grey, worked on as float in [0, 1] and
+  returned as ``I;16``) and ``F`` (float in [0, 1]); mode ``I`` (32-bit integers of no fixed
+  range) is refused; other modes are converted to ``RGB``.
+
+Results come back in the input's type and dtype (float64 stays float64). A float image must
+hold finite values in [0, 1]: a float image in [0, 255], or one normalised to [-1, 1] or with
+ImageNet statistics, would be blended at the wrong scale, so it raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ __all__ = ["IMAGE_DTYPES", "Converted", "from_user", "image_to_tensor", "to_hwc"
 
 
 def to_hwc(array: np.ndarray) -> np.ndarray:
-    """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32."""
+    """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32.
+
+    Raises ``ValueError`` for a float image with values outside [0, 1] or not finite.
+    """
     if array.ndim == 2:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[2] not in (1, 3):
@@ -35,8 +44,21 @@ def to_hwc(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating):
+        _check_unit_range(array)
         return array.astype(np.float32, copy=False)
     raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
+
+
+def _check_unit_range(array: np.ndarray) -> None:
+    if array.size == 0:
+        return
+    low, high = float(array.min()), float(array.max())  # NaN propagates into both
+    if np.isfinite(low) and np.isfinite(high) and 0.0 <= low and high <= 1.0:
+        return
+    raise ValueError(
+        f"float images must hold finite values in [0, 1], got values in [{low:.4g}, {high:.4g}]: "
+        "pass uint8 for 0-255 data, undo any mean/std normalisation, clamp overshoot"
+    )
 
 
 #: ``image_to_tensor`` dtypes: float32 in [0, 1], or uint8 in [0, 255] (4x fewer bytes to move).
@@ -78,8 +100,11 @@ def from_user(image: Any) -> Converted:
 
         def restore_numpy(samples: list[Sample], params: list[dict]) -> AnomalyResult:
             s = samples[0]
-            img, normal = (s.image[:, :, 0], s.normal[:, :, 0]) if squeeze else (s.image, s.normal)
-            return AnomalyResult(img, s.mask, s.label, params[0], normal)
+
+            def back(a: np.ndarray) -> np.ndarray:
+                return (a[:, :, 0] if squeeze else a).astype(image.dtype, copy=False)
+
+            return AnomalyResult(back(s.image), s.mask, s.label, params[0], back(s.normal))
 
         return Converted([hwc], restore_numpy)
     if _is_torch(image):
@@ -90,19 +115,41 @@ def from_user(image: Any) -> Converted:
     )
 
 
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
 def _from_pil(image: Image.Image) -> Converted:
     mode = image.mode
-    work = image if mode in ("L", "RGB") else image.convert("RGB")
-    hwc = to_hwc(np.asarray(work))
+    encode: Callable[[np.ndarray], Image.Image]
+    if mode == "I":
+        raise ValueError(
+            "PIL mode 'I' (32-bit integers) has no fixed value range: convert it to 'I;16', "
+            "'L' or 'RGB', or pass a float array in [0, 1]"
+        )
+    if mode in _SIXTEEN_BIT_MODES:
+        array = np.asarray(image).astype(np.float32) / 65535.0
+
+        def encode(a: np.ndarray) -> Image.Image:
+            return Image.fromarray(np.round(a[:, :, 0] * 65535.0).astype(np.uint16))
+
+    elif mode == "F":
+        array = np.asarray(image)
+
+        def encode(a: np.ndarray) -> Image.Image:
+            return Image.fromarray(a[:, :, 0].astype(np.float32), mode="F")
+
+    else:
+        array = np.asarray(image if mode in ("L", "RGB") else image.convert("RGB"))
+
+        def encode(a: np.ndarray) -> Image.Image:
+            return Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a)
+
+    hwc = to_hwc(array)
 
     def restore_pil(samples: list[Sample], params: list[dict]) -> AnomalyResult:
         s = samples[0]
-
-        def back(a: np.ndarray) -> Image.Image:
-            return Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a)
-
         mask = Image.fromarray(anomalous_pixels(s.mask).astype(np.uint8) * 255, mode="L")
-        return AnomalyResult(back(s.image), mask, s.label, params[0], back(s.normal))
+        return AnomalyResult(encode(s.image), mask, s.label, params[0], encode(s.normal))
 
     return Converted([hwc], restore_pil)
 

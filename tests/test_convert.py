@@ -1,0 +1,79 @@
+"""``synthdefect.convert.from_user``: values outside an image type's range are refused, never
+blended at the wrong scale; 16-bit and float PIL images and float64 arrays keep their type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from synthdefect import SyntheticAnomaly
+
+ANOMALY = SyntheticAnomaly(preset="paper", textures="procedural", p_anomaly=1.0)
+
+
+def unit(rgb_image: np.ndarray) -> np.ndarray:
+    return rgb_image.astype(np.float32) / 255.0
+
+
+def imagenet(chw: torch.Tensor) -> torch.Tensor:
+    mean = torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    std = torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    return (chw - mean) / std
+
+
+BAD_VALUES = {
+    "float numpy in [0, 255]": lambda im: im.astype(np.float32),
+    "float numpy with NaN": lambda im: np.where(im > 250, np.nan, unit(im)).astype(np.float32),
+    "float numpy with inf": lambda im: np.where(im > 250, np.inf, unit(im)).astype(np.float32),
+    "torch normalised to [-1, 1]": lambda im: torch.from_numpy(unit(im)).permute(2, 0, 1) * 2 - 1,
+    "torch ImageNet-normalised": lambda im: imagenet(torch.from_numpy(unit(im)).permute(2, 0, 1)),
+    "torch batch in [0, 255]": lambda im: torch.from_numpy(im).permute(2, 0, 1)[None].float(),
+}
+
+
+@pytest.mark.parametrize("make", BAD_VALUES.values(), ids=BAD_VALUES.keys())
+def test_float_values_outside_unit_range_or_not_finite_are_refused(rgb_image, make):
+    with pytest.raises(ValueError, match=r"float images must hold finite values in \[0, 1\]"):
+        ANOMALY(make(rgb_image), seed=0)
+
+
+def test_float_image_at_unit_scale_matches_the_uint8_sample(rgb_image):
+    as_uint8 = ANOMALY(rgb_image, seed=5)
+    as_float = ANOMALY(unit(rgb_image), seed=5)
+    assert as_float.label == as_uint8.label == 1
+    inside = as_uint8.mask > 0.5
+    np.testing.assert_allclose(
+        as_float.image[inside].mean() * 255, as_uint8.image[inside].mean(), atol=1.0
+    )
+
+
+def test_float64_comes_back_float64(rgb_image):
+    result = ANOMALY(unit(rgb_image).astype(np.float64), seed=0)
+    assert result.image.dtype == np.float64 and result.normal.dtype == np.float64
+    tensor = torch.from_numpy(unit(rgb_image)).permute(2, 0, 1).double()
+    assert ANOMALY(tensor, seed=0).image.dtype == torch.float64
+
+
+def test_pil_16_bit_image_keeps_its_scale_and_mode(rgb_image):
+    grey = rgb_image[:, :, 0].astype(np.uint16) * 257  # 0..65535, mid-grey around 32000
+    result = ANOMALY(Image.fromarray(grey), seed=0)
+    assert result.image.mode == result.normal.mode == "I;16"
+    np.testing.assert_array_equal(np.asarray(result.normal), grey)
+    image = np.asarray(result.image)
+    as_uint8 = ANOMALY(rgb_image[:, :, :1].copy(), seed=0).image[:, :, 0]
+    np.testing.assert_allclose(image / 257.0, as_uint8, atol=1.5)
+
+
+def test_pil_float_image_is_checked_and_kept(rgb_image):
+    grey = unit(rgb_image)[:, :, 0]
+    result = ANOMALY(Image.fromarray(grey, mode="F"), seed=0)
+    assert result.image.mode == "F"
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ANOMALY(Image.fromarray(grey * 255, mode="F"), seed=0)
+
+
+def test_pil_32_bit_integer_image_is_refused(rgb_image):
+    with pytest.raises(ValueError, match="mode 'I'"):
+        ANOMALY(Image.fromarray(rgb_image[:, :, 0].astype(np.int32)), seed=0)
