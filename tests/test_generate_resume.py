@@ -1,14 +1,16 @@
-"""A run killed with SIGKILL at any moment and resumed ends identical to an uninterrupted run.
+"""A run killed at any moment and resumed ends identical to an uninterrupted run.
 
-Each test starts ``synthdefect generate`` in its own process group, kills the whole group with
-SIGKILL (workers included, as a scheduler pre-empting a job would), resumes, and compares every
-file byte for byte with a run that was never interrupted.
+Each test starts ``synthdefect generate`` in its own process group, kills it with SIGKILL or
+SIGTERM (the main process alone, or the whole group as a scheduler pre-empting a job would),
+checks that no process of the run is left, resumes, and compares every file byte for byte with
+a run that was never interrupted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -58,6 +60,38 @@ def kill_when(process: subprocess.Popen, out: Path, lines: int | None, delay_s: 
     return running
 
 
+def live_processes() -> list[tuple[int, int, int]]:
+    """``(pid, parent pid, process group)`` of every live (not zombie) process, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
+            continue
+        state, parent, group = text[text.rindex(")") + 2 :].split()[:3]
+        if state != "Z":
+            found.append((int(stat.parent.name), int(parent), int(group)))
+    return found
+
+
+def processes_in_group(group: int) -> list[int]:
+    return [pid for pid, _, g in live_processes() if g == group]
+
+
+def wait_for_lines(process: subprocess.Popen, out: Path, lines: int) -> None:
+    deadline = time.monotonic() + 60
+    while manifest_lines(out) < lines:
+        assert process.poll() is None and time.monotonic() < deadline, "no progress"
+        time.sleep(0.005)
+
+
+def assert_run_ends(group: int, within_s: float = 5.0) -> None:
+    deadline = time.monotonic() + within_s
+    while processes_in_group(group):
+        assert time.monotonic() < deadline, f"left running: {processes_in_group(group)}"
+        time.sleep(0.05)
+
+
 def finish(out: Path, workers: int) -> None:
     process = start(out, workers, resume=True)
     _, stderr = process.communicate(timeout=120)
@@ -85,6 +119,70 @@ def test_killed_and_resumed_run_equals_uninterrupted(tmp_path, reference, worker
     assert summary["counts"]["samples"] == N
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
+@pytest.mark.parametrize("whole_group", [False, True], ids=["main process", "process group"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killed_five_times_at_random_moments_leaves_nothing_running(
+    tmp_path, reference, sig, whole_group
+):
+    out = tmp_path / "out"
+    moments = random.Random(f"{sig}-{whole_group}")
+    killed = 0
+    for _ in range(5):
+        process = start(out, workers=2, resume=True)
+        target = moments.randrange(N)  # manifest lines to wait for, else a moment in start-up
+        deadline = time.monotonic() + 60
+        while manifest_lines(out) < target and process.poll() is None:
+            assert time.monotonic() < deadline, "generation made no progress"
+            time.sleep(0.005)
+        time.sleep(moments.uniform(0.0, 0.1 if manifest_lines(out) >= target > 0 else 2.0))
+        if process.poll() is None:
+            killed += 1
+            (os.killpg if whole_group else os.kill)(process.pid, sig)
+        _, stderr = process.communicate(timeout=30)
+        assert_run_ends(process.pid)
+        if process.returncode == 143:  # SIGTERM after the handler was installed
+            assert "--resume to continue" in stderr.decode().splitlines()[-1]
+        else:
+            assert process.returncode in (0, -sig), stderr.decode()
+    assert killed >= 3, f"only {killed} of 5 runs were still running when killed"
+    finish(out, workers=2)
+    assert tree_bytes(out) == reference
+    assert not list(out.rglob("*.tmp"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
+def test_ctrl_c_exits_130_and_says_how_to_continue(tmp_path, reference):
+    out = tmp_path / "out"
+    process = start(out, workers=2, resume=True)
+    wait_for_lines(process, out, 16)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the foreground group
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert stderr.decode().strip().splitlines()[-1].startswith("interrupted (Ctrl-C): ")
+    assert "--resume to continue" in stderr.decode()
+    assert_run_ends(process.pid)
+    finish(out, workers=2)
+    assert tree_bytes(out) == reference
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
+def test_a_killed_worker_gives_one_line_and_exit_2(tmp_path, reference):
+    out = tmp_path / "out"
+    process = start(out, workers=2, resume=True)
+    wait_for_lines(process, out, 16)
+    for pid, parent, _ in live_processes():  # the workers, not the resource tracker
+        if parent == process.pid and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    lines = stderr.decode().strip().splitlines()
+    assert lines[-1].startswith("Error: a worker process died"), stderr.decode()
+    assert not any(line.startswith("Traceback") for line in lines)
+    finish(out, workers=2)
+    assert tree_bytes(out) == reference
+
+
 def test_torn_manifest_line_is_cut_on_resume(tmp_path, reference):
     out = tmp_path / "out"
     generate(small(out, n=N, size=(48, 48), p_anomaly=0.7), workers=1)
@@ -102,10 +200,7 @@ def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_p
     long_run = ["--n", "100000", "--size", "32", "--quiet", "--workers", "1", "--out", str(out)]
     first = subprocess.Popen([sys.executable, "-c", LAUNCH, "generate", *long_run])
     try:
-        deadline = time.monotonic() + 60
-        while manifest_lines(out) == 0:
-            assert first.poll() is None and time.monotonic() < deadline, "first run made nothing"
-            time.sleep(0.005)
+        wait_for_lines(first, out, 1)
         second = subprocess.run(
             [sys.executable, "-c", LAUNCH, "generate", *long_run, "--resume"],
             capture_output=True,

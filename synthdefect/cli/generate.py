@@ -1,13 +1,19 @@
 """``synthdefect generate`` and ``synthdefect preview``, thin wrappers of the public API in
 :mod:`synthdefect.generate`.
 
-Problems with the inputs or the output folder exit with status 2 and one line on stderr.
+Problems with the inputs or the output folder exit with status 2 and one line on stderr. An
+interrupted ``generate`` (Ctrl-C: status 130, SIGTERM: 143) says in one line that ``--resume``
+continues it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -22,6 +28,34 @@ class InputProblem(click.ClickException):
     """A :class:`~synthdefect.generate.GenerateError`: ``Error: <message>``, exit status 2."""
 
     exit_code = 2
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a run ends as cleanly as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+@contextmanager
+def _resumable_on_interrupt() -> Iterator[None]:
+    """Ctrl-C -> exit status 130, SIGTERM -> 143, each with a line saying how to continue."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
+    try:
+        yield
+    except (KeyboardInterrupt, _Terminated) as interrupt:
+        ctrl_c = isinstance(interrupt, KeyboardInterrupt)
+        click.echo(
+            f"{'interrupted (Ctrl-C)' if ctrl_c else 'terminated (SIGTERM)'}: the samples "
+            "recorded so far are kept; run the same command with --resume to continue",
+            err=True,
+        )
+        raise click.exceptions.Exit(130 if ctrl_c else 143) from None
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 _SHARED_OPTIONS = [
@@ -125,17 +159,18 @@ def generate(
     splits a run over machines (merge with --merge). See docs/generate.md.
     """
     try:
-        if merge:
-            report = api.merge_shards(out)
-        else:
-            if n is None:
-                raise api.GenerateError("--n is required")
-            config = _config(
-                n, out, shard=None if shard is None else api.Shard.parse(shard), **options
-            )
-            report = api.generate(
-                config, workers=workers, resume=resume, overwrite=overwrite, progress=not quiet
-            )
+        with _resumable_on_interrupt():
+            if merge:
+                report = api.merge_shards(out)
+            else:
+                if n is None:
+                    raise api.GenerateError("--n is required")
+                config = _config(
+                    n, out, shard=None if shard is None else api.Shard.parse(shard), **options
+                )
+                report = api.generate(
+                    config, workers=workers, resume=resume, overwrite=overwrite, progress=not quiet
+                )
     except api.GenerateError as err:
         raise InputProblem(str(err)) from err
     click.echo(report.line())

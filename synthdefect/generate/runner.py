@@ -17,8 +17,10 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from tqdm import tqdm
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart, fingerprint
 from synthdefect.generate.layout import run_file
+from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
 from synthdefect.generate.manifest import ManifestWriter
@@ -93,6 +96,11 @@ def generate(
             write_json(config.out / run_file("summary", ".json", config.shard), report.to_json())
         except OSError as err:
             raise _write_error(config, err) from err
+        except BrokenProcessPool as err:
+            raise GenerateError(
+                "a worker process died (killed, or out of memory?); the samples recorded so far "
+                "are kept: rerun with --resume to continue"
+            ) from err
     return report
 
 
@@ -123,13 +131,15 @@ def _make_samples(
             total=total, initial=initial, unit="sample", disable=not progress, dynamic_ncols=True
         ) as bar,
         ManifestWriter(manifest_path) as manifest,
+        ExitStack() as stack,
     ):
         if workers == 1 or len(todo) <= CHUNK_SIZE:
             maker = SampleMaker(config, images, anomaly)
             chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
             results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
-        else:
-            results = _pooled(config, anomaly, todo, workers, len(images))
+        else:  # closed (the pools shut down) on the way out, also when interrupted
+            pooled = _pooled(config, anomaly, todo, workers, len(images))
+            results = stack.enter_context(closing(pooled))
         for result in results:
             manifest.append(result.lines)
             tally.samples += len(result.lines)
@@ -171,14 +181,15 @@ def _merged(parts: list[tuple[list[int], Future[ChunkResult]]]) -> ChunkResult:
 
 def _pooled(
     config: GenerateConfig, anomaly: Transform, todo: range, workers: int, n_images: int
-) -> Iterator[ChunkResult]:
+) -> Generator[ChunkResult, None, None]:
     """Block results in index order from ``workers`` processes, at most two blocks in flight.
 
     Each worker receives the recipe itself (pickled), not the settings to rebuild it from.
     """
     context = multiprocessing.get_context("spawn")
+    initargs = (config, anomaly, os.getpid())
     pools = [
-        ProcessPoolExecutor(1, context, initializer=_init_worker, initargs=(config, anomaly))
+        ProcessPoolExecutor(1, context, initializer=_init_worker, initargs=initargs)
         for _ in range(workers)
     ]
     pending: deque[list[tuple[list[int], Future[ChunkResult]]]] = deque()
@@ -197,8 +208,9 @@ def _pooled(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker(config: GenerateConfig, anomaly: Transform) -> None:
+def _init_worker(config: GenerateConfig, anomaly: Transform, parent_pid: int) -> None:
     global _worker_maker
+    end_with_parent(parent_pid)
     cv2.setNumThreads(1)  # the pool already uses every CPU; OpenCV threads would compete
     _worker_maker = SampleMaker(config, anomaly=anomaly)
 
