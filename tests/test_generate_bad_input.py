@@ -128,7 +128,48 @@ CASES = [
         "config.json is damaged",
         lambda p: interrupted(p, lambda: (p["out"] / "config.json").write_text('{"n": 1')),
     ),
+    Case(
+        "every texture file truncated after a valid header",
+        ("generate", "--n", "4", "--textures", "{tex}", "--out", "{out}"),
+        "--textures: none of the 2 texture files can be decoded",
+        lambda p: truncate_all(p["tex"]),
+    ),
+    Case(
+        "`--size 100000` (a 30 GB allocation per image)",
+        ("generate", "--n", "4", "--out", "{out}", "--size", "100000"),
+        "at most 8192 pixels",
+    ),
+    Case(
+        "`--keep-size` together with `--size`",
+        ("generate", "--n", "4", "--out", "{out}", "--keep-size", "--size", "64"),
+        "--keep-size and --size exclude each other",
+    ),
+    Case(
+        "`--merge` with `--n`",
+        ("generate", "--merge", "--n", "4", "--out", "{out}"),
+        "--merge takes no --n",
+    ),
+    Case(
+        "`preview --grid 1000x1000`",
+        ("preview", "--grid", "1000x1000", "--out", "{out}/p.png"),
+        "at most 256 samples",
+    ),
+    Case(
+        "`preview --out` an existing folder",
+        ("preview", "--out", "{X}"),
+        "must be a .png or .jpg file",
+    ),
+    Case(
+        "`preview --out` a name without an extension",
+        ("preview", "--out", "{out}/sheet"),
+        "must be a .png or .jpg file",
+    ),
 ]
+
+
+def truncate_all(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.write_bytes(path.read_bytes()[:40])  # the PNG signature and header survive
 
 
 def interrupted(places: dict[str, Path], change: Callable[[], Any], **settings: Any) -> None:
@@ -172,12 +213,15 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
     before = inputs(places)
     args = command(case, {k: str(v) for k, v in places.items()})
     with held or nullcontext():
-        result = CliRunner().invoke(main, [*args, *QUICK[args[0]]], catch_exceptions=False)
+        result = CliRunner().invoke(
+            main, [args[0], *QUICK[args[0]], *args[1:]], catch_exceptions=False
+        )
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
     assert case.message in lines[0], result.output
     assert inputs(places) == before
+    assert not places["out"].exists() or args[-1] == "--resume" or case.setup is not None
 
 
 def render_table(cases: list[Case]) -> str:

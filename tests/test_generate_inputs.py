@@ -1,13 +1,15 @@
-"""``synthdefect.generate.inputs``: the input fingerprint that ``--resume`` checks."""
+"""The inputs of a run: the fingerprint ``--resume`` checks, skipped files, unusable sizes,
+and more workers than CPUs."""
 
 from __future__ import annotations
 
 import json
 import os
 
+import pytest
 from test_generate import make_image_folder, small
 
-from synthdefect.generate import Shard, generate, merge_shards
+from synthdefect.generate import Shard, default_workers, generate, merge_shards
 
 
 def test_config_records_the_inputs_and_shards_on_copied_inputs_still_merge(tmp_path):
@@ -29,3 +31,26 @@ def test_builtin_images_and_procedural_textures_have_no_fingerprint(tmp_path):
     generate(small(tmp_path / "out", n=2), workers=1)
     config = json.loads((tmp_path / "out" / "config.json").read_text())
     assert config["inputs"] == {"images": None, "textures": None}
+
+
+def test_skipped_texture_files_are_listed_in_the_summary(tmp_path):
+    textures = make_image_folder(tmp_path / "tex", 2)
+    (textures / "notes.png").write_text("not an image")
+    with pytest.warns(UserWarning, match="notes.png"):
+        generate(small(tmp_path / "out", n=4, textures=str(textures)), workers=1)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["skipped_inputs"] == [str(textures / "notes.png")]
+    assert summary["counts"]["skipped_inputs"] == 1
+
+
+def test_more_workers_than_cpus_are_capped_with_a_warning(tmp_path):
+    with pytest.warns(UserWarning, match=f"using {default_workers()}"):
+        generate(small(tmp_path / "out", n=4), workers=default_workers() + 8)
+
+
+def test_images_too_small_for_a_defect_are_reported(tmp_path):
+    images = make_image_folder(tmp_path / "images", 2, shape=(2, 2))
+    config = small(tmp_path / "out", n=8, images=str(images), size=None, p_anomaly=1.0)
+    with pytest.warns(UserWarning, match="have no defect although --p-anomaly is 1"):
+        report = generate(config, workers=1)
+    assert report.anomalous < 8

@@ -100,6 +100,9 @@ def _out_option(default: str, help_text: str) -> Callable[..., Any]:
 
 
 def _config(n: int, out: Path, keep_size: bool, size: str, **options: Any) -> api.GenerateConfig:
+    source = click.get_current_context().get_parameter_source("size")
+    if keep_size and source is not click.core.ParameterSource.DEFAULT:
+        raise api.GenerateError("--keep-size and --size exclude each other: pass one of them")
     return api.GenerateConfig(
         n=n, out=out, size=None if keep_size else api.parse_size(size), **options
     )
@@ -161,6 +164,11 @@ def generate(
     try:
         with _resumable_on_interrupt():
             if merge:
+                if n is not None or shard is not None:
+                    raise api.GenerateError(
+                        f"--merge takes no {'--n' if n is not None else '--shard'}: it merges "
+                        "the shards already in --out"
+                    )
                 report = api.merge_shards(out)
             else:
                 if n is None:

@@ -46,6 +46,11 @@ def generated_textures(spec: str) -> bool:
     return spec in TEXTURE_KEYWORDS or spec.startswith("procedural:")
 
 
+MIN_SIDE, MAX_SIDE = 8, 8192
+"""Bounds of ``--size`` per side, in pixels: smaller images leave no room for a defect, larger
+ones need gigabytes per image (float32 working copies of an 8192x8192 RGB image take 800 MB)."""
+
+
 class GenerateError(ValueError):
     """A problem with the inputs or the output folder, stated in one line for the user."""
 
@@ -155,7 +160,12 @@ class GenerateConfig:
                 self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0,
                 f"--p-anomaly must be in [0, 1], got {self.p_anomaly}",
             ),
-            (self.size is not None and min(self.size) < 1, f"bad size {self.size}"),
+            (
+                self.size is not None
+                and not MIN_SIDE <= min(self.size) <= max(self.size) <= MAX_SIDE,
+                f"--size must be {MIN_SIDE} to {MAX_SIDE} pixels per side (at most {MAX_SIDE} "
+                f"pixels keeps an image's working copies below a few GB), got {self.size}",
+            ),
             (
                 self.with_normal and self.layout != "flat",
                 "--with-normal needs --layout flat",

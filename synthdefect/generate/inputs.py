@@ -3,6 +3,8 @@
 * :func:`check_apart` refuses an output that overlaps an input (``--out`` inside ``--images``
   or ``--textures``, or an input inside ``--out``) before anything is written: ``--overwrite``
   would delete the inputs, and a recursive input folder would pick up the run's own images.
+* :func:`check_textures` refuses texture files none of which decodes (e.g. all cut short
+  after a valid header) before anything is written.
 * :func:`fingerprint` describes the input files (count, bytes, names and sizes, modification
   times); ``config.json`` stores it and ``--resume`` refuses to continue with other inputs.
 """
@@ -16,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
+from synthdefect.image_files import NoImagesError
 from synthdefect.textures import FileSource
 
 __all__ = [
     "check_apart",
+    "check_textures",
     "fingerprint",
     "fixed_root",
     "input_changes",
     "input_roots",
+    "texture_sources",
     "without_mtimes",
 ]
 
@@ -70,6 +75,29 @@ def check_apart(config: GenerateConfig, out: Path) -> None:
             )
 
 
+def texture_sources(config: GenerateConfig) -> list[FileSource]:
+    """The recipe's texture sources that read files (none for procedural or ``self``)."""
+    return [
+        step.source
+        for _, step in config.anomaly.walk()
+        if isinstance(getattr(step, "source", None), FileSource)
+    ]
+
+
+def check_textures(config: GenerateConfig) -> list[str]:
+    """:class:`GenerateError` unless every texture source of the recipe has an image that
+    decodes (e.g. not all cut short after a valid header). Returns the texture files skipped
+    so far: not images, or found not to decode (paths as text)."""
+    skipped = []
+    for source in texture_sources(config):
+        try:
+            source.name(0)  # decodes files from the first until one is readable
+        except NoImagesError as err:
+            raise GenerateError(f"--textures: {err}") from err
+        skipped += [str(p) for p in source.files.skipped]
+    return skipped
+
+
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -79,12 +107,7 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     every texture source of the recipe) the file ``count``, total ``bytes``, a digest of the
     relative names and sizes (``listing``) and one of the modification times (``mtimes``).
     Built-in images and procedural textures: ``None``."""
-    files = [
-        path
-        for _, step in config.anomaly.walk()
-        if isinstance(getattr(step, "source", None), FileSource)
-        for path in step.source.files.paths
-    ]
+    files = [path for source in texture_sources(config) for path in source.files.paths]
     textures = None
     if files:
         textures = _describe(files, Path(os.path.commonpath([p.resolve().parent for p in files])))

@@ -19,7 +19,20 @@ from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.io import write_image
 
-__all__ = ["OUTLINE_RGB", "contact_sheet", "parse_grid", "write_preview"]
+__all__ = [
+    "MAX_SAMPLES",
+    "OUTLINE_RGB",
+    "PREVIEW_SUFFIXES",
+    "contact_sheet",
+    "parse_grid",
+    "write_preview",
+]
+
+MAX_SAMPLES = 256
+"""Most samples on one sheet: 16x16 cells at the default 160-pixel panels are 8000 pixels wide."""
+
+PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg")
+"""File name endings ``write_preview`` accepts (the format follows the ending)."""
 
 OUTLINE_RGB = (40, 255, 40)
 """Colour of the mask outline (RGB)."""
@@ -46,11 +59,16 @@ def contact_sheet(
     """The sheet as HWC ``uint8`` RGB: ``grid`` = (columns, rows) of samples, each panel
     ``cell`` pixels high, its width following the first image's aspect ratio. Uses ``config``'s
     images, textures, preset, ``p_anomaly`` and seed; ``n``, ``out`` and ``shard`` are ignored."""
-    if cell < 16:
-        raise GenerateError(f"--cell must be at least 16 pixels, got {cell}")
+    if not 16 <= cell <= 1024:
+        raise GenerateError(f"--cell must be 16 to 1024 pixels, got {cell}")
+    columns, rows = grid
+    if columns * rows > MAX_SAMPLES:
+        raise GenerateError(
+            f"--grid {columns}x{rows}: a sheet shows at most {MAX_SAMPLES} samples (e.g. 16x16); "
+            "use generate for more"
+        )
     images = open_images(config)
     anomaly = make_anomaly(config)
-    columns, rows = grid
     first = images[0]
     panel = (round(cell * first.shape[1] / first.shape[0]), cell)  # (width, height) for cv2
     cells = []
@@ -113,6 +131,8 @@ def write_preview(
 ) -> Path:
     """Render :func:`contact_sheet` and write it to ``path`` (PNG or JPEG by suffix)."""
     path = Path(path)
+    if path.is_dir() or path.suffix.lower() not in PREVIEW_SUFFIXES:
+        raise GenerateError(f"preview --out must be a .png or .jpg file name, got {path}")
     check_apart(config, path)
     sheet = contact_sheet(config, grid, cell)
     try:

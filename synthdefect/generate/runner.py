@@ -16,6 +16,7 @@ import errno
 import multiprocessing
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,7 +29,7 @@ import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
-from synthdefect.generate.inputs import check_apart, fingerprint
+from synthdefect.generate.inputs import check_apart, check_textures, fingerprint
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.lock import output_lock
@@ -74,16 +75,16 @@ def generate(
     """
     started = time.perf_counter()
     check_apart(config, config.out)
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise GenerateError(f"--workers must be at least 1, got {workers}")
+    workers = _worker_count(workers)
     images = open_images(config)
+    skipped_textures = check_textures(config)
     anomaly = make_anomaly(config)
     record = {**config.record(), "inputs": fingerprint(config, images.paths)}
     with output_lock(config.out, config.shard):
         recovered = prepare_output(config, record, resume=resume, overwrite=overwrite)
         try:
             tally = _make_samples(config, recovered, images, anomaly, workers, progress)
+            tally.skipped.update(skipped_textures)
             report = RunReport(
                 out=config.out,
                 config=record,
@@ -101,7 +102,30 @@ def generate(
                 "a worker process died (killed, or out of memory?); the samples recorded so far "
                 "are kept: rerun with --resume to continue"
             ) from err
+    if config.p_anomaly == 1.0 and report.anomalous < report.samples:
+        warnings.warn(
+            f"{report.samples - report.anomalous} of {report.samples} samples have no defect "
+            "although --p-anomaly is 1: the images are too small for the recipe's masks",
+            stacklevel=2,
+        )
     return report
+
+
+def _worker_count(workers: int | None) -> int:
+    """``workers``, or the CPUs available when ``None``; more than the CPUs is capped to them
+    (with a warning): extra processes only compete for the same CPUs and add memory."""
+    available = default_workers()
+    if workers is None:
+        return available
+    if workers < 1:
+        raise GenerateError(f"--workers must be at least 1, got {workers}")
+    if workers > available:
+        warnings.warn(
+            f"--workers {workers} is more than the {available} CPUs available; using {available}",
+            stacklevel=3,
+        )
+        return available
+    return workers
 
 
 @dataclass
@@ -203,6 +227,12 @@ def _pooled(
             pending.append([(ids, pools[w].submit(_run_chunk, ids)) for w, ids in owned.items()])
         while pending:
             yield _merged(pending.popleft())
+    except BaseException:  # interrupted or failed: the chunks in flight are not wanted
+        for pool in pools:
+            # no public way to stop a pool's workers before Python 3.14's terminate_workers()
+            for process in list(pool._processes.values()):
+                process.terminate()
+        raise
     finally:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
-from synthdefect.generate.inputs import fixed_root
+from synthdefect.generate.inputs import check_textures, fixed_root
 from synthdefect.images import NoImagesError, NormalImages
 
 if TYPE_CHECKING:
@@ -42,7 +42,9 @@ def open_images(config: GenerateConfig) -> NormalImages:
 
 def make_anomaly(config: GenerateConfig) -> Transform:
     """The run's recipe (:attr:`GenerateConfig.anomaly`); :class:`GenerateError` for bad
-    recipes or textures."""
+    recipes or textures (none of whose files decodes, see
+    :func:`~synthdefect.generate.inputs.check_textures`)."""
+    check_textures(config)
     return config.anomaly
 
 
