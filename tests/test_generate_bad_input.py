@@ -1,8 +1,9 @@
 """Bad inputs to ``synthdefect generate`` and ``preview``: each gets exit status 2 and one line.
 
-:data:`CASES` is the single source of the table in ``docs/generate.md`` ("Bad input"):
-``test_docs_table_is_current`` fails when the table differs from :func:`render_table`, and
-``python tests/test_generate_bad_input.py`` rewrites it. Every case also checks that the
+:data:`CASES` is the single source of the command-line table in ``docs/generate.md`` ("Bad
+input"), ``test_convert.BAD_IMAGES`` that of the API table: ``test_docs_tables_are_current``
+fails when a table differs from its rows, and ``python tests/test_generate_bad_input.py``
+rewrites both. Every case also checks that the
 input folders are left byte-identical.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_convert import BAD_IMAGES
 from test_generate import make_image_folder, tree_bytes
 
 from synthdefect.cli import main
@@ -27,7 +29,6 @@ from synthdefect.generate.lock import output_lock
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
-BEGIN, END = "<!-- bad-input table: begin -->", "<!-- bad-input table: end -->"
 
 
 @dataclass(frozen=True)
@@ -225,28 +226,45 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
 
 
 def render_table(cases: list[Case]) -> str:
-    """The markdown table of ``cases`` (the block between the markers in docs/generate.md)."""
+    """The markdown table of the command-line ``cases``."""
     shown = {"X": "X", "images": "X/images", "tex": "tex", "out": "out"}
-    rows = [
-        "| bad input | command | exit status and message |",
-        "| --- | --- | --- |",
-    ]
+    rows = ["| bad input | command | exit status and message |", "| --- | --- | --- |"]
     for case in cases:
         line = "synthdefect " + " ".join(command(case, shown))
         rows.append(f"| {case.what} | `{line}` | 2, `Error: ...{case.message}...` |")
     return "\n".join(rows)
 
 
-_BLOCK = re.compile(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), re.S)
+def render_api_table() -> str:
+    """The markdown table of :data:`test_convert.BAD_IMAGES` (images given to a transform)."""
+    rows = ["| image given to a transform | what it gets |", "| --- | --- |"]
+    rows += [
+        f"| {what} | `ValueError: {message}...` |" for what, (_, message) in BAD_IMAGES.items()
+    ]
+    return "\n".join(rows)
 
 
-def test_docs_table_is_current():
-    match = _BLOCK.search(DOC.read_text())
-    assert match is not None, f"{DOC} lacks the markers {BEGIN} / {END}"
-    assert match[1] == render_table(CASES) + "\n", "run: python tests/test_generate_bad_input.py"
+def tables() -> dict[str, str]:
+    """Marker name in docs/generate.md -> the table generated for it."""
+    return {"bad-input": render_table(CASES), "bad-api-input": render_api_table()}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    begin, end = f"<!-- {name} table: begin -->", f"<!-- {name} table: end -->"
+    return re.compile(f"({re.escape(begin)}\n)(.*?)({re.escape(end)})", re.S)
+
+
+def test_docs_tables_are_current():
+    text = DOC.read_text()
+    for name, table in tables().items():
+        match = _block(name).search(text)
+        assert match is not None, f"{DOC} lacks the {name} table markers"
+        assert match[2] == table + "\n", "run: python tests/test_generate_bad_input.py"
 
 
 if __name__ == "__main__":
-    block = f"{BEGIN}\n{render_table(CASES)}\n{END}"
-    DOC.write_text(_BLOCK.sub(lambda _: block, DOC.read_text()))
+    text = DOC.read_text()
+    for name, table in tables().items():
+        text = _block(name).sub(lambda m, t=table: f"{m[1]}{t}\n{m[3]}", text)
+    DOC.write_text(text)
     sys.exit(0)
