@@ -43,8 +43,8 @@ def test_skipped_texture_files_are_listed_in_the_summary(tmp_path):
     assert summary["counts"]["skipped_inputs"] == 1
 
 
-def test_more_workers_than_cpus_are_capped_with_a_warning(tmp_path):
-    with pytest.warns(UserWarning, match=f"using {default_workers()}"):
+def test_more_workers_than_cpus_get_a_warning(tmp_path):
+    with pytest.warns(UserWarning, match=f"more than the {default_workers()} CPUs available"):
         generate(small(tmp_path / "out", n=4), workers=default_workers() + 8)
 
 

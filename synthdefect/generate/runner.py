@@ -112,8 +112,9 @@ def generate(
 
 
 def _worker_count(workers: int | None) -> int:
-    """``workers``, or the CPUs available when ``None``; more than the CPUs is capped to them
-    (with a warning): extra processes only compete for the same CPUs and add memory."""
+    """``workers``, or the CPUs available when ``None``. More than the CPUs is allowed (the user
+    may know better, e.g. in a container) but warned about: the extra processes only compete for
+    the same CPUs and add memory."""
     available = default_workers()
     if workers is None:
         return available
@@ -121,10 +122,10 @@ def _worker_count(workers: int | None) -> int:
         raise GenerateError(f"--workers must be at least 1, got {workers}")
     if workers > available:
         warnings.warn(
-            f"--workers {workers} is more than the {available} CPUs available; using {available}",
+            f"--workers {workers} is more than the {available} CPUs available: the extra "
+            "processes only compete for them and add memory",
             stacklevel=3,
         )
-        return available
     return workers
 
 
