@@ -1,15 +1,17 @@
-"""The inputs of a run: the fingerprint ``--resume`` checks, skipped files, unusable sizes,
-and more workers than CPUs."""
+"""The inputs of a run: the fingerprint ``--resume`` checks, skipped files, images too small,
+more workers than CPUs; and a run that fails before making anything."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
 import pytest
 from test_generate import make_image_folder, small
 
-from synthdefect.generate import Shard, default_workers, generate, merge_shards
+import synthdefect.generate.maker as maker
+from synthdefect.generate import GenerateError, Shard, default_workers, generate, merge_shards
 
 
 def test_config_records_the_inputs_and_shards_on_copied_inputs_still_merge(tmp_path):
@@ -54,3 +56,13 @@ def test_images_too_small_for_a_defect_are_reported(tmp_path):
     with pytest.warns(UserWarning, match="have no defect although --p-anomaly is 1"):
         report = generate(config, workers=1)
     assert report.anomalous < 8
+
+
+def test_a_run_that_fails_before_making_anything_leaves_no_records(tmp_path, monkeypatch):
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(maker, "write_atomic", disk_full)
+    with pytest.raises(GenerateError, match="disk full"):
+        generate(small(tmp_path / "out", n=4), workers=1)
+    assert list((tmp_path / "out").iterdir()) == []

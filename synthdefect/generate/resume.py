@@ -22,7 +22,7 @@ from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file
 from synthdefect.generate.manifest import ManifestError, read_manifest
 from synthdefect.generate.writer import write_json
 
-__all__ = ["Recovered", "prepare_output", "read_record"]
+__all__ = ["Recovered", "discard_if_empty", "prepare_output", "read_record"]
 
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
@@ -72,6 +72,20 @@ def prepare_output(
     except OSError as err:
         raise GenerateError(f"cannot write to output folder {out}: {err.strerror or err}") from err
     return Recovered(0, 0)
+
+
+def discard_if_empty(config: GenerateConfig) -> None:
+    """Remove this run's ``config``/``manifest`` records and its empty layout folders when the
+    manifest names no sample: a run that failed before making anything leaves no trace."""
+    manifest = config.out / run_file("manifest", ".jsonl", config.shard)
+    if not manifest.is_file() or manifest.stat().st_size > 0:
+        return
+    manifest.unlink()
+    (config.out / run_file("config", ".json", config.shard)).unlink(missing_ok=True)
+    for folder in sorted(layout_folders(config), key=len, reverse=True):  # children first
+        for path in (config.out / folder, (config.out / folder).parent):
+            if path != config.out and path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 def read_record(path: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
 from synthdefect.generate.manifest import ManifestWriter
-from synthdefect.generate.resume import Recovered, prepare_output
+from synthdefect.generate.resume import Recovered, discard_if_empty, prepare_output
 from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
@@ -146,31 +146,40 @@ def _make_samples(
     workers: int,
     progress: bool,
 ) -> _Tally:
-    """Make the samples after ``recovered`` and append their lines to the manifest."""
+    """Make the samples after ``recovered`` and append their lines to the manifest (removing
+    the run's records again if it fails before recording a sample)."""
     todo = config.indices[recovered.done :]
     tally = _Tally(recovered.done, recovered.anomalous)
     manifest_path = config.out / run_file("manifest", ".jsonl", config.shard)
     total, initial = len(config.indices), recovered.done
-    with (
-        tqdm(
-            total=total, initial=initial, unit="sample", disable=not progress, dynamic_ncols=True
-        ) as bar,
-        ManifestWriter(manifest_path) as manifest,
-        ExitStack() as stack,
-    ):
-        if workers == 1 or len(todo) <= CHUNK_SIZE:
-            maker = SampleMaker(config, images, anomaly)
-            chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
-            results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
-        else:  # closed (the pools shut down) on the way out, also when interrupted
-            pooled = _pooled(config, anomaly, todo, workers, len(images))
-            results = stack.enter_context(closing(pooled))
-        for result in results:
-            manifest.append(result.lines)
-            tally.samples += len(result.lines)
-            tally.anomalous += result.anomalous
-            tally.skipped.update(result.skipped)
-            bar.update(len(result.lines))
+    try:
+        with (
+            tqdm(
+                total=total,
+                initial=initial,
+                unit="sample",
+                disable=not progress,
+                dynamic_ncols=True,
+            ) as bar,
+            ManifestWriter(manifest_path) as manifest,
+            ExitStack() as stack,
+        ):
+            if workers == 1 or len(todo) <= CHUNK_SIZE:
+                maker = SampleMaker(config, images, anomaly)
+                chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
+                results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
+            else:  # closed (the pools shut down) on the way out, also when interrupted
+                pooled = _pooled(config, anomaly, todo, workers, len(images))
+                results = stack.enter_context(closing(pooled))
+            for result in results:
+                manifest.append(result.lines)
+                tally.samples += len(result.lines)
+                tally.anomalous += result.anomalous
+                tally.skipped.update(result.skipped)
+                bar.update(len(result.lines))
+    except BaseException:  # also Ctrl-C: a run that made nothing leaves no records
+        discard_if_empty(config)
+        raise
     return tally
 
 
