@@ -8,7 +8,9 @@ continues it.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +32,10 @@ class InputProblem(click.ClickException):
     exit_code = 2
 
 
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+"""A ``-W`` option: multiprocessing passes ``sys.warnoptions`` to the processes it starts."""
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that a run ends as cleanly as on Ctrl-C."""
 
@@ -42,6 +48,10 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 def _resumable_on_interrupt() -> Iterator[None]:
     """Ctrl-C -> exit status 130, SIGTERM -> 143, each with a line saying how to continue."""
     in_main = threading.current_thread() is threading.main_thread()
+    # The resource tracker (a process of its own) then removes the pools' semaphores: nothing
+    # leaks, so its warning that it does so would only alarm.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
     try:
         yield
@@ -52,7 +62,11 @@ def _resumable_on_interrupt() -> Iterator[None]:
             "recorded so far are kept; run the same command with --resume to continue",
             err=True,
         )
-        raise click.exceptions.Exit(130 if ctrl_c else 143) from None
+        sys.stderr.flush()
+        # End at once: the run has closed its files, and interpreter exit would join the pools'
+        # threads, which hang if a worker died while sending a result (CPython 3.11). Workers
+        # still running end with this process (synthdefect.generate.lifetime).
+        os._exit(130 if ctrl_c else 143)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)

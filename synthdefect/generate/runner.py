@@ -237,15 +237,19 @@ def _pooled(
             pending.append([(ids, pools[w].submit(_run_chunk, ids)) for w, ids in owned.items()])
         while pending:
             yield _merged(pending.popleft())
-    except BaseException:  # interrupted or failed: the chunks in flight are not wanted
-        for pool in pools:
-            # no public way to stop a pool's workers before Python 3.14's terminate_workers()
-            for process in list(pool._processes.values()):
-                process.terminate()
+    except BaseException:  # interrupted or failed: drop the chunks in flight
+        _stop(pools)
         raise
-    finally:
-        for pool in pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+    for pool in pools:
+        pool.shutdown(wait=True)
+
+
+def _stop(pools: list[ProcessPoolExecutor]) -> None:
+    """Cancel the chunks not started and let the workers end after their current chunk,
+    without waiting: a worker killed while sending its result leaves its pool's thread waiting
+    for the rest of the message, forever (CPython 3.11), so joining it could hang."""
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _init_worker(config: GenerateConfig, anomaly: Transform, parent_pid: int) -> None:
