@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthdefect.image_files import NoImagesError, NoReadableImagesError, UnreadableImageWarning
 from synthdefect.images import NormalImages
+from synthdefect.mask_folder import MaskFolder
 from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
 from synthdefect.recipes import load_recipe, recipe_from_record, replay, save_recipe
 from synthdefect.sample import AnomalyResult, Sample
@@ -72,6 +73,7 @@ __all__ = [
     "Foreground",
     "GaussianBetaBlend",
     "GridShuffle",
+    "MaskFolder",
     "MaskTransform",
     "NSAPatches",
     "NoImagesError",

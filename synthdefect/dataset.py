@@ -27,6 +27,7 @@ from synthdefect.recipes import load_recipe
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.foreground import check_foreground_masks
 
 __all__ = ["SyntheticAnomalyDataset", "parse_key"]
 
@@ -82,6 +83,7 @@ class SyntheticAnomalyDataset:
     ) -> None:
         self.images = images if isinstance(images, NormalImages) else NormalImages(images, size)
         self.transform = load_recipe(DEFAULT_PRESET if transform is None else transform)
+        check_foreground_masks(self.transform, self.images.paths)
         self.seed = int(seed)
         self.length = len(self.images) if length is None else int(length)
         if self.length < 1:
@@ -100,7 +102,7 @@ class SyntheticAnomalyDataset:
         index = epoch * self.length + i
         image, path = self.images.load(i % len(self.images))
         sample, record = self.transform.forward(
-            Sample.from_image(image), sample_rng(self.seed, index)
+            Sample.from_image(image, path), sample_rng(self.seed, index)
         )
 
         return {

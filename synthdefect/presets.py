@@ -66,7 +66,8 @@ def make_recipe(
 ) -> Transform:
     """A fresh recipe of ``preset``; keyword overrides as its factory accepts them.
 
-    ``foreground``: ``None`` (defects anywhere), ``"auto"`` or a callable ``fn(image) -> mask``:
+    ``foreground``: ``None`` (defects anywhere), ``"auto"``, a
+    :class:`~synthdefect.mask_folder.MaskFolder` or a callable ``fn(image) -> mask``:
     wraps the recipe in :class:`~synthdefect.transforms.foreground.Foreground`.
     """
     recipe = get_preset(preset).build(textures=textures, **overrides)

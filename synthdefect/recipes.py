@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from synthdefect.mask_folder import MaskFolder
 from synthdefect.presets import DEFAULT_PRESET, PRESETS, make_recipe
 from synthdefect.sample import AnomalyResult
 from synthdefect.transforms.base import Transform
@@ -133,16 +134,22 @@ def choose_recipe(
 
 def load_foreground(spec: Any) -> Any:
     """A foreground source for :class:`~synthdefect.transforms.foreground.Foreground`:
-    ``"auto"`` or a callable as they are, ``"module:attribute"`` / ``"file.py:attribute"``
-    naming a callable ``fn(image) -> mask``. ``ValueError`` otherwise."""
-    if spec == "auto" or callable(spec):
+    ``"auto"``, a :class:`~synthdefect.mask_folder.MaskFolder` or a callable as they are, a
+    folder path (a folder of masks, one per normal image), ``"module:attribute"`` /
+    ``"file.py:attribute"`` naming a callable ``fn(image) -> mask``. ``ValueError`` otherwise."""
+    if spec == "auto" or callable(spec) or isinstance(spec, MaskFolder):
         return spec
+    if isinstance(spec, (str, os.PathLike)) and Path(spec).is_dir():
+        return MaskFolder(spec)
     if isinstance(spec, str) and ":" in spec:
         value = _attribute(spec, "foreground")
         if callable(value):
             return value
         raise ValueError(f"foreground {spec!r} is not callable")
-    raise ValueError(f"foreground must be 'auto' or module:attribute of a callable, got {spec!r}")
+    raise ValueError(
+        f"foreground must be 'auto', a folder of masks or module:attribute of a callable, got "
+        f"{spec!r}"
+    )
 
 
 def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:

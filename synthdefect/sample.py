@@ -16,6 +16,7 @@ Conventions used throughout synthdefect:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -34,6 +35,8 @@ class Sample:
     target), ``image`` the image with the simulated anomaly. ``foreground`` (``(H, W)`` float32
     in {0, 1}, or ``None`` for the whole image) is where defects may go: set by
     :class:`~synthdefect.transforms.foreground.Foreground`, honoured by the mask transforms.
+    ``source`` is the normal image's file path or name when known (``None`` otherwise), for
+    lookups by name such as a :class:`~synthdefect.mask_folder.MaskFolder` of foreground masks.
     """
 
     image: np.ndarray
@@ -41,12 +44,15 @@ class Sample:
     mask: np.ndarray
     texture: np.ndarray | None = None
     foreground: np.ndarray | None = None
+    source: str | None = None
 
     @classmethod
-    def from_image(cls, image: np.ndarray) -> Sample:
-        """A sample with no anomaly yet: ``image`` and ``normal`` are both ``image``."""
+    def from_image(cls, image: np.ndarray, source: str | os.PathLike | None = None) -> Sample:
+        """A sample with no anomaly yet: ``image`` and ``normal`` are both ``image``;
+        ``source`` the image's file path or name, if known."""
         mask = np.zeros(image.shape[:2], dtype=np.float32)
-        return cls(image=image, normal=image, mask=mask)
+        name = None if source is None else os.fspath(source)
+        return cls(image=image, normal=image, mask=mask, source=name)
 
     @property
     def label(self) -> int:

@@ -32,7 +32,7 @@ def test_config_records_the_inputs_and_shards_on_copied_inputs_still_merge(tmp_p
 def test_builtin_images_and_procedural_textures_have_no_fingerprint(tmp_path):
     generate(small(tmp_path / "out", n=2), workers=1)
     config = json.loads((tmp_path / "out" / "config.json").read_text())
-    assert config["inputs"] == {"images": None, "textures": None}
+    assert config["inputs"] == {"images": None, "textures": None, "foreground": None}
 
 
 def test_skipped_texture_files_are_listed_in_the_summary(tmp_path):

@@ -283,10 +283,14 @@ def _training_set(
         anomaly = choose_recipe(textures=source, **recipe_options)
     except (ValueError, TypeError, OSError) as error:
         raise click.UsageError(str(error)) from error
-    dataset = SyntheticAnomalyDataset(
-        images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
-    )
-    folders = [data, *([textures] if Path(textures).is_dir() else [])]
+    try:
+        dataset = SyntheticAnomalyDataset(
+            images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
+        )
+    except ValueError as error:  # e.g. a normal image without its --foreground mask
+        raise click.UsageError(str(error)) from error
+    inputs = (textures, recipe_options["foreground"])
+    folders = [data, *(Path(p) for p in inputs if p is not None and Path(p).is_dir())]
     description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
     return dataset, fingerprint(*folders, extra=description)
 

@@ -41,11 +41,12 @@ _RECIPE_OPTIONS = [
     ),
     click.option(
         "--foreground",
-        metavar="auto|MODULE:ATTR",
+        metavar="auto|DIR|MODULE:ATTR",
         default=None,
         help="Put defects only on the object: auto (per-image estimate, for objects on a plain "
-        "background) or a callable fn(image) -> mask (module:attribute or file.py:attribute). "
-        "See docs/recipes.md.",
+        "background), a folder of masks (<name>.png or <name>_mask.png per normal image, "
+        "foreground >= 128) or a callable fn(image) -> mask (module:attribute or "
+        "file.py:attribute). See docs/recipes.md.",
     ),
 ]
 

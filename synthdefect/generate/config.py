@@ -109,8 +109,9 @@ class GenerateConfig:
       each file's size.
     * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default
       (presets only: a recipe file or object sets its own).
-    * ``foreground``: ``None`` (defects anywhere), ``"auto"`` or ``module:attribute`` of a
-      callable: the recipe is wrapped in :class:`~synthdefect.transforms.Foreground`.
+    * ``foreground``: ``None`` (defects anywhere), ``"auto"``, a folder of masks (one per normal
+      image, matched by name) or ``module:attribute`` of a callable: the recipe is wrapped in
+      :class:`~synthdefect.transforms.Foreground`.
     * ``seed``: non-negative int; sample ``i`` draws from ``sample_rng(seed, i)``.
     * ``image_format``: ``"png"`` or ``"jpg"`` for images (masks are always PNG); ``mvtec``
       needs ``"png"``.

@@ -19,6 +19,7 @@ from typing import Any
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
 from synthdefect.image_files import NoImagesError
+from synthdefect.mask_folder import MaskFolder
 from synthdefect.textures import FileSource
 
 __all__ = [
@@ -50,13 +51,16 @@ def fixed_root(spec: str) -> Path:
 
 def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:
     """``(option, path)`` of each user input: the ``--images`` file or folder (a glob's fixed
-    folder) and the ``--textures`` folder, resolved. The built-in images are not listed."""
+    folder), the ``--textures`` folder and a ``--foreground`` folder of masks, resolved. The
+    built-in images are not listed."""
     roots = []
     if config.images is not None:
         path = Path(config.images)
         roots.append(("--images", path.resolve() if path.is_file() else fixed_root(config.images)))
     if not generated_textures(config.textures):
         roots.append(("--textures", fixed_root(config.textures)))
+    if isinstance(config.foreground, (str, os.PathLike)) and Path(config.foreground).is_dir():
+        roots.append(("--foreground", Path(config.foreground).resolve()))
     return roots
 
 
@@ -104,9 +108,10 @@ def _within(path: Path, folder: Path) -> bool:
 
 def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, Any]:
     """What the run's input files are: per input (``"images"``, ``"textures"``: the files of
-    every texture source of the recipe) the file ``count``, total ``bytes``, a digest of the
-    relative names and sizes (``listing``) and one of the modification times (``mtimes``).
-    Built-in images and procedural textures: ``None``."""
+    every texture source of the recipe, ``"foreground"``: those of its folders of masks) the
+    file ``count``, total ``bytes``, a digest of the relative names and sizes (``listing``) and
+    one of the modification times (``mtimes``). Built-in images, procedural textures and no
+    mask folder: ``None``."""
     files = [path for source in texture_sources(config) for path in source.files.paths]
     textures = None
     if files:
@@ -114,7 +119,16 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     images = None
     if config.images is not None:
         images = _describe(image_paths, fixed_root(config.images))
-    return {"images": images, "textures": textures}
+    masks = [
+        path
+        for _, step in config.anomaly.walk()
+        if isinstance(getattr(step, "source", None), MaskFolder)
+        for path in step.source.paths
+    ]
+    foreground = None
+    if masks:
+        foreground = _describe(masks, Path(os.path.commonpath([p.parent for p in masks])))
+    return {"images": images, "textures": textures, "foreground": foreground}
 
 
 def _describe(paths: list[Path], root: Path) -> dict[str, Any]:
@@ -147,7 +161,7 @@ def input_changes(stored: dict[str, Any] | None, current: dict[str, Any]) -> lis
     if stored is None:
         return []
     changes = []
-    for name in ("images", "textures"):
+    for name in ("images", "textures", "foreground"):
         old, new = stored.get(name), current.get(name)
         if old == new:
             continue

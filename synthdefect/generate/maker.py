@@ -69,7 +69,7 @@ class SampleMaker:
         """Write sample ``index``'s files and return ``(manifest line, label)``."""
         config = self.config
         image, path = self.images.load(index)
-        result = self.anomaly(image, seed=config.seed, index=index)
+        result = self.anomaly(image, seed=config.seed, index=index, source=path)
         label = int(result.label)
         # mvtec's train/good gets each normal file once, from the sample of the same index.
         with_train = index < len(self._files_of_images) and path == self._files_of_images[index]

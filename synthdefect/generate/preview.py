@@ -73,7 +73,8 @@ def contact_sheet(
     panel = (round(cell * first.shape[1] / first.shape[0]), cell)  # (width, height) for cv2
     cells = []
     for index in range(columns * rows):
-        result = anomaly(images[index], seed=config.seed, index=index)
+        image, path = images.load(index)
+        result = anomaly(image, seed=config.seed, index=index, source=path)
         cells.append(_cell(result.normal, result.image, result.mask, index, panel))
     grid_rows = [_join(cells[r * columns : (r + 1) * columns], axis=1) for r in range(rows)]
     return _join([_header(columns, panel[0]), *grid_rows], axis=0)

@@ -19,6 +19,7 @@ replays the sample exactly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -155,43 +156,70 @@ class Transform:
         index: int = 0,
         rng: np.random.Generator | None = None,
         params: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        source: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     ) -> AnomalyResult:
         """Transform one image or a batch and return an :class:`AnomalyResult`.
 
         Randomness, in order of precedence: ``params`` (replay a record; for a batch, a list of
         records), ``rng`` (used in turn for every item of a batch), ``seed`` (item ``b`` of a
         batch draws from ``sample_rng(seed, index + b)``). With none of them a fresh seed is used.
+        ``source``: the image's file path or name (for a batch, one per image), for recipes that
+        look inputs up by name, such as a foreground from a folder of masks.
         """
         converted = from_user(image)
         n = len(converted.images)
+        sources = _sources(source, n)
         if params is not None:
             records = [params] if isinstance(params, dict) else list(params)
             if len(records) != n:
                 raise ValueError(f"got {len(records)} parameter records for {n} images")
-            pairs = zip(converted.images, records, strict=True)
-            samples = [self.apply(Sample.from_image(im), p) for im, p in pairs]
+            items = zip(converted.images, records, sources, strict=True)
+            samples = [self.apply(Sample.from_image(im, name), p) for im, p, name in items]
         else:
             if rng is None and seed is None:
                 seed = fresh_seed()
             samples, records = [], []
-            for b, im in enumerate(converted.images):
+            for b, (im, name) in enumerate(zip(converted.images, sources, strict=True)):
                 item_rng = rng if rng is not None else sample_rng(seed, index + b)
-                sample, record = self.forward(Sample.from_image(im), item_rng)
+                sample, record = self.forward(Sample.from_image(im, name), item_rng)
                 samples.append(sample)
                 records.append(record)
         return converted.restore(samples, records)
 
-    def replay(self, image: Any, params: Record | Sequence[Record]) -> AnomalyResult:
-        """Re-create the sample(s) described by ``params`` (records from an earlier call)."""
+    def replay(
+        self,
+        image: Any,
+        params: Record | Sequence[Record],
+        source: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+    ) -> AnomalyResult:
+        """Re-create the sample(s) described by ``params`` (records from an earlier call;
+        ``source`` as in :meth:`__call__`)."""
         if not isinstance(params, (Mapping, list, tuple)):
             raise RecordError(
                 f"replay needs the record (params) of an earlier call, got {params!r}"
             )
-        return self(image, params=params)
+        return self(image, params=params, source=source)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({fields})"
+
+
+def _sources(
+    source: str | os.PathLike | Sequence[str | os.PathLike] | None, n: int
+) -> list[str | os.PathLike | None]:
+    """One source name per image of a call: ``source`` itself for one image, else a sequence
+    of ``n`` names."""
+    if source is None:
+        return [None] * n
+    if isinstance(source, (str, os.PathLike)):
+        if n != 1:
+            raise ValueError(f"got one source name for {n} images: pass one name per image")
+        return [source]
+    names = list(source)
+    if len(names) != n:
+        raise ValueError(f"got {len(names)} source names for {n} images")
+    return names
 
 
 StepSpec = Transform | tuple[str, Transform]

@@ -13,21 +13,29 @@ foreground comes from:
   ``(H, W)`` array marking the foreground (e.g. a lookup of your own mask files or a
   segmentation model), read as every mask is
   (:func:`~synthdefect.functional.masks.anomalous_pixels`: float >= 0.5, ``uint8`` >= 128, bool).
-  It must be deterministic given the image.
+  It must be deterministic given the image;
+* a :class:`~synthdefect.mask_folder.MaskFolder`: the user's mask of the image, looked up by
+  the sample's ``source`` name (``<stem>.*`` or ``<stem>_mask.*`` in the folder; pass
+  ``source=`` when calling the transform on an image; the Dataset, ``generate`` and ``preview``
+  pass the file's path).
 
-The foreground is a function of the image, computed again on replay, never drawn. Record::
+The foreground is a function of the image (and its name), computed again on replay, never
+drawn. Record::
 
-    {"type": "Foreground", "version": 1, "settings": {"source": "auto" | "callable", ...},
-     "params": {"area": fraction of the image in the foreground},
+    {"type": "Foreground", "version": 1,
+     "settings": {"source": "auto" | "callable" | "masks", ...},
+     "params": {"area": fraction of the image in the foreground (, "mask": mask file name)},
      "steps": {"recipe": <the recipe's record>}}
 
-A replay whose foreground area differs from the record's (another image or estimator) fails.
+A replay whose foreground area or mask file differs from the record's (another image, mask or
+estimator) fails.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +43,7 @@ import numpy as np
 from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.io import to_uint8
+from synthdefect.mask_folder import MaskFolder
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
@@ -45,9 +54,9 @@ from synthdefect.transforms.records import (
     register_transform,
 )
 
-__all__ = ["Foreground", "ForegroundSource"]
+__all__ = ["Foreground", "ForegroundSource", "check_foreground_masks"]
 
-ForegroundSource = str | Callable[[np.ndarray], Any]
+ForegroundSource = str | MaskFolder | Callable[[np.ndarray], Any]
 
 _AREA_DECIMALS = 6
 
@@ -57,13 +66,24 @@ def _qualified_name(fn: Callable[..., Any]) -> str:
     return f"{owner.__module__}:{owner.__qualname__}"
 
 
+def check_foreground_masks(recipe: Transform, names: Iterable[str | os.PathLike]) -> None:
+    """Raise the ``ValueError`` of the first normal image (a path or file name in ``names``)
+    that a :class:`~synthdefect.mask_folder.MaskFolder` foreground of ``recipe`` has no mask
+    for, before any work starts (file names only, nothing is decoded)."""
+    for _, transform in recipe.walk():
+        if isinstance(transform, Foreground) and isinstance(transform.source, MaskFolder):
+            for name in names:
+                transform.source.lookup(name)
+
+
 @register_transform
 class Foreground(Transform):
     """Restrict ``transform``'s defects to the foreground of each image (see module doc).
 
     Args:
         transform: the recipe (any transform whose masks come from the built-in mask transforms).
-        source: ``"auto"`` or a callable ``fn(image) -> mask``.
+        source: ``"auto"``, a :class:`~synthdefect.mask_folder.MaskFolder` or a callable
+            ``fn(image) -> mask``.
         background, threshold, blur_sigma, radius: settings of ``"auto"`` (see
             :func:`~synthdefect.functional.foreground.estimate_foreground`).
     """
@@ -80,8 +100,10 @@ class Foreground(Transform):
     ) -> None:
         if not isinstance(transform, Transform):
             raise TypeError(f"Foreground needs a Transform, got {transform!r}")
-        if not (source == "auto" or callable(source)):
-            raise ValueError(f"foreground source must be 'auto' or a callable, got {source!r}")
+        if not (isinstance(source, MaskFolder) or source == "auto" or callable(source)):
+            raise ValueError(
+                f"foreground source must be 'auto', a MaskFolder or a callable, got {source!r}"
+            )
         self.transform = transform
         self.source = source
         self.background = background
@@ -95,9 +117,11 @@ class Foreground(Transform):
             blur_sigma=blur_sigma,
             radius=radius,
         )
-        self._last: tuple[np.ndarray, np.ndarray] | None = None
+        self._last: tuple[np.ndarray, str | None, np.ndarray, str | None] | None = None
 
     def settings(self) -> dict[str, Any]:
+        if isinstance(self.source, MaskFolder):
+            return {"source": "masks", "folder": str(self.source.folder)}
         if callable(self.source):
             return {"source": "callable", "name": _qualified_name(self.source)}
         return {
@@ -114,14 +138,26 @@ class Foreground(Transform):
     def describe(self) -> dict[str, Any]:
         return {**self.header(), "steps": {"recipe": self.transform.describe()}}
 
-    def foreground_of(self, image: np.ndarray) -> np.ndarray:
-        """The foreground of an HWC image (float32 ``(H, W)`` in {0, 1}); deterministic."""
+    def foreground_of(self, image: np.ndarray, source: str | None = None) -> np.ndarray:
+        """The foreground of an HWC image (float32 ``(H, W)`` in {0, 1}) whose file is
+        ``source`` (needed by a mask folder); deterministic."""
+        return self._foreground(image, source)[0]
+
+    def _foreground(self, image: np.ndarray, source: str | None) -> tuple[np.ndarray, str | None]:
+        """The foreground and, from a mask folder, the mask file's name."""
         last = self._last
-        if last is not None and last[0] is image:
-            return last[1]
-        pixels = to_uint8(image)
-        if callable(self.source):
-            found = np.asarray(self.source(pixels))
+        if last is not None and last[0] is image and last[1] == source:
+            return last[2], last[3]
+        mask_name = None
+        if isinstance(self.source, MaskFolder):
+            if source is None:
+                raise ValueError(
+                    f"the foreground masks of {self.source.folder} are looked up by image "
+                    "name: pass the image's file name as source="
+                )
+            mask, mask_name = self.source.mask(source, image.shape[:2])
+        elif callable(self.source):
+            found = np.asarray(self.source(to_uint8(image)))
             if found.shape != image.shape[:2]:
                 raise ValueError(
                     f"the foreground callable returned shape {found.shape} for an image of "
@@ -130,36 +166,50 @@ class Foreground(Transform):
             mask = anomalous_pixels(found).astype(np.float32)
         else:
             mask = estimate_foreground(
-                pixels,
+                to_uint8(image),
                 background=self.background,  # type: ignore[arg-type]
                 threshold=self.threshold,
                 blur_sigma=self.blur_sigma,
                 radius=self.radius,
             )
-        self._last = (image, mask)
-        return mask
+        self._last = (image, source, mask, mask_name)
+        return mask, mask_name
+
+    def _drawn(self, sample: Sample) -> tuple[np.ndarray, dict[str, Any]]:
+        """The sample's foreground and what its record keeps of it."""
+        foreground, mask_name = self._foreground(sample.normal, sample.source)
+        kept: dict[str, Any] = {"area": round(float(foreground.mean()), _AREA_DECIMALS)}
+        if mask_name is not None:
+            kept["mask"] = mask_name
+        return foreground, kept
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
-        foreground = self.foreground_of(sample.normal)
+        foreground, kept = self._drawn(sample)
         inner = self.transform.make_params(rng, sample.evolve(foreground=foreground))
-        area = round(float(foreground.mean()), _AREA_DECIMALS)
-        return {**self.record(area=area), "steps": {"recipe": inner}}
+        return {**self.record(**kept), "steps": {"recipe": inner}}
 
     def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("area",), "Foreground params")
+        masks = isinstance(self.source, MaskFolder)
+        check_keys(params, ("area", "mask") if masks else ("area",), "Foreground params")
         check_float(params["area"], "Foreground params.area", 0.0, 1.0)
+        if masks and not isinstance(params["mask"], str):
+            raise RecordError(f"Foreground params.mask must be a file name, got {params['mask']!r}")
         return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         self.check_header(params, ("type", "version", "settings", "params", "steps"))
-        area = self.check_params(params["params"])["area"]
+        recorded = self.check_params(params["params"])
         inner = check_keys(params["steps"], ("recipe",), "Foreground steps")["recipe"]
-        foreground = self.foreground_of(sample.normal)
-        found = round(float(foreground.mean()), _AREA_DECIMALS)
-        if not math.isclose(found, area, abs_tol=10.0**-_AREA_DECIMALS):
+        foreground, found = self._drawn(sample)
+        if found.get("mask") != recorded.get("mask"):
             raise RecordError(
-                f"the record's foreground covers {area} of the image, this image's "
-                f"{found}: replay with the image and foreground settings it was made with"
+                f"the record's foreground is the mask {recorded['mask']!r}, this image's "
+                f"{found['mask']!r}: replay with the image (source) it was made with"
+            )
+        if not math.isclose(found["area"], recorded["area"], abs_tol=10.0**-_AREA_DECIMALS):
+            raise RecordError(
+                f"the record's foreground covers {recorded['area']} of the image, this image's "
+                f"{found['area']}: replay with the image and foreground settings it was made with"
             )
         try:
             return self.transform.apply(sample.evolve(foreground=foreground), inner)
@@ -176,7 +226,10 @@ class Foreground(Transform):
         except RecordError as err:
             raise err.within("steps", "recipe") from None
         settings = dict(description["settings"])
-        if settings.pop("source") == "callable":
+        kind = settings.pop("source")
+        if kind == "masks":
+            return cls(child, MaskFolder(settings["folder"]))
+        if kind == "callable":
             source = rebuild.inputs.get("foreground")
             if not callable(source):
                 raise RecordError(

@@ -1,0 +1,187 @@
+"""Foreground from a folder of the user's masks, matched to each normal image by file name."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from synthdefect import MaskFolder, SyntheticAnomalyDataset, make_recipe
+from synthdefect.cli import main
+from synthdefect.recipes import recipe_from_record
+from synthdefect.transforms.records import RecordError
+
+SIZE = 64
+
+
+def _band(column: int, width: int = 20, size: int = SIZE) -> np.ndarray:
+    """An 8-bit mask (0/255) whose foreground is a vertical band starting at ``column``."""
+    mask = np.zeros((size, size), np.uint8)
+    mask[:, column : column + width] = 255
+    return mask
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """Three grey normal images and their masks: ``part_0.png`` and ``part_1_mask.png`` (MVTec
+    style) at the image size, ``part_2.png`` at half size (resized on lookup)."""
+    normal, masks = tmp_path / "normal", tmp_path / "masks"
+    normal.mkdir()
+    masks.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        image = rng.integers(60, 200, (SIZE, SIZE, 3), dtype=np.uint8)
+        cv2.imwrite(str(normal / f"part_{i}.png"), image)
+    cv2.imwrite(str(masks / "part_0.png"), _band(4))
+    cv2.imwrite(str(masks / "part_1_mask.png"), _band(40))
+    half = _band(10, 10, SIZE // 2)
+    cv2.imwrite(str(masks / "part_2.png"), half)
+    return normal, masks
+
+
+def _expected(masks, i: int) -> np.ndarray:
+    name = {0: "part_0.png", 1: "part_1_mask.png", 2: "part_2.png"}[i]
+    pixels = cv2.imread(str(masks / name), cv2.IMREAD_GRAYSCALE)
+    return cv2.resize(pixels, (SIZE, SIZE), interpolation=cv2.INTER_NEAREST) >= 128
+
+
+def test_api_places_defects_inside_the_named_mask_and_replays(folders):
+    normal, masks = folders
+    recipe = make_recipe("paper", foreground=MaskFolder(masks), p_anomaly=1.0)
+    image = cv2.imread(str(normal / "part_1.png"))[:, :, ::-1].copy()
+    for index in range(8):
+        result = recipe(image, seed=3, index=index, source=normal / "part_1.png")
+        assert result.mask.any() and not (result.mask * ~_expected(masks, 1)).any()
+        assert result.params["settings"] == {"source": "masks", "folder": str(masks)}
+        assert result.params["params"]["mask"] == "part_1_mask.png"
+        again = recipe.replay(image, result.params, source="part_1.png")
+        assert np.array_equal(again.image, result.image)
+        assert np.array_equal(again.mask, result.mask)
+        rebuilt = recipe_from_record(result.params)
+        assert np.array_equal(
+            rebuilt.replay(image, result.params, "part_1.png").image, result.image
+        )
+    with pytest.raises(RecordError, match=r"part_1_mask\.png"):
+        recipe.replay(image, result.params, source="part_0.png")
+
+
+def test_resized_mask_and_pickled_recipe(folders):
+    _normal, masks = folders
+    recipe = pickle.loads(pickle.dumps(make_recipe("cutpaste", foreground=MaskFolder(masks))))
+    image = np.full((SIZE, SIZE, 3), 128, np.uint8)
+    assert np.array_equal(recipe.foreground_of(image, "x/part_2.jpg") > 0, _expected(masks, 2))
+
+
+def test_missing_or_ambiguous_mask_is_a_clear_error(folders, tmp_path):
+    _normal, masks = folders
+    recipe = make_recipe("paper", foreground=MaskFolder(masks), p_anomaly=1.0)
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"no mask for other\.png"):
+        recipe(image, seed=0, source="other.png")
+    with pytest.raises(ValueError, match="source="):
+        recipe(image, seed=0)
+    cv2.imwrite(str(masks / "part_0_mask.png"), _band(8))
+    with pytest.raises(ValueError, match="several masks"):
+        MaskFolder(masks).lookup("part_0.png")
+    with pytest.raises(ValueError, match="no such mask folder"):
+        MaskFolder(tmp_path / "absent")
+
+
+def test_dataset_looks_masks_up_by_its_image_paths(folders):
+    normal, masks = folders
+    recipe = make_recipe("paper", foreground=MaskFolder(masks), p_anomaly=1.0)
+    ds = SyntheticAnomalyDataset(normal, recipe, size=(SIZE, SIZE), seed=1)
+    for i in range(len(ds)):
+        item = ds[i]
+        mask = item["mask"][0].numpy()
+        assert mask.any() and not (mask * ~_expected(masks, i)).any()
+        assert json.loads(item["params"])["params"]["mask"].startswith(f"part_{i}")
+
+
+def _generate(normal, masks, out, workers: int, *more: str):
+    args = ["--n", "9", "--out", str(out), "--images", str(normal), "--size", str(SIZE)]
+    args += ["--p-anomaly", "1", "--foreground", str(masks), "--workers", str(workers)]
+    return CliRunner().invoke(main, ["generate", *args, *more, "--quiet"], catch_exceptions=False)
+
+
+def test_generate_with_a_mask_folder(folders, tmp_path):
+    normal, masks = folders
+    outs = [tmp_path / "one", tmp_path / "two"]
+    for out, workers in zip(outs, (1, 2), strict=True):
+        result = _generate(normal, masks, out, workers)
+        assert result.exit_code == 0, result.output
+    manifest = (outs[0] / "manifest.jsonl").read_text()
+    assert manifest == (outs[1] / "manifest.jsonl").read_text()
+    for line in manifest.splitlines():
+        entry = json.loads(line)
+        i = int(entry["source"][len("part_")])
+        mask = cv2.imread(str(outs[0] / entry["files"]["mask"]), cv2.IMREAD_GRAYSCALE) >= 128
+        assert mask.any() and not (mask & ~_expected(masks, i)).any()
+        for out in outs[1:]:
+            assert (out / entry["files"]["image"]).read_bytes() == (
+                outs[0] / entry["files"]["image"]
+            ).read_bytes()
+    config = json.loads((outs[0] / "config.json").read_text())
+    assert config["recipe"]["settings"] == {"source": "masks", "folder": str(masks)}
+
+
+def test_resume_refuses_changed_masks(folders, tmp_path):
+    normal, masks = folders
+    out = tmp_path / "out"
+    assert _generate(normal, masks, out, 1).exit_code == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["inputs"]["foreground"]["count"] == 3
+    os.utime(masks / "part_0.png", (0, 0))
+    result = _generate(normal, masks, out, 1, "--resume")
+    assert result.exit_code == 2 and "--foreground: files modified" in result.output, result.output
+
+
+def test_generate_refuses_an_image_without_a_mask(folders, tmp_path):
+    normal, masks = folders
+    (masks / "part_2.png").unlink()
+    result = _generate(normal, masks, tmp_path / "out", 1)
+    assert result.exit_code == 2, result.output
+    assert "no mask for" in result.output and "part_2" in result.output
+    result = CliRunner().invoke(
+        main,
+        [
+            "preview",
+            "--images",
+            str(normal),
+            "--foreground",
+            str(masks),
+            "--out",
+            str(tmp_path / "p.png"),
+        ],
+    )
+    assert result.exit_code == 2 and "part_2" in result.output, result.output
+
+
+def test_dataset_refuses_an_image_without_a_mask(folders):
+    normal, masks = folders
+    (masks / "part_0.png").unlink()
+    recipe = make_recipe("paper", foreground=MaskFolder(masks))
+    with pytest.raises(ValueError, match=r"no mask for .*part_0\.png"):
+        SyntheticAnomalyDataset(normal, recipe, size=(SIZE, SIZE))
+
+
+def test_generate_refuses_an_output_inside_the_mask_folder(folders):
+    normal, masks = folders
+    result = _generate(normal, masks, masks / "out", 1)
+    assert result.exit_code == 2 and "inside --foreground" in result.output, result.output
+
+
+def test_train_takes_a_mask_folder(folders, tmp_path):
+    normal, masks = folders
+    tiny = "--size 32 --recon-width 8 --disc-width 8 --batch 2 --workers 0 --device cpu --steps 1"
+    args = ["train", "--data", str(normal), "--foreground", str(masks), *tiny.split()]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    (masks / "part_1_mask.png").unlink()
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "run2")])
+    assert result.exit_code == 2 and "no mask for" in result.output, result.output
