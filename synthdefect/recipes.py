@@ -49,13 +49,19 @@ RecipeSpec = Transform | str | os.PathLike
 RECIPE_SUFFIXES = (".json", ".toml")
 
 
+def _loaded(record: Any) -> Any:
+    """``record`` itself, or parsed when it is JSON text."""
+    if not isinstance(record, (str, bytes)):
+        return record
+    try:
+        return json.loads(record)
+    except ValueError as err:
+        raise RecordError(f"not a JSON record: {err}") from None
+
+
 def _as_record(record: Any) -> Any:
     """A record from a record, a JSON string, or a manifest line (dict or JSON) holding one."""
-    if isinstance(record, (str, bytes)):
-        try:
-            record = json.loads(record)
-        except ValueError as err:
-            raise RecordError(f"not a JSON record: {err}") from None
+    record = _loaded(record)
     if isinstance(record, Mapping) and "type" not in record and "params" in record:
         return record["params"]  # a manifest line
     if not isinstance(record, Mapping):
@@ -73,13 +79,20 @@ def recipe_from_record(record: Any, textures: Any = None, **inputs: Any) -> Tran
     return transform_from_record(_as_record(record), {"textures": textures, **inputs})
 
 
-def replay(record: Any, image: Any, textures: Any = None, **inputs: Any) -> AnomalyResult:
+def replay(
+    record: Any, image: Any, textures: Any = None, source: str | None = None, **inputs: Any
+) -> AnomalyResult:
     """Re-make the sample ``record`` describes from its normal ``image`` (numpy, torch or PIL).
 
-    Same as ``recipe_from_record(record, textures, **inputs).replay(image, record)``.
+    Same as ``recipe_from_record(record, textures, **inputs).replay(image, record, source)``;
+    ``source`` (the image's file name, for a foreground from a folder of masks) defaults to a
+    manifest line's ``source``.
     """
-    record = _as_record(record)
-    return recipe_from_record(record, textures, **inputs).replay(image, record)
+    line = _loaded(record)
+    if source is None and isinstance(line, Mapping) and "type" not in line:
+        source = line.get("source")
+    record = _as_record(line)
+    return recipe_from_record(record, textures, **inputs).replay(image, record, source)
 
 
 def load_recipe(spec: RecipeSpec, textures: Any = None) -> Transform:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import synthdefect
 from synthdefect import MaskFolder, SyntheticAnomalyDataset, make_recipe
 from synthdefect.cli import main
 from synthdefect.recipes import recipe_from_record
@@ -68,6 +69,22 @@ def test_api_places_defects_inside_the_named_mask_and_replays(folders):
         )
     with pytest.raises(RecordError, match=r"part_1_mask\.png"):
         recipe.replay(image, result.params, source="part_0.png")
+
+
+def test_a_batch_takes_one_source_name_per_image(folders):
+    import torch
+
+    _normal, masks = folders
+    recipe = make_recipe("paper", foreground=MaskFolder(masks), p_anomaly=1.0)
+    batch = torch.rand(2, 3, SIZE, SIZE)
+    result = recipe(batch, seed=0, source=["part_0.png", "part_1.png"])
+    for b in range(2):
+        inside = torch.from_numpy(_expected(masks, b))
+        assert result.mask[b, 0].any() and not result.mask[b, 0][~inside].any()
+    with pytest.raises(ValueError, match="one name per image"):
+        recipe(batch, seed=0, source="part_0.png")
+    with pytest.raises(ValueError, match="1 source names for 2 images"):
+        recipe(batch, seed=0, source=["part_0.png"])
 
 
 def test_resized_mask_and_pickled_recipe(folders):
@@ -128,6 +145,20 @@ def test_generate_with_a_mask_folder(folders, tmp_path):
             ).read_bytes()
     config = json.loads((outs[0] / "config.json").read_text())
     assert config["recipe"]["settings"] == {"source": "masks", "folder": str(masks)}
+
+
+def test_a_manifest_line_replays_with_its_source_name(folders, tmp_path):
+    normal, masks = folders
+    out = tmp_path / "out"
+    assert _generate(normal, masks, out, 1).exit_code == 0
+    for line in (out / "manifest.jsonl").read_text().splitlines()[:3]:
+        entry = json.loads(line)
+        image = cv2.imread(str(normal / entry["source"]))[:, :, ::-1].copy()
+        made = cv2.imread(str(out / entry["files"]["image"]))[:, :, ::-1]
+        assert np.array_equal(synthdefect.replay(line, image).image, made)
+        other = f"part_{(int(entry['source'][len('part_')]) + 1) % 3}.png"
+        with pytest.raises(RecordError, match="the record's foreground is the mask"):
+            synthdefect.replay(entry["params"], image, source=other)
 
 
 def test_resume_refuses_changed_masks(folders, tmp_path):
