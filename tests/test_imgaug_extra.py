@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect import SyntheticAnomaly, find_step
 
 iaa = pytest.importorskip("imgaug.augmenters", exc_type=ImportError)
 
@@ -42,10 +42,11 @@ def test_imgaug_pipeline_drives_the_texture_augmentation(rgb_image):
     anomaly = SyntheticAnomaly(augment=draem_imgaug_pipeline(), p_anomaly=1.0, min_area=0.02)
     results = [anomaly(rgb_image, seed=0, index=i) for i in range(6)]
     for res in results:
-        assert res.label == 1 and set(res.params["augment"]) == {"seed"}
+        augment = find_step(res.params, "augment")
+        assert res.label == 1 and set(augment["params"]) == {"seed"}
         again = anomaly.replay(rgb_image, res.params)
         assert np.array_equal(again.image, res.image)
-    assert len({r.params["augment"]["seed"] for r in results}) == 6
+    assert len({find_step(r.params, "augment")["params"]["seed"] for r in results}) == 6
     plain = SyntheticAnomaly(ops=["invert"], k=1, p_anomaly=1.0, min_area=0.02)
     assert not np.array_equal(plain(rgb_image, seed=0).image, results[0].image)
 
