@@ -45,6 +45,18 @@ def test_skipped_texture_files_are_listed_in_the_summary(tmp_path):
     assert summary["counts"]["skipped_inputs"] == 1
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.filterwarnings("ignore::synthdefect.UnreadableImageWarning")
+def test_textures_found_broken_while_making_samples_are_listed_in_the_summary(tmp_path, workers):
+    textures = make_image_folder(tmp_path / "tex", 2)
+    good = (textures / "part_0.png").read_bytes()
+    (textures / "z_broken.png").write_bytes(good[:40])  # valid header, decodes to nothing
+    config = small(tmp_path / "out", n=40, textures=str(textures), p_anomaly=1.0)
+    generate(config, workers=workers)  # z_broken.png is first decoded while making a sample
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["skipped_inputs"] == [str(textures / "z_broken.png")]
+
+
 def test_more_workers_than_cpus_get_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=f"more than the {default_workers()} CPUs available"):
         generate(small(tmp_path / "out", n=4), workers=default_workers() + 8)

@@ -15,12 +15,15 @@ import glob
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
 from synthdefect.image_files import NoImagesError
 from synthdefect.mask_folder import MaskFolder
 from synthdefect.textures import FileSource
+
+if TYPE_CHECKING:
+    from synthdefect.transforms import Transform
 
 __all__ = [
     "check_apart",
@@ -29,6 +32,7 @@ __all__ = [
     "fixed_root",
     "input_changes",
     "input_roots",
+    "skipped_textures",
     "texture_sources",
     "without_mtimes",
 ]
@@ -79,27 +83,31 @@ def check_apart(config: GenerateConfig, out: Path) -> None:
             )
 
 
-def texture_sources(config: GenerateConfig) -> list[FileSource]:
+def texture_sources(recipe: Transform) -> list[FileSource]:
     """The recipe's texture sources that read files (none for procedural or ``self``)."""
     return [
         step.source
-        for _, step in config.anomaly.walk()
+        for _, step in recipe.walk()
         if isinstance(getattr(step, "source", None), FileSource)
     ]
 
 
+def skipped_textures(recipe: Transform) -> list[str]:
+    """The texture files this process's copy of ``recipe`` has skipped so far: not images, or
+    found not to decode (paths as text)."""
+    return [str(path) for source in texture_sources(recipe) for path in source.files.skipped]
+
+
 def check_textures(config: GenerateConfig) -> list[str]:
     """:class:`GenerateError` unless every texture source of the recipe has an image that
-    decodes (e.g. not all cut short after a valid header). Returns the texture files skipped
-    so far: not images, or found not to decode (paths as text)."""
-    skipped = []
-    for source in texture_sources(config):
+    decodes (e.g. not all cut short after a valid header). Returns
+    :func:`skipped_textures` so far."""
+    for source in texture_sources(config.anomaly):
         try:
             source.name(0)  # decodes files from the first until one is readable
         except NoImagesError as err:
             raise GenerateError(f"--textures: {err}") from err
-        skipped += [str(p) for p in source.files.skipped]
-    return skipped
+    return skipped_textures(config.anomaly)
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -112,7 +120,7 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     file ``count``, total ``bytes``, a digest of the relative names and sizes (``listing``) and
     one of the modification times (``mtimes``). Built-in images, procedural textures and no
     mask folder: ``None``."""
-    files = [path for source in texture_sources(config) for path in source.files.paths]
+    files = [path for source in texture_sources(config.anomaly) for path in source.files.paths]
     textures = None
     if files:
         textures = _describe(files, Path(os.path.commonpath([p.resolve().parent for p in files])))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthdefect.functional.masks import mask_area
 from synthdefect.generate.config import GenerateConfig
+from synthdefect.generate.inputs import skipped_textures
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.manifest import manifest_line
 from synthdefect.generate.sources import make_anomaly, open_images, source_name
@@ -31,7 +32,8 @@ class ChunkResult:
     """What making a block of consecutive samples returns to the main process.
 
     ``lines``: the manifest lines in index order; ``anomalous``: how many have label 1;
-    ``skipped``: unreadable normal-image files this process has met so far (paths as text).
+    ``skipped``: unreadable normal-image and texture files this process has met so far (paths
+    as text).
     """
 
     lines: list[str]
@@ -100,4 +102,5 @@ class SampleMaker:
             line, label = self.make(index)
             lines.append(line)
             anomalous += label
-        return ChunkResult(lines, anomalous, [str(p) for p in self.images.skipped])
+        skipped = [str(p) for p in self.images.skipped] + skipped_textures(self.anomaly)
+        return ChunkResult(lines, anomalous, skipped)

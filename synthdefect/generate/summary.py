@@ -17,7 +17,8 @@ class RunReport:
 
     ``samples``: samples in the manifest (earlier attempts included), ``anomalous`` of them with
     label 1; ``made``: samples made by this attempt in ``wall_s`` seconds; ``skipped``:
-    unreadable normal-image files met (skipped, their indices served by the next readable file).
+    unreadable normal-image and texture files met (skipped, their indices served by the next
+    readable file).
     """
 
     out: Path
