@@ -20,7 +20,7 @@ SYNTHDEFECT=${SYNTHDEFECT:-.venv/bin/synthdefect}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 mkdir -p "$RUN"
-echo "start $(date -u +%FT%TZ) on $(nproc) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS"
+echo "start $(date -u +%FT%TZ) on $(nproc --all) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS"
 start=$(date +%s)
 "$SYNTHDEFECT" train \
     --data "$DATA/mvtec_ad/bottle/train/good" --textures "$DATA/dtd_subset/images" \

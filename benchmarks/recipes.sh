@@ -41,7 +41,7 @@ texture_args() {  # preset, train folder -> --textures arguments
     esac
 }
 
-echo "start $(date -u +%FT%TZ) on $(nproc) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS," \
+echo "start $(date -u +%FT%TZ) on $(nproc --all) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS," \
     "STEPS=$STEPS"
 for dataset in $DATASETS; do
     root=$(root_of "$dataset")
