@@ -55,9 +55,7 @@ class BetaBlend(Transform):
         return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        beta = self.unpack(params)["beta"]
-        image = beta_blend(sample.image, _texture(sample), sample.mask, beta)
-        return sample.evolve(image=image, texture=None)
+        return _beta_blended(sample, self.unpack(params)["beta"])
 
 
 @register_transform
@@ -90,10 +88,7 @@ class GaussianBetaBlend(Transform):
         return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        beta = self.unpack(params)["beta"]
-        return sample.evolve(
-            image=beta_blend(sample.image, _texture(sample), sample.mask, beta), texture=None
-        )
+        return _beta_blended(sample, self.unpack(params)["beta"])
 
 
 @register_transform
@@ -122,6 +117,12 @@ class PoissonBlend(Transform):
             image = sample.image.copy()
             image[inside] = cloned[inside] / np.float32(255.0)
         return sample.evolve(image=image, texture=None)
+
+
+def _beta_blended(sample: Sample, beta: float) -> Sample:
+    """``sample`` with its texture beta-blended into the image under its mask (texture used up)."""
+    image = beta_blend(sample.image, _texture(sample), sample.mask, beta)
+    return sample.evolve(image=image, texture=None)
 
 
 def _texture(sample: Sample) -> np.ndarray:
