@@ -14,8 +14,9 @@ copy of the image for CutPaste, another normal image for NSA) or else from the n
 Each patch sets ``sample.mask`` (the patch at its new place) and ``sample.texture`` (the moved
 content, see :func:`~synthdefect.functional.sources.transplant`); a blend step then pastes it.
 With ``sample.foreground`` the patches are centred on foreground pixels and their masks cut to
-it; masks left empty are redrawn (at most ``max_retries`` draws in all; ``attempts`` records how
-many were made).
+it; masks left empty are redrawn as
+:class:`~synthdefect.transforms.mask_base.MaskTransform` redraws them (at most ``max_retries``
+draws in all; ``attempts`` records how many were made).
 
 Record params: ``{"patches": [patch, ...], "attempts": int}``, each patch
 ``{"size": [h, w], "source": [y, x], "target": [y, x], "angle": deg, "scale": s,
@@ -35,11 +36,10 @@ from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangl
 from synthdefect.functional.sources import transplant
 from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
-from synthdefect.transforms.base import Transform
+from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.records import (
     RecordError,
     check_float,
-    check_int,
     check_keys,
     register_transform,
 )
@@ -59,13 +59,15 @@ def _pair(name: str, value: Sequence[float], low: float = 0.0) -> tuple[float, f
     return lo, hi
 
 
-class PatchTransform(Transform):
-    """Base of the patch transforms (see module doc): subclasses draw the patches' shapes."""
+class PatchTransform(MaskTransform):
+    """Base of the patch transforms (see module doc): subclasses draw the patches' shapes.
+
+    The redraws are :class:`~synthdefect.transforms.mask_base.MaskTransform`'s, with a mask
+    redrawn only when it is empty (``min_area`` 0): a patch's size is its recipe's to choose.
+    """
 
     def __init__(self, max_retries: int = 10) -> None:
-        if int(max_retries) != max_retries or max_retries < 1:
-            raise ValueError(f"max_retries must be a positive integer, got {max_retries!r}")
-        self.max_retries = int(max_retries)
+        super().__init__(max_retries=max_retries)
 
     def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
         """Sizes, source centres, angles, scales and ellipses of new patches (no targets)."""
@@ -77,19 +79,12 @@ class PatchTransform(Transform):
     def settings(self) -> dict[str, Any]:
         return {"max_retries": self.max_retries}
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+    def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         height, width = sample.image.shape[:2]
-        attempts = 0
-        while True:
-            attempts += 1
-            patches = self.draw_patches(rng, height, width)
-            for patch in patches:
-                patch["target"] = _draw_target(rng, patch, height, width, sample.foreground)
-            if self.build_mask(height, width, patches, sample).any():
-                break
-            if attempts == self.max_retries:
-                break
-        return self.record(patches=patches, attempts=attempts)
+        patches = self.draw_patches(rng, height, width)
+        for patch in patches:
+            patch["target"] = _draw_target(rng, patch, height, width, sample.foreground)
+        return {"patches": patches}
 
     def patch_mask(self, height: int, width: int, patch: Mapping[str, Any]) -> np.ndarray:
         """The mask of one patch at its target (before the foreground cut)."""
@@ -107,19 +102,16 @@ class PatchTransform(Transform):
             placed.append((y, x, a * scale, b * scale, theta + angle))
         return combine_masks(mask, ellipses_mask(height, width, placed), "intersection")
 
-    def build_mask(
-        self, height: int, width: int, patches: Sequence[Mapping[str, Any]], sample: Sample
-    ) -> np.ndarray:
+    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
         mask = np.zeros((height, width), np.float32)
-        for patch in patches:
+        for patch in draws["patches"]:
             np.maximum(mask, self.patch_mask(height, width, patch), out=mask)
-        return sample.within_foreground(mask)
+        return mask
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
+    def check_draws(self, draws: Mapping[str, Any]) -> None:
         where = f"{self.record_type} params"
-        check_keys(params, ("patches", "attempts"), where)
-        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
-        patches = params["patches"]
+        check_keys(draws, ("patches",), where)
+        patches = draws["patches"]
         if not isinstance(patches, list) or not 1 <= len(patches) <= self.max_patches():
             raise RecordError(
                 f"{where}.patches must be a list of 1..{self.max_patches()} patches, "
@@ -147,10 +139,10 @@ class PatchTransform(Transform):
                     f"{where}.patches[].ellipses must be null or a list of "
                     f"[cy, cx, a, b, angle], got {ellipses!r}"
                 )
-        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        patches = self.unpack(params)["patches"]
+        sample = super().apply(sample, params)  # the mask, validated and cut to the foreground
+        patches = params["params"]["patches"]
         height, width = sample.image.shape[:2]
         source = to_uint8(sample.normal if sample.texture is None else sample.texture)
         if source.shape[2] != sample.image.shape[2]:
@@ -158,7 +150,6 @@ class PatchTransform(Transform):
                 f"patch source has {source.shape[2]} channels, the image {sample.image.shape[2]}"
             )
         texture = to_uint8(sample.image).copy()  # only the pixels under the mask matter
-        mask = np.zeros((height, width), np.float32)
         for patch in patches:
             shape = self.patch_mask(height, width, patch)
             rows, cols = np.flatnonzero(shape.any(axis=1)), np.flatnonzero(shape.any(axis=0))
@@ -177,8 +168,7 @@ class PatchTransform(Transform):
             )
             inside = shape[top:bottom, left:right] > 0
             texture[top:bottom, left:right][inside] = moved[inside]
-            np.maximum(mask, shape, out=mask)
-        return sample.evolve(mask=sample.within_foreground(mask), texture=texture)
+        return sample.evolve(texture=texture)
 
 
 def _draw_target(
