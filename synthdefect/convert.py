@@ -3,11 +3,14 @@ format of :mod:`synthdefect.sample`, and back to the caller's type.
 
 Accepted inputs:
 
-* numpy ``(H, W, C)`` or ``(H, W)``, ``uint8`` or float in [0, 1];
-* torch ``(C, H, W)`` or a batch ``(B, C, H, W)``, ``uint8`` or float in [0, 1];
-* PIL images: modes ``L`` and ``RGB``; ``I;16`` (16-bit grey, worked on as float in [0, 1] and
-  returned as ``I;16``) and ``F`` (float in [0, 1]); mode ``I`` (32-bit integers of no fixed
-  range) is refused; other modes are converted to ``RGB``.
+* numpy ``(H, W, C)`` or ``(H, W)``, ``uint8``, ``uint16`` or float in [0, 1];
+* torch ``(C, H, W)`` or a batch ``(B, C, H, W)``, ``uint8``, ``uint16`` or float in [0, 1];
+* PIL images: modes ``L`` and ``RGB``; ``I;16`` (16-bit grey) and ``F`` (float in [0, 1]);
+  mode ``I`` (32-bit integers of no fixed range) is refused; other modes are converted to
+  ``RGB``.
+
+16-bit images (``uint16``, ``I;16``) are worked on as float in [0, 1] (value / 65535) and
+returned at 16 bits (rounded), so their full depth takes part in the blend.
 
 Results come back in the input's type and dtype (float64 stays float64). A float image must
 hold finite values in [0, 1]: a float image in [0, 255], or one normalised to [-1, 1] or with
@@ -33,7 +36,8 @@ __all__ = ["IMAGE_DTYPES", "Converted", "from_user", "image_to_tensor", "to_hwc"
 
 
 def to_hwc(array: np.ndarray) -> np.ndarray:
-    """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32.
+    """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32, and
+    ``uint16`` float32 in [0, 1] (value / 65535).
 
     Raises ``ValueError`` for a float image with values outside [0, 1] or not finite.
     """
@@ -43,10 +47,17 @@ def to_hwc(array: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected an (H, W), (H, W, 1) or (H, W, 3) image, got {array.shape}")
     if array.dtype == np.uint8:
         return array
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / 65535.0
     if np.issubdtype(array.dtype, np.floating):
         _check_unit_range(array)
         return array.astype(np.float32, copy=False)
-    raise TypeError(f"images must be uint8 or float in [0, 1], got dtype {array.dtype}")
+    raise TypeError(f"images must be uint8, uint16 or float in [0, 1], got dtype {array.dtype}")
+
+
+def _16_bit_from_unit(array: np.ndarray) -> np.ndarray:
+    """A float image in [0, 1] as ``uint16`` (rounded)."""
+    return np.round(array * 65535.0).astype(np.uint16)
 
 
 def _check_unit_range(array: np.ndarray) -> None:
@@ -95,6 +106,7 @@ def from_user(image: Any) -> Converted:
     if isinstance(image, Image.Image):
         return _from_pil(image)
     if isinstance(image, np.ndarray):
+        deep = image.dtype == np.uint16
         hwc = to_hwc(image)
         squeeze = image.ndim == 2
 
@@ -102,7 +114,8 @@ def from_user(image: Any) -> Converted:
             s = samples[0]
 
             def back(a: np.ndarray) -> np.ndarray:
-                return (a[:, :, 0] if squeeze else a).astype(image.dtype, copy=False)
+                a = a[:, :, 0] if squeeze else a
+                return _16_bit_from_unit(a) if deep else a.astype(image.dtype, copy=False)
 
             return AnomalyResult(back(s.image), s.mask, s.label, params[0], back(s.normal))
 
@@ -127,10 +140,10 @@ def _from_pil(image: Image.Image) -> Converted:
             "'L' or 'RGB', or pass a float array in [0, 1]"
         )
     if mode in _SIXTEEN_BIT_MODES:
-        array = np.asarray(image).astype(np.float32) / 65535.0
+        array = np.asarray(image)
 
         def encode(a: np.ndarray) -> Image.Image:
-            return Image.fromarray(np.round(a[:, :, 0] * 65535.0).astype(np.uint16))
+            return Image.fromarray(_16_bit_from_unit(a[:, :, 0]))
 
     elif mode == "F":
         array = np.asarray(image)
@@ -162,8 +175,9 @@ def _from_torch(tensor: Any) -> Converted:
         raise ValueError(f"torch images must be (C, H, W) or (B, C, H, W), got {shape}")
     batched = tensor.ndim == 4
     batch = tensor if batched else tensor[None]
-    if batch.dtype != torch.uint8 and not batch.dtype.is_floating_point:
-        raise TypeError(f"torch images must be uint8 or float in [0, 1], got {batch.dtype}")
+    deep = batch.dtype == torch.uint16
+    if batch.dtype != torch.uint8 and not deep and not batch.dtype.is_floating_point:
+        raise TypeError(f"torch images must be uint8, uint16 or float in [0, 1], got {batch.dtype}")
     dtype, device = batch.dtype, batch.device
     cpu = batch.detach().to("cpu")
     if cpu.dtype.is_floating_point:
@@ -171,8 +185,8 @@ def _from_torch(tensor: Any) -> Converted:
     images = [to_hwc(np.ascontiguousarray(t.permute(1, 2, 0).numpy())) for t in cpu]
 
     def back(arrays: Sequence[np.ndarray]) -> Any:
-        stacked = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
-        return stacked.to(device=device, dtype=dtype)
+        stacked = np.stack([_16_bit_from_unit(a) for a in arrays] if deep else arrays)
+        return torch.from_numpy(stacked).permute(0, 3, 1, 2).to(device=device, dtype=dtype)
 
     def restore_torch(samples: list[Sample], params: list[dict]) -> AnomalyResult:
         image = back([s.image for s in samples])

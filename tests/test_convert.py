@@ -1,5 +1,5 @@
 """``synthdefect.convert.from_user``: values outside an image type's range are refused, never
-blended at the wrong scale; 16-bit and float PIL images and float64 arrays keep their type."""
+blended at the wrong scale; 16-bit (PIL, numpy, torch) and float images keep their type."""
 
 from __future__ import annotations
 
@@ -95,6 +95,27 @@ def test_pil_16_bit_image_keeps_its_scale_and_mode(rgb_image):
     image = np.asarray(result.image)
     as_uint8 = ANOMALY(rgb_image[:, :, :1].copy(), seed=0).image[:, :, 0]
     np.testing.assert_allclose(image / 257.0, as_uint8, atol=1.5)
+
+
+@pytest.mark.parametrize("shape", ["HW", "HWC RGB"])
+def test_numpy_16_bit_image_keeps_its_scale_and_dtype(rgb_image, shape):
+    """16-bit arrays (industrial cameras, TIFF and 16-bit PNG read with cv2/tifffile) work as
+    PIL ``I;16`` does: on their 0..65535 scale, returned as uint16."""
+    deep = rgb_image.astype(np.uint16) * 257
+    deep = deep[:, :, 0] if shape == "HW" else deep
+    result = ANOMALY(deep, seed=0)
+    assert result.image.dtype == result.normal.dtype == np.uint16
+    assert result.image.shape == deep.shape and result.label == 1
+    np.testing.assert_array_equal(result.normal, deep)
+    as_uint8 = ANOMALY(rgb_image[:, :, 0] if shape == "HW" else rgb_image, seed=0).image
+    np.testing.assert_allclose(result.image / 257.0, as_uint8, atol=1.5)
+
+
+def test_torch_16_bit_image_keeps_its_dtype(rgb_image):
+    deep = torch.from_numpy(rgb_image.astype(np.int32) * 257).to(torch.uint16).permute(2, 0, 1)
+    result = ANOMALY(deep, seed=0)
+    assert result.image.dtype == torch.uint16 and result.label == 1
+    assert torch.equal(result.normal.int(), deep.int())
 
 
 def test_pil_float_image_keeps_its_mode(rgb_image):
