@@ -14,7 +14,11 @@ copy of the image for CutPaste, another normal image for NSA) or else from the n
 Each patch sets ``sample.mask`` (the patch at its new place) and ``sample.texture`` (the moved
 content, see :func:`~synthdefect.functional.sources.transplant`); a blend step then pastes it.
 With ``sample.foreground`` the patches are centred on foreground pixels and their masks cut to
-it; masks left empty are redrawn as
+it, and their source centres lie on the foreground too, so that patches are cut from the object
+(NSA checks its source patches against the object likewise). Parameters are drawn before any
+texture is loaded, so for a patch of another image (NSA) the image's own foreground stands for
+the other's: right for aligned parts, such as the MVTec AD objects. Masks left empty are redrawn
+as
 :class:`~synthdefect.transforms.mask_base.MaskTransform` redraws them (at most ``max_retries``
 draws in all; ``attempts`` records how many were made).
 
@@ -69,8 +73,11 @@ class PatchTransform(MaskTransform):
     def __init__(self, max_retries: int = 10) -> None:
         super().__init__(max_retries=max_retries)
 
-    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
-        """Sizes, source centres, angles, scales and ellipses of new patches (no targets)."""
+    def draw_patches(
+        self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
+    ) -> list[Patch]:
+        """Sizes, source centres (on ``foreground`` when given), angles, scales and ellipses of
+        new patches (no targets)."""
         raise NotImplementedError
 
     def max_patches(self) -> int:
@@ -81,9 +88,10 @@ class PatchTransform(MaskTransform):
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         height, width = sample.image.shape[:2]
-        patches = self.draw_patches(rng, height, width)
+        patches = self.draw_patches(rng, height, width, sample.foreground)
         for patch in patches:
-            patch["target"] = _draw_target(rng, patch, height, width, sample.foreground)
+            h, w = (side * patch["scale"] for side in patch["size"])
+            patch["target"] = _draw_centre(rng, h, w, height, width, sample.foreground)
         return {"patches": patches}
 
     def patch_mask(self, height: int, width: int, patch: Mapping[str, Any]) -> np.ndarray:
@@ -171,16 +179,16 @@ class PatchTransform(MaskTransform):
         return sample.evolve(texture=texture)
 
 
-def _draw_target(
+def _draw_centre(
     rng: np.random.Generator,
-    patch: Mapping[str, Any],
+    h: float,
+    w: float,
     height: int,
     width: int,
     foreground: np.ndarray | None,
 ) -> list[float]:
-    """A target centre keeping the scaled, unturned patch inside the image; on the foreground
+    """A centre keeping an unturned ``h`` x ``w`` patch inside the image; on the foreground
     when there is one (any foreground pixel if none lies in the allowed range)."""
-    h, w = (side * patch["scale"] for side in patch["size"])
     y0, y1 = _centre_range(h, height)
     x0, x1 = _centre_range(w, width)
     if foreground is None:
@@ -203,12 +211,6 @@ def _centre_range(side: float, size: int) -> tuple[int, int]:
     if lo > hi:
         return (size - 1) // 2, (size - 1) // 2
     return lo, hi
-
-
-def _source_centre(rng: np.random.Generator, h: float, w: float, height: int, width: int):
-    y0, y1 = _centre_range(h, height)
-    x0, x1 = _centre_range(w, width)
-    return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
 
 
 def _block_centre(top: int, side: int) -> float:
@@ -240,14 +242,19 @@ class CutPastePatch(PatchTransform):
     def settings(self) -> dict[str, Any]:
         return {"area": list(self.area), "aspect": list(self.aspect), **super().settings()}
 
-    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+    def draw_patches(
+        self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
+    ) -> list[Patch]:
         area = rng.uniform(*self.area) * height * width
         narrow, wide = rng.uniform(self.aspect[0], 1.0), rng.uniform(1.0, self.aspect[1])
         aspect = narrow if rng.random() < 0.5 else wide
         w = min(width, max(1, int(math.sqrt(area * aspect))))
         h = min(height, max(1, int(math.sqrt(area / aspect))))
-        top, left = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
-        source = [_block_centre(top, h), _block_centre(left, w)]
+        if foreground is None:
+            top, left = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+            source = [_block_centre(top, h), _block_centre(left, w)]
+        else:
+            source = _draw_centre(rng, h, w, height, width, foreground)
         return [_patch([h, w], source, 0.0, 1.0)]
 
 
@@ -276,11 +283,14 @@ class ScarPatch(PatchTransform):
             **super().settings(),
         }
 
-    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+    def draw_patches(
+        self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
+    ) -> list[Patch]:
         w = min(width, int(rng.integers(self.width[0], self.width[1] + 1)))
         h = min(height, int(rng.integers(self.height[0], self.height[1] + 1)))
         angle = float(rng.uniform(*self.angle))
-        return [_patch([h, w], _source_centre(rng, h, w, height, width), angle, 1.0)]
+        source = _draw_centre(rng, h, w, height, width, foreground)
+        return [_patch([h, w], source, angle, 1.0)]
 
 
 @register_transform
@@ -331,15 +341,19 @@ class NSAPatches(PatchTransform):
     def max_patches(self) -> int:
         return self.patches
 
-    def draw_patches(self, rng: np.random.Generator, height: int, width: int) -> list[Patch]:
+    def draw_patches(
+        self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
+    ) -> list[Patch]:
         patches = []
         for i in range(self.patches):
             if i > 0 and rng.random() < 0.5:
                 continue
-            patches.append(self._draw_one(rng, height, width))
+            patches.append(self._draw_one(rng, height, width, foreground))
         return patches
 
-    def _draw_one(self, rng: np.random.Generator, height: int, width: int) -> Patch:
+    def _draw_one(
+        self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
+    ) -> Patch:
         shape, scale, offset = self.gamma
         lo, hi = self.half_width
         half = []
@@ -358,7 +372,7 @@ class NSAPatches(PatchTransform):
                 a = float(rng.uniform(min_axis[0], max(min_axis[0], half[0] / 2) + 1))
                 b = float(rng.uniform(min_axis[1], max(min_axis[1], half[1] / 2) + 1))
                 ellipses.append([dy, dx, a, b, theta])
-        source = _source_centre(rng, h, w, height, width)
+        source = _draw_centre(rng, h, w, height, width, foreground)
         return _patch([h, w], source, 0.0, resize, ellipses)
 
 
