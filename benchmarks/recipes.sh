@@ -9,10 +9,11 @@
 #   benchmarks/recipes.sh [RUN_DIR]          # default RUN_DIR: runs/recipes (git-ignored)
 #
 # Environment: DATA (default ../shared/data), STEPS per run (default 250: 24 runs in about
-# 2.5 hours on a 2-core machine), PRESETS (default: all eight), DATASETS (default:
-# "bottle bottle-fg bsdata"), SYNTHDEFECT (default .venv/bin/synthdefect). A finished run
-# (RUN_DIR/<dataset>/<preset>/metrics.json) is not trained again, so an interrupted benchmark
-# continues where it stopped. Textures: DTD for the Perlin-mask recipes, the normal images
+# 2.5 hours on a 2-core machine), SEED (default 0), SIZE (training side, default 128),
+# PRESETS (default: all eight), DATASETS (default: "bottle bottle-fg bsdata"), SYNTHDEFECT
+# (default .venv/bin/synthdefect), PYTHON (default .venv/bin/python, for the table). A
+# finished run (RUN_DIR/<dataset>/<preset>/metrics.json) is not trained again, so an
+# interrupted benchmark continues where it stopped; an unfinished one is trained anew. Textures: DTD for the Perlin-mask recipes, the normal images
 # themselves for nsa (its patches come from another normal image), none for cutpaste.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-../shared/data}
 RUN=${1:-runs/recipes}
 STEPS=${STEPS:-250}
+SEED=${SEED:-0}
+SIZE=${SIZE:-128}
 PRESETS=${PRESETS:-"draem-code paper cutpaste cutpaste-scar nsa memseg glass destseg"}
 DATASETS=${DATASETS:-"bottle bottle-fg bsdata"}
 SYNTHDEFECT=${SYNTHDEFECT:-.venv/bin/synthdefect}
@@ -42,7 +45,7 @@ texture_args() {  # preset, train folder -> --textures arguments
 }
 
 echo "start $(date -u +%FT%TZ) on $(nproc --all) CPU cores, OMP_NUM_THREADS=$OMP_NUM_THREADS," \
-    "STEPS=$STEPS"
+    "STEPS=$STEPS, SEED=$SEED, SIZE=$SIZE, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 for dataset in $DATASETS; do
     root=$(root_of "$dataset")
     foreground=()
@@ -50,13 +53,14 @@ for dataset in $DATASETS; do
     for preset in $PRESETS; do
         out="$RUN/$dataset/$preset"
         [ -f "$out/metrics.json" ] && continue
+        rm -rf "$out"  # an unfinished run: train it anew
         mkdir -p "$out"
         run_start=$(date +%s)
         # shellcheck disable=SC2046  # texture_args gives zero or two words
         "$SYNTHDEFECT" train --data "$root/train/good" $(texture_args "$preset" "$root/train/good") \
-            "${foreground[@]}" --out "$out" --preset "$preset" --size 128 --recon-width 16 \
+            "${foreground[@]}" --out "$out" --preset "$preset" --size "$SIZE" --recon-width 16 \
             --disc-width 16 --batch 8 --steps "$STEPS" --save-every "$STEPS" --workers 0 \
-            --device cpu --seed 0 > "$out/train.txt" 2>&1 || { tail -3 "$out/train.txt"; exit 1; }
+            --device cpu --seed "$SEED" > "$out/train.txt" 2>&1 || { tail -3 "$out/train.txt"; exit 1; }
         trained=$(date +%s)
         "$SYNTHDEFECT" evaluate --checkpoint "$out/checkpoint.pt" --data "$root" \
             --out "$out/metrics.json" --device cpu > "$out/evaluate.txt" 2>&1 \

@@ -1,4 +1,5 @@
-"""benchmarks/draem_gpu.sh end to end in a tiny CPU configuration, and its data preparation."""
+"""The benchmark scripts end to end in tiny CPU configurations: draem_gpu.sh and its data
+preparation, and recipes.sh."""
 
 from __future__ import annotations
 
@@ -60,3 +61,39 @@ def test_gpu_benchmark_runs_end_to_end_in_a_tiny_cpu_configuration(tmp_path):
     assert len(cells) == 7 and cells[2].endswith("min")
     assert all(0.0 <= float(value) <= 100.0 for value in cells[3:])
     assert (tmp_path / "run/metrics.json").is_file()
+
+
+def test_recipe_benchmark_prints_one_row_per_run_and_continues_where_it_stopped(tmp_path):
+    data = tmp_path / "data"
+    _write_bottle_like(data / "mvtec_ad/bottle")
+    _write_bottle_like(data / "bsdata")
+    textures = data / "dtd_subset/images"
+    textures.mkdir(parents=True)
+    for i in range(3):
+        write_image(textures / f"t{i}.png", np.full((40, 40, 3), 60 * i, np.uint8))
+    cli = str(Path(sys.executable).parent / "synthdefect")
+    tiny = {"DATA": str(data), "STEPS": "2", "SEED": "3", "SIZE": "32", "PRESETS": "nsa",
+            "DATASETS": "bottle-fg bsdata", "SYNTHDEFECT": cli, "PYTHON": sys.executable,
+            "PYTHONPATH": str(ROOT)}  # fmt: skip
+
+    def run() -> list[str]:
+        result = subprocess.run(
+            ["benchmarks/recipes.sh", tmp_path / "runs"],
+            cwd=ROOT, env={**os.environ, **tiny}, capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout.splitlines()
+
+    first = run()
+    assert "STEPS=2, SEED=3, SIZE=32" in first[0]
+    assert [line.split(":")[0] for line in first if ": train " in line] == [
+        "bottle-fg nsa", "bsdata nsa"
+    ]  # fmt: skip
+    rows = [line.split() for line in first if line.startswith(("bottle-fg ", "bsdata "))]
+    rows = [row for row in rows if len(row) == 6]  # the table, not the per-run timings
+    assert [row[:2] for row in rows] == [["bottle-fg", "nsa"], ["bsdata", "nsa"]]
+    assert all(0.0 <= float(cell) <= 100.0 for row in rows for cell in row[2:])
+
+    (tmp_path / "runs/bsdata/nsa/metrics.json").unlink()  # as if stopped before evaluating
+    again = run()
+    assert [line.split(":")[0] for line in again if ": train " in line] == ["bsdata nsa"]
