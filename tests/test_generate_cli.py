@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 
+import cv2
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from test_generate import make_image_folder, tree_bytes
@@ -165,3 +167,34 @@ def test_preview_command_writes_a_sheet(tmp_path):
 @pytest.mark.parametrize("grid", ["4", "0x2", "axb"])
 def test_preview_malformed_grid(tmp_path, grid):
     assert_input_problem(run("preview", "--grid", grid, "--out", str(tmp_path / "p.png")), "grid")
+
+
+def _grey_folder(folder):
+    folder.mkdir()
+    yy, xx = np.mgrid[0:40, 0:56]
+    for i in range(3):
+        cv2.imwrite(str(folder / f"g{i}.png"), ((yy * 5 + xx * (i + 2)) % 256).astype(np.uint8))
+    return folder
+
+
+@pytest.mark.parametrize("preset", ["paper", "cutpaste", "nsa"])
+def test_grey_images_give_grey_samples_with_channels_1(tmp_path, preset):
+    grey = _grey_folder(tmp_path / "grey")
+    textures = ["--textures", str(grey)] if preset == "nsa" else []
+    common = ["--n", "4", "--images", str(grey), *textures, "--preset", preset, *QUICK]
+    result = run("generate", *common, "--out", str(tmp_path / "g"), "--channels", "1")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "g/config.json").read_text())["channels"] == 1
+    files = sorted((tmp_path / "g/images").iterdir())
+    assert len(files) == 4
+    assert all(cv2.imread(str(f), cv2.IMREAD_UNCHANGED).ndim == 2 for f in files)
+    result = run("generate", *common, "--out", str(tmp_path / "rgb"))  # the default: RGB
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(tmp_path / "rgb/images/000000.png"), cv2.IMREAD_UNCHANGED).ndim == 3
+
+
+def test_channels_must_be_1_or_3(tmp_path):
+    result = run("generate", "--n", "2", "--out", str(tmp_path / "o"), "--channels", "2", *QUICK)
+    assert_input_problem(result, "--channels")
+    result = run("preview", "--out", str(tmp_path / "p.png"), "--channels", "4", *QUICK)
+    assert_input_problem(result, "--channels")
