@@ -196,5 +196,14 @@ def test_grey_images_give_grey_samples_with_channels_1(tmp_path, preset):
 def test_channels_must_be_1_or_3(tmp_path):
     result = run("generate", "--n", "2", "--out", str(tmp_path / "o"), "--channels", "2", *QUICK)
     assert_input_problem(result, "--channels")
-    result = run("preview", "--out", str(tmp_path / "p.png"), "--channels", "4", *QUICK)
+    result = run("preview", "--out", str(tmp_path / "p.png"), "--channels", "4")
     assert_input_problem(result, "--channels")
+
+
+def test_preview_of_grey_samples(tmp_path):
+    grey = _grey_folder(tmp_path / "grey")
+    sheet = tmp_path / "sheet.png"
+    result = run("preview", "--images", str(grey), "--channels", "1", "--grid", "2x1",
+                 "--out", str(sheet), "--preset", "paper", "--size", "48")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(sheet), cv2.IMREAD_UNCHANGED).ndim == 3  # the outline is green
