@@ -141,6 +141,11 @@ CASES = [
         "at most 8192 pixels",
     ),
     Case(
+        "`--channels 2` (samples are grey, 1, or RGB, 3)",
+        ("preview", "--out", "{X}/sheet.png", "--channels", "2"),
+        "--channels must be 1 (grey) or 3 (RGB)",
+    ),
+    Case(
         "`--keep-size` together with `--size`",
         ("generate", "--n", "4", "--out", "{out}", "--keep-size", "--size", "64"),
         "--keep-size and --size exclude each other",

@@ -193,13 +193,6 @@ def test_grey_images_give_grey_samples_with_channels_1(tmp_path, preset):
     assert cv2.imread(str(tmp_path / "rgb/images/000000.png"), cv2.IMREAD_UNCHANGED).ndim == 3
 
 
-def test_channels_must_be_1_or_3(tmp_path):
-    result = run("generate", "--n", "2", "--out", str(tmp_path / "o"), "--channels", "2", *QUICK)
-    assert_input_problem(result, "--channels")
-    result = run("preview", "--out", str(tmp_path / "p.png"), "--channels", "4")
-    assert_input_problem(result, "--channels")
-
-
 def test_preview_of_grey_samples(tmp_path):
     grey = _grey_folder(tmp_path / "grey")
     sheet = tmp_path / "sheet.png"

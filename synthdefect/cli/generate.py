@@ -88,6 +88,13 @@ _SHARED_OPTIONS = [
     ),
     click.option("--keep-size", is_flag=True, help="Keep each normal image's own size."),
     click.option(
+        "--channels",
+        type=int,
+        default=3,
+        show_default=True,
+        help="3: RGB samples (grey files converted); 1: grey samples (colour files converted).",
+    ),
+    click.option(
         "--p-anomaly",
         type=float,
         help="Probability in [0, 1] that a sample gets a defect (presets only). "

@@ -107,6 +107,8 @@ class GenerateConfig:
       both. :attr:`anomaly` is the built recipe; ``config.json`` records its description.
     * ``size``: ``(height, width)`` in pixels the normal images are resized to, ``None`` keeps
       each file's size.
+    * ``channels``: 3 (RGB, the default: grey files are converted) or 1 (grey: colour files are
+      converted, and the samples and their textures are grey).
     * ``p_anomaly``: probability in [0, 1] that a sample gets a defect; ``None`` = preset default
       (presets only: a recipe file or object sets its own).
     * ``foreground``: ``None`` (defects anywhere), ``"auto"``, a folder of masks (one per normal
@@ -127,6 +129,7 @@ class GenerateConfig:
     images: str | None = None
     textures: str = "procedural"
     size: tuple[int, int] | None = (256, 256)
+    channels: int = 3
     preset: str | None = None
     recipe: Any = None
     p_anomaly: float | None = None
@@ -143,6 +146,10 @@ class GenerateConfig:
         problems = [
             (self.n < 1, f"--n must be at least 1, got {self.n}"),
             (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
+            (
+                self.channels not in (1, 3),
+                f"--channels must be 1 (grey) or 3 (RGB), got {self.channels}",
+            ),
             (
                 self.preset is not None and self.preset not in PRESETS,
                 f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}",
@@ -238,6 +245,7 @@ class GenerateConfig:
                 self.textures if generated_textures(self.textures) else _absolute(self.textures)
             ),
             "size": None if self.size is None else list(self.size),
+            "channels": self.channels,
             "preset": self.preset_name,
             "recipe": self.anomaly.describe(),
             "p_anomaly": self.p_anomaly,

@@ -17,7 +17,7 @@ from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.sources import make_anomaly, open_images
-from synthdefect.io import write_image
+from synthdefect.io import match_channels, write_image
 
 __all__ = [
     "MAX_SAMPLES",
@@ -83,9 +83,9 @@ def contact_sheet(
 def _cell(
     normal: np.ndarray, image: np.ndarray, mask: np.ndarray, index: int, panel: tuple[int, int]
 ) -> np.ndarray:
-    """One sample: caption strip over [normal | defective | defective + outline]."""
-    normal_small = cv2.resize(normal, panel, interpolation=cv2.INTER_AREA)
-    image_small = cv2.resize(image, panel, interpolation=cv2.INTER_AREA)
+    """One sample: caption strip over [normal | defective | defective + outline], in RGB."""
+    normal_small = cv2.resize(match_channels(normal, 3), panel, interpolation=cv2.INTER_AREA)
+    image_small = cv2.resize(match_channels(image, 3), panel, interpolation=cv2.INTER_AREA)
     binary = anomalous_pixels(mask).astype(np.uint8)
     contours, _ = cv2.findContours(
         cv2.resize(binary, panel, interpolation=cv2.INTER_NEAREST),

@@ -29,11 +29,14 @@ def default_images() -> list[Path]:
 
 
 def open_images(config: GenerateConfig) -> NormalImages:
-    """The run's normal images, resized to ``config.size``; :class:`GenerateError` for a missing
-    or empty folder, a glob matching nothing, or no readable image."""
+    """The run's normal images, resized to ``config.size``, with ``config.channels``;
+    :class:`GenerateError` for a missing or empty folder, a glob matching nothing, or no
+    readable image."""
     spec = default_images() if config.images is None else config.images
     try:
-        images = NormalImages(spec, size=config.size, cache_bytes=IMAGE_CACHE_BYTES)
+        images = NormalImages(
+            spec, size=config.size, channels=config.channels, cache_bytes=IMAGE_CACHE_BYTES
+        )
         images.load(0)  # decodes files from the first until one is readable
     except NoImagesError as err:
         raise GenerateError(f"--images: {err}") from err
