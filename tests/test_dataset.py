@@ -52,6 +52,13 @@ def test_item_layout(normal_dir):
         assert torch.equal(item["normal"][outside], item["image"][outside])
 
 
+def test_grey_items_with_channels_1(normal_dir):
+    item = make_dataset(normal_dir, channels=1)[0]
+    assert item["image"].shape == item["normal"].shape == (1, 32, 32)
+    with pytest.raises(ValueError, match="channels must be 1"):
+        make_dataset(normal_dir, channels=2)
+
+
 @pytest.mark.parametrize(
     ("workers", "context"), [(0, None), (1, "fork"), (2, "fork"), (2, "spawn")]
 )
