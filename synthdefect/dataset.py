@@ -55,6 +55,7 @@ class SyntheticAnomalyDataset:
             (see :func:`synthdefect.load_recipe`); default the ``draem-code`` preset with
             procedural textures.
         size: (height, width) every image is resized to, or ``None`` to keep file sizes.
+        channels: 3 (RGB; grey files are converted) or 1 (grey; colour files are converted).
         seed: the run's seed (int >= 0).
         length: number of samples per epoch; default one per normal image (image ``i % n``).
         image_dtype: ``"float32"`` (images in [0, 1]) or ``"uint8"`` (in [0, 255], for loaders
@@ -80,8 +81,11 @@ class SyntheticAnomalyDataset:
         seed: int = 0,
         length: int | None = None,
         image_dtype: str = "float32",
+        channels: int = 3,
     ) -> None:
-        self.images = images if isinstance(images, NormalImages) else NormalImages(images, size)
+        self.images = (
+            images if isinstance(images, NormalImages) else NormalImages(images, size, channels)
+        )
         self.transform = load_recipe(DEFAULT_PRESET if transform is None else transform)
         check_foreground_masks(self.transform, self.images.paths)
         self.seed = int(seed)

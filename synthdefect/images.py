@@ -54,6 +54,8 @@ class NormalImages:
     ) -> None:
         if size is not None and (len(size) != 2 or min(size) < 1):
             raise ValueError(f"size must be (height, width) with positive values, got {size}")
+        if channels not in (1, 3):
+            raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
         self.size = None if size is None else (int(size[0]), int(size[1]))
         self.channels = channels
         decode = partial(_decode, size=self.size, channels=channels)
