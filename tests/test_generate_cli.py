@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from test_generate import make_image_folder, tree_bytes
 
+import synthdefect.generate as api
 import synthdefect.generate.maker as maker
 from synthdefect.cli import main
 
@@ -200,3 +201,26 @@ def test_preview_of_grey_samples(tmp_path):
                  "--out", str(sheet), "--preset", "paper", "--size", "48")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert cv2.imread(str(sheet), cv2.IMREAD_UNCHANGED).ndim == 3  # the outline is green
+
+
+def test_a_dead_worker_ends_the_process_at_once(tmp_path, monkeypatch):
+    """After a worker died, interpreter exit can hang joining the process pool's thread (it
+    waits forever for the rest of a result the worker was sending, CPython 3.11): the command
+    prints its one line and ends the process at once, as on Ctrl-C."""
+    import synthdefect.cli.generate as cli
+
+    def dead_worker(*args, **kwargs):
+        raise api.WorkerDiedError("a worker process died (killed, or out of memory?)")
+
+    class Ended(BaseException):
+        pass
+
+    def exit_now(status):
+        raise Ended(status)
+
+    monkeypatch.setattr(api, "generate", dead_worker)
+    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    with pytest.raises(Ended) as ended:
+        CliRunner().invoke(main, ["generate", "--n", "4", "--out", str(tmp_path / "o"), *QUICK],
+                           catch_exceptions=False)  # fmt: skip
+    assert ended.value.args == (2,)
