@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 
 import cv2
 import numpy as np
@@ -207,8 +208,6 @@ def test_a_dead_worker_ends_the_process_at_once(tmp_path, monkeypatch):
     """After a worker died, interpreter exit can hang joining the process pool's thread (it
     waits forever for the rest of a result the worker was sending, CPython 3.11): the command
     prints its one line and ends the process at once, as on Ctrl-C."""
-    import synthdefect.cli.generate as cli
-
     def dead_worker(*args, **kwargs):
         raise api.WorkerDiedError("a worker process died (killed, or out of memory?)")
 
@@ -219,7 +218,7 @@ def test_a_dead_worker_ends_the_process_at_once(tmp_path, monkeypatch):
         raise Ended(status)
 
     monkeypatch.setattr(api, "generate", dead_worker)
-    monkeypatch.setattr(cli.os, "_exit", exit_now)
+    monkeypatch.setattr(os, "_exit", exit_now)
     with pytest.raises(Ended) as ended:
         CliRunner().invoke(main, ["generate", "--n", "4", "--out", str(tmp_path / "o"), *QUICK],
                            catch_exceptions=False)  # fmt: skip

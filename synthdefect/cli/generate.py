@@ -200,6 +200,10 @@ def generate(
                 report = api.generate(
                     config, workers=workers, resume=resume, overwrite=overwrite, progress=not quiet
                 )
+    except api.WorkerDiedError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.stderr.flush()
+        os._exit(InputProblem.exit_code)  # see WorkerDiedError: interpreter exit could hang
     except api.GenerateError as err:
         raise InputProblem(str(err)) from err
     click.echo(report.line())

@@ -7,7 +7,13 @@
 See ``docs/generate.md`` for the output layouts, the manifest, resuming and sharding.
 """
 
-from synthdefect.generate.config import GenerateConfig, GenerateError, Shard, parse_size
+from synthdefect.generate.config import (
+    GenerateConfig,
+    GenerateError,
+    Shard,
+    WorkerDiedError,
+    parse_size,
+)
 from synthdefect.generate.layout import DEFECT_TYPE
 from synthdefect.generate.preview import contact_sheet, write_preview
 from synthdefect.generate.runner import default_workers, generate
@@ -21,6 +27,7 @@ __all__ = [
     "GenerateError",
     "RunReport",
     "Shard",
+    "WorkerDiedError",
     "contact_sheet",
     "default_images",
     "default_workers",

@@ -26,6 +26,7 @@ __all__ = [
     "GenerateConfig",
     "GenerateError",
     "Shard",
+    "WorkerDiedError",
     "generated_textures",
     "parse_size",
 ]
@@ -53,6 +54,14 @@ ones need gigabytes per image (float32 working copies of an 8192x8192 RGB image 
 
 class GenerateError(ValueError):
     """A problem with the inputs or the output folder, stated in one line for the user."""
+
+
+class WorkerDiedError(GenerateError):
+    """A worker process died (killed, or out of memory). The samples recorded before are kept.
+
+    The process pool's thread may then wait forever for the rest of a result that the worker
+    was sending (CPython 3.11), so that interpreter exit, which joins it, hangs: a program that
+    catches this error should end with ``os._exit`` (the command line does)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import cv2
 from tqdm import tqdm
 
-from synthdefect.generate.config import GenerateConfig, GenerateError
+from synthdefect.generate.config import GenerateConfig, GenerateError, WorkerDiedError
 from synthdefect.generate.inputs import check_apart, check_textures, fingerprint
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lifetime import end_with_parent
@@ -70,8 +70,9 @@ def generate(
     ``workers``: processes making samples (default: :func:`default_workers`); ``resume``:
     continue an interrupted run with the same settings; ``overwrite``: replace an earlier run;
     ``progress``: show a progress bar on stderr. Raises :class:`GenerateError` for bad inputs,
-    an output folder holding other work, or a failed write (disk full included); samples
-    recorded before a failure are kept and ``resume`` continues after them.
+    an output folder holding other work, or a failed write (disk full included), and its
+    subclass :class:`WorkerDiedError` when a worker process dies; samples recorded before a
+    failure are kept and ``resume`` continues after them.
     """
     started = time.perf_counter()
     check_apart(config, config.out)
@@ -98,7 +99,7 @@ def generate(
         except OSError as err:
             raise _write_error(config, err) from err
         except BrokenProcessPool as err:
-            raise GenerateError(
+            raise WorkerDiedError(
                 "a worker process died (killed, or out of memory?); the samples recorded so far "
                 "are kept: rerun with --resume to continue"
             ) from err
