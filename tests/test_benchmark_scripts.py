@@ -97,3 +97,25 @@ def test_recipe_benchmark_prints_one_row_per_run_and_continues_where_it_stopped(
     (tmp_path / "runs/bsdata/nsa/metrics.json").unlink()  # as if stopped before evaluating
     again = run()
     assert [line.split(":")[0] for line in again if ": train " in line] == ["bsdata nsa"]
+
+
+def test_auroc_by_size_reports_each_size_with_both_classes(tmp_path):
+    """Scores that follow the size, not the defect: overall the defective images of another
+    size lift the AUROC to 50, within the shared size it is 0; the size without normal images
+    gets no row."""
+    rows = ["file,score"]
+    for folder, count, size, score in (("good", 10, (20, 10), 0.5), ("pit", 10, (20, 10), 0.3),
+                                       ("pit", 10, (30, 10), 0.9)):  # fmt: skip
+        (tmp_path / folder).mkdir(exist_ok=True)
+        for i in range(count):
+            name = f"{folder}/{size[0]}_{i}.png"
+            write_image(tmp_path / name, np.zeros((size[1], size[0], 3), np.uint8))
+            rows.append(f"{name},{score + (0.01 * i if folder == 'good' else 0.0)}")
+    (tmp_path / "scores.csv").write_text("\n".join(rows) + "\n")
+    result = subprocess.run(
+        [sys.executable, "benchmarks/auroc_by_size.py", tmp_path / "scores.csv", tmp_path],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert lines[0] == "all sizes: image AUROC 50.0 (30 images)"
+    assert lines[1:] == ["20x10: image AUROC 0.0 (20 images, 10 defective)"]
