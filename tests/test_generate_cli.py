@@ -208,6 +208,7 @@ def test_a_dead_worker_ends_the_process_at_once(tmp_path, monkeypatch):
     """After a worker died, interpreter exit can hang joining the process pool's thread (it
     waits forever for the rest of a result the worker was sending, CPython 3.11): the command
     prints its one line and ends the process at once, as on Ctrl-C."""
+
     def dead_worker(*args, **kwargs):
         raise api.WorkerDiedError("a worker process died (killed, or out of memory?)")
 
