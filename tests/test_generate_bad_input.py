@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from test_convert import BAD_IMAGES
@@ -26,6 +27,7 @@ from test_generate import make_image_folder, tree_bytes
 from synthdefect.cli import main
 from synthdefect.generate import GenerateConfig, Shard, generate
 from synthdefect.generate.lock import output_lock
+from synthdefect.io import write_image
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
@@ -161,6 +163,41 @@ CASES = [
         "at most 256 samples",
     ),
     Case(
+        "a foreground mask that cannot be decoded (`part_2.png` truncated)",
+        (
+            "generate",
+            "--n",
+            "4",
+            "--foreground",
+            "{X}/masks",
+            "--images",
+            "{images}",
+            "--out",
+            "{out}",
+        ),
+        "sample 2 (normal image part_2.png): foreground mask",
+        setup=lambda places: masks_for(places, broken="part_2.png"),
+    ),
+    Case(
+        "the same in `preview`",
+        ("preview", "--foreground", "{X}/masks", "--images", "{images}", "--out", "{out}/p.png"),
+        "sample 2 (normal image part_2.png): foreground mask",
+        setup=lambda places: masks_for(places, broken="part_2.png"),
+    ),
+    Case(
+        "a `--foreground` callable whose mask has the wrong shape",
+        (
+            "generate",
+            "--n",
+            "4",
+            "--foreground",
+            "test_generate_bad_input:tiny_foreground",
+            "--out",
+            "{out}",
+        ),
+        "sample 0 (normal image builtin/",
+    ),
+    Case(
         "`preview --out` an existing folder",
         ("preview", "--out", "{X}"),
         "must be a .png or .jpg file",
@@ -171,6 +208,20 @@ CASES = [
         "must be a .png or .jpg file",
     ),
 ]
+
+
+def tiny_foreground(image):
+    """A foreground callable that returns a mask of the wrong shape."""
+    return [[1, 1], [1, 1]]
+
+
+def masks_for(places: dict[str, Path], broken: str) -> None:
+    """``{X}/masks``: a foreground mask per normal image, ``broken`` cut after its header."""
+    masks = places["X"] / "masks"
+    masks.mkdir()
+    for image in sorted(places["images"].iterdir()):
+        write_image(masks / image.name, np.full((8, 8, 1), 255, np.uint8))
+    (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
 
 
 def truncate_all(folder: Path) -> None:

@@ -359,6 +359,21 @@ def test_unreadable_training_images_and_textures_are_usage_errors(category, tmp_
     assert not (tmp_path / "run").exists()
 
 
+def test_a_sample_that_cannot_be_made_is_a_usage_error(category, tmp_path):
+    """A foreground mask that fails to decode, found while training: one line, exit 2."""
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    for image in sorted((category / "train/good").iterdir()):
+        write_image(masks / image.name, np.full((8, 8, 1), 255, np.uint8))
+    broken = sorted(masks.iterdir())[0]
+    broken.write_bytes(broken.read_bytes()[:40])
+    result = _invoke("train", "--data", category / "train/good", "--foreground", masks,
+                     "--out", tmp_path / "run", "--steps", "2", *_tiny_args())  # fmt: skip
+    _assert_usage_error(result, f"foreground mask {broken} cannot be decoded")
+    assert "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: ")
+
+
 @pytest.mark.parametrize("lr", ["-1", "nan", "0", "inf"])
 def test_a_learning_rate_that_is_not_positive_and_finite_is_a_usage_error(category, tmp_path, lr):
     result = _invoke("train", "--data", category / "train/good", "--out", tmp_path / "run",
