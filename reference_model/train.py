@@ -162,6 +162,8 @@ def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool) -> None:
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
     existing = [name for name in (CHECKPOINT_NAME, LOG_NAME) if (out_dir / name).exists()]
+    if existing == [LOG_NAME] and (out_dir / LOG_NAME).stat().st_size == 0:
+        existing = []  # a run that failed before its first step left only an empty log
     if existing and not (resume or overwrite):
         raise CheckpointError(
             f"{out_dir} already holds a run ({existing[0]}): resume it (--resume) or start "

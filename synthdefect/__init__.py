@@ -17,7 +17,7 @@ from synthdefect.images import NormalImages
 from synthdefect.mask_folder import MaskFolder
 from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
 from synthdefect.recipes import load_recipe, recipe_from_record, replay, save_recipe
-from synthdefect.sample import AnomalyResult, Sample
+from synthdefect.sample import AnomalyResult, Sample, SampleError
 from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import (
@@ -90,6 +90,7 @@ __all__ = [
     "RandomRotate",
     "RecordError",
     "Sample",
+    "SampleError",
     "ScarPatch",
     "SelfSource",
     "SolidColor",

@@ -24,7 +24,7 @@ from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
 from synthdefect.images import NormalImages, PathSpec
 from synthdefect.presets import DEFAULT_PRESET
 from synthdefect.recipes import load_recipe
-from synthdefect.sample import Sample
+from synthdefect.sample import Sample, SampleError
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import check_foreground_masks
@@ -67,6 +67,8 @@ class SyntheticAnomalyDataset:
     as a JSON string (replay with ``transform.replay``); ``index`` the sample's global index
     ``epoch * len(ds) + i``; ``source`` the normal image's path.
 
+    A sample that cannot be made raises :class:`~synthdefect.sample.SampleError` naming it.
+
     Keys: ``ds[i]`` is sample ``i`` of epoch 0, ``ds[epoch, i]`` sample ``i`` of ``epoch``. For
     a new order and new anomalies every epoch, give the DataLoader an
     :class:`~synthdefect.sampler.EpochSampler` (``shuffle=True`` alone repeats epoch 0's
@@ -105,10 +107,12 @@ class SyntheticAnomalyDataset:
         epoch, i = parse_key(key, self.length)
         index = epoch * self.length + i
         image, path = self.images.load(i % len(self.images))
-        sample, record = self.transform.forward(
-            Sample.from_image(image, path), sample_rng(self.seed, index)
-        )
-
+        try:
+            sample, record = self.transform.forward(
+                Sample.from_image(image, path), sample_rng(self.seed, index)
+            )
+        except ValueError as error:
+            raise SampleError.naming(index, path, error) from error
         return {
             "index": index,
             "image": image_to_tensor(sample.image, self.image_dtype),

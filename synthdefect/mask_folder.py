@@ -72,7 +72,10 @@ class MaskFolder:
         key = (path.name, tuple(shape))
         mask = self._cache.get(key)
         if mask is None:
-            pixels = read_image(path, channels=1)[:, :, 0]
+            try:
+                pixels = read_image(path, channels=1)[:, :, 0]
+            except OSError as error:
+                raise ValueError(f"foreground mask {path} cannot be decoded") from error
             if pixels.shape != tuple(shape):
                 height, width = shape
                 pixels = cv2.resize(pixels, (width, height), interpolation=cv2.INTER_NEAREST)

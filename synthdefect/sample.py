@@ -24,7 +24,16 @@ import numpy as np
 
 from synthdefect.functional.masks import anomalous_pixels
 
-__all__ = ["AnomalyResult", "Sample"]
+__all__ = ["AnomalyResult", "Sample", "SampleError"]
+
+
+class SampleError(ValueError):
+    """A sample could not be made (a mask file that fails to decode, a foreground callable's
+    mask of the wrong shape, ...): the message names the sample, its normal image and why."""
+
+    @classmethod
+    def naming(cls, index: int, source: str | os.PathLike | None, error: Exception) -> SampleError:
+        return cls(f"sample {index} (normal image {source}): {error}")
 
 
 @dataclass

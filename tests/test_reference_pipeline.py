@@ -359,8 +359,10 @@ def test_unreadable_training_images_and_textures_are_usage_errors(category, tmp_
     assert not (tmp_path / "run").exists()
 
 
-def test_a_sample_that_cannot_be_made_is_a_usage_error(category, tmp_path):
-    """A foreground mask that fails to decode, found while training: one line, exit 2."""
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_a_sample_that_cannot_be_made_is_a_usage_error(category, tmp_path, workers):
+    """A foreground mask that fails to decode, found while training (in the main process or a
+    DataLoader worker): one line, exit 2."""
     masks = tmp_path / "masks"
     masks.mkdir()
     for image in sorted((category / "train/good").iterdir()):
@@ -368,10 +370,15 @@ def test_a_sample_that_cannot_be_made_is_a_usage_error(category, tmp_path):
     broken = sorted(masks.iterdir())[0]
     broken.write_bytes(broken.read_bytes()[:40])
     result = _invoke("train", "--data", category / "train/good", "--foreground", masks,
-                     "--out", tmp_path / "run", "--steps", "2", *_tiny_args())  # fmt: skip
+                     "--out", tmp_path / "run", "--steps", "2", *_tiny_args(),
+                     "--workers", workers)  # fmt: skip
     _assert_usage_error(result, f"foreground mask {broken} cannot be decoded")
     assert "Traceback" not in result.output
     assert result.output.strip().splitlines()[-1].startswith("Error: ")
+    write_image(broken, np.full((8, 8, 1), 255, np.uint8))  # mended: the same command now runs
+    again = _invoke("train", "--data", category / "train/good", "--foreground", masks,
+                    "--out", tmp_path / "run", "--steps", "2", *_tiny_args())  # fmt: skip
+    assert again.exit_code == 0, again.output
 
 
 @pytest.mark.parametrize("lr", ["-1", "nan", "0", "inf"])

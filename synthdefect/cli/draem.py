@@ -52,14 +52,21 @@ _checkpoint_option = click.option(
 
 @contextmanager
 def _usage_errors() -> Iterator[None]:
-    """Turn the reference model's data and checkpoint errors into exit-code-2 usage errors."""
+    """Turn the reference model's data and checkpoint errors, and samples that cannot be made,
+    into exit-code-2 usage errors of one line."""
     from reference_model.checkpoint import CheckpointError
     from reference_model.data import DataError
+    from synthdefect.sample import SampleError
 
     try:
         yield
     except (CheckpointError, DataError) as error:
         raise click.UsageError(str(error)) from error
+    except SampleError as error:
+        # From a DataLoader worker the message is the worker's traceback, ending with the
+        # original "...SampleError: <message>" line.
+        last = str(error).strip().splitlines()[-1]
+        raise click.UsageError(last.split("SampleError: ", 1)[-1]) from error
 
 
 def _device(name: str):

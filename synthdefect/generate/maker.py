@@ -15,7 +15,7 @@ from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.inputs import skipped_textures
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.manifest import manifest_line
-from synthdefect.generate.sources import make_anomaly, open_images, source_name
+from synthdefect.generate.sources import make_anomaly, make_sample, open_images, source_name
 from synthdefect.generate.writer import encode_mask
 from synthdefect.images import NormalImages
 from synthdefect.io import encode_image, write_atomic
@@ -71,7 +71,7 @@ class SampleMaker:
         """Write sample ``index``'s files and return ``(manifest line, label)``."""
         config = self.config
         image, path = self.images.load(index)
-        result = self.anomaly(image, seed=config.seed, index=index, source=path)
+        result = make_sample(config, self.anomaly, image, index, path)
         label = int(result.label)
         # mvtec's train/good gets each normal file once, from the sample of the same index.
         with_train = index < len(self._files_of_images) and path == self._files_of_images[index]

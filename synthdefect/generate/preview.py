@@ -16,7 +16,7 @@ import numpy as np
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
-from synthdefect.generate.sources import make_anomaly, open_images
+from synthdefect.generate.sources import make_anomaly, make_sample, open_images
 from synthdefect.io import match_channels, write_image
 
 __all__ = [
@@ -74,7 +74,7 @@ def contact_sheet(
     cells = []
     for index in range(columns * rows):
         image, path = images.load(index)
-        result = anomaly(image, seed=config.seed, index=index, source=path)
+        result = make_sample(config, anomaly, image, index, path)
         cells.append(_cell(result.normal, result.image, result.mask, index, panel))
     grid_rows = [_join(cells[r * columns : (r + 1) * columns], axis=1) for r in range(rows)]
     return _join([_header(columns, panel[0]), *grid_rows], axis=0)

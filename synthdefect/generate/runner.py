@@ -21,8 +21,9 @@ from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
@@ -81,7 +82,7 @@ def generate(
     skipped_textures = check_textures(config)
     anomaly = make_anomaly(config)
     record = {**config.record(), "inputs": fingerprint(config, images.paths)}
-    with output_lock(config.out, config.shard):
+    with _removed_if_left_empty(config.out), output_lock(config.out, config.shard):
         recovered = prepare_output(config, record, resume=resume, overwrite=overwrite)
         try:
             tally = _make_samples(config, recovered, images, anomaly, workers, progress)
@@ -110,6 +111,20 @@ def generate(
             stacklevel=2,
         )
     return report
+
+
+@contextmanager
+def _removed_if_left_empty(folder: Path) -> Iterator[None]:
+    """When the ``with`` block creates ``folder`` and then fails leaving it empty (nothing was
+    made), remove it again: a failed run leaves no trace."""
+    created = not folder.exists()
+    try:
+        yield
+    except BaseException:
+        if created:
+            with suppress(OSError):
+                folder.rmdir()  # fails, and keeps the folder, unless it is empty
+        raise
 
 
 def _worker_count(workers: int | None) -> int:

@@ -9,11 +9,21 @@ from typing import TYPE_CHECKING
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_textures, fixed_root
 from synthdefect.images import NoImagesError, NormalImages, resolve_image_paths
+from synthdefect.sample import AnomalyResult, SampleError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from synthdefect.transforms import Transform
 
-__all__ = ["BUILTIN_PREFIX", "default_images", "make_anomaly", "open_images", "source_name"]
+__all__ = [
+    "BUILTIN_PREFIX",
+    "default_images",
+    "make_anomaly",
+    "make_sample",
+    "open_images",
+    "source_name",
+]
 
 BUILTIN_PREFIX = "builtin/"
 """Manifest prefix of the built-in default images (their install path differs per machine)."""
@@ -58,6 +68,20 @@ def make_anomaly(config: GenerateConfig) -> Transform:
     except ValueError as err:
         raise GenerateError(f"--foreground: {err}") from err
     return anomaly
+
+
+def make_sample(
+    config: GenerateConfig, anomaly: Transform, image: np.ndarray, index: int, path: Path
+) -> AnomalyResult:
+    """Sample ``index`` of the run from its normal ``image`` (file ``path``);
+    :class:`GenerateError` naming the sample when it cannot be made (a foreground mask that fails
+    to decode, a foreground callable's mask of the wrong shape, ...)."""
+    try:
+        return anomaly(image, seed=config.seed, index=index, source=path)
+    except ValueError as error:
+        raise GenerateError(
+            str(SampleError.naming(index, source_name(config, path), error))
+        ) from error
 
 
 def source_name(config: GenerateConfig, path: Path) -> str:
