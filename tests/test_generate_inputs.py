@@ -77,4 +77,8 @@ def test_a_run_that_fails_before_making_anything_leaves_no_records(tmp_path, mon
     monkeypatch.setattr(maker, "write_atomic", disk_full)
     with pytest.raises(GenerateError, match="disk full"):
         generate(small(tmp_path / "out", n=4), workers=1)
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # the run created it
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(GenerateError, match="disk full"):
+        generate(small(tmp_path / "mine", n=4), workers=1)
+    assert list((tmp_path / "mine").iterdir()) == []  # the user's folder stays
