@@ -17,10 +17,9 @@ With ``sample.foreground`` the patches are centred on foreground pixels and thei
 it, and their source centres lie on the foreground too, so that patches are cut from the object
 (NSA checks its source patches against the object likewise). Parameters are drawn before any
 texture is loaded, so for a patch of another image (NSA) the image's own foreground stands for
-the other's: right for aligned parts, such as the MVTec AD objects. Masks left empty are redrawn
-as
-:class:`~synthdefect.transforms.mask_base.MaskTransform` redraws them (at most ``max_retries``
-draws in all; ``attempts`` records how many were made).
+the other's: right for aligned parts, such as the MVTec AD objects. Masks left empty are
+redrawn as :class:`~synthdefect.transforms.mask_base.MaskTransform` redraws them (at most
+``max_retries`` draws in all; ``attempts`` records how many were made).
 
 Record params: ``{"patches": [patch, ...], "attempts": int}``, each patch
 ``{"size": [h, w], "source": [y, x], "target": [y, x], "angle": deg, "scale": s,
