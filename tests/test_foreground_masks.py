@@ -216,3 +216,14 @@ def test_train_takes_a_mask_folder(folders, tmp_path):
     (masks / "part_1_mask.png").unlink()
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "run2")])
     assert result.exit_code == 2 and "no mask for" in result.output, result.output
+
+
+def test_two_normal_images_of_one_name_are_refused(folders):
+    """Masks are matched by file name, so ``a/part_0.png`` and ``b/part_0.png`` would share one
+    mask: refused before any work, naming both."""
+    normal, masks = folders
+    (normal / "more").mkdir()
+    cv2.imwrite(str(normal / "more/part_0.png"), np.zeros((SIZE, SIZE, 3), np.uint8))
+    recipe = make_recipe("paper", foreground=MaskFolder(masks))
+    with pytest.raises(ValueError, match=r"part_0\.png and .*more/part_0\.png.* one mask"):
+        SyntheticAnomalyDataset(normal, transform=recipe, size=(SIZE, SIZE))
