@@ -69,11 +69,20 @@ def _qualified_name(fn: Callable[..., Any]) -> str:
 def check_foreground_masks(recipe: Transform, names: Iterable[str | os.PathLike]) -> None:
     """Raise the ``ValueError`` of the first normal image (a path or file name in ``names``)
     that a :class:`~synthdefect.mask_folder.MaskFolder` foreground of ``recipe`` has no mask
-    for, before any work starts (file names only, nothing is decoded)."""
+    for, or that shares its mask with another image of the same file name (in another folder),
+    before any work starts (file names only, nothing is decoded)."""
+    names = list(names)
     for _, transform in recipe.walk():
         if isinstance(transform, Foreground) and isinstance(transform.source, MaskFolder):
+            taken: dict[str, str | os.PathLike] = {}
             for name in names:
-                transform.source.lookup(name)
+                mask = transform.source.lookup(name).name
+                first = taken.setdefault(mask, name)
+                if os.fspath(first) != os.fspath(name):
+                    raise ValueError(
+                        f"normal images {first} and {name} would share one mask ({mask}): "
+                        "masks are matched by file name, so rename one of them"
+                    )
 
 
 @register_transform
