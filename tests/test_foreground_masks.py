@@ -227,3 +227,20 @@ def test_two_normal_images_of_one_name_are_refused(folders):
     recipe = make_recipe("paper", foreground=MaskFolder(masks))
     with pytest.raises(ValueError, match=r"images .*part_0\.png and .*part_0\.png would share one"):
         SyntheticAnomalyDataset(normal, transform=recipe, size=(SIZE, SIZE))
+
+
+def test_a_run_stopped_by_a_broken_mask_leaves_nothing_and_runs_once_mended(folders, tmp_path):
+    """A mask that fails to decode stops the run at its sample, before any sample is recorded:
+    the files other samples (other workers) already wrote go too, so the same command runs
+    once the mask is mended."""
+    normal, masks = folders
+    good = (masks / "part_2.png").read_bytes()
+    (masks / "part_2.png").write_bytes(good[:40])
+    out = tmp_path / "out"
+    result = _generate(normal, masks, out, 2, "--n", "80")
+    assert result.exit_code == 2, result.output
+    assert "sample 2 (normal image part_2.png): foreground mask" in result.output
+    assert not out.exists()
+    (masks / "part_2.png").write_bytes(good)
+    result = _generate(normal, masks, out, 2, "--n", "80")
+    assert result.exit_code == 0, result.output
