@@ -18,7 +18,7 @@ from typing import Any
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import input_changes, without_mtimes
-from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file
+from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file, sample_files
 from synthdefect.generate.manifest import ManifestError, read_manifest
 from synthdefect.generate.writer import write_json
 
@@ -75,13 +75,15 @@ def prepare_output(
 
 
 def discard_if_empty(config: GenerateConfig) -> None:
-    """Remove this run's ``config``/``manifest`` records and its empty layout folders when the
-    manifest names no sample: a run that failed before making anything leaves no trace."""
+    """Remove this run's ``config``/``manifest`` records, the sample files its workers wrote
+    and its emptied layout folders when the manifest names no sample: a run that failed before
+    recording anything leaves no trace."""
     manifest = config.out / run_file("manifest", ".jsonl", config.shard)
     if not manifest.is_file() or manifest.stat().st_size > 0:
         return
     manifest.unlink()
     (config.out / run_file("config", ".json", config.shard)).unlink(missing_ok=True)
+    _remove_samples(config)
     for folder in sorted(layout_folders(config), key=len, reverse=True):  # children first
         for path in (config.out / folder, (config.out / folder).parent):
             if path != config.out and path.is_dir() and not any(path.iterdir()):
@@ -199,6 +201,16 @@ def _remove_record_temps(config: GenerateConfig) -> None:
     for temp in config.out.glob(".*.tmp"):
         if temp.name.startswith(own_prefixes):
             temp.unlink(missing_ok=True)
+
+
+def _remove_samples(config: GenerateConfig) -> None:
+    """Delete the sample files of this run's indices that workers wrote before the run failed
+    unrecorded (a sibling shard's files are left alone)."""
+    for index in config.indices:
+        for label in (0, 1):
+            for relative in sample_files(config, index, label, with_train=True).values():
+                (config.out / relative).unlink(missing_ok=True)
+    _remove_sample_temps(config)
 
 
 def _remove_sample_temps(config: GenerateConfig) -> None:
