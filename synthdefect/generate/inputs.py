@@ -15,7 +15,7 @@ import glob
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
 from synthdefect.image_files import NoImagesError
@@ -36,6 +36,8 @@ __all__ = [
     "texture_sources",
     "without_mtimes",
 ]
+
+_Source = TypeVar("_Source")
 
 
 def fixed_root(spec: str) -> Path:
@@ -83,13 +85,16 @@ def check_apart(config: GenerateConfig, out: Path) -> None:
             )
 
 
+def _step_sources(recipe: Transform, kind: type[_Source]) -> list[_Source]:
+    """The ``source`` of every step of ``recipe`` that has one of type ``kind``."""
+    return [
+        step.source for _, step in recipe.walk() if isinstance(getattr(step, "source", None), kind)
+    ]
+
+
 def texture_sources(recipe: Transform) -> list[FileSource]:
     """The recipe's texture sources that read files (none for procedural or ``self``)."""
-    return [
-        step.source
-        for _, step in recipe.walk()
-        if isinstance(getattr(step, "source", None), FileSource)
-    ]
+    return _step_sources(recipe, FileSource)
 
 
 def skipped_textures(recipe: Transform) -> list[str]:
@@ -98,16 +103,14 @@ def skipped_textures(recipe: Transform) -> list[str]:
     return [str(path) for source in texture_sources(recipe) for path in source.files.skipped]
 
 
-def check_textures(config: GenerateConfig) -> list[str]:
+def check_textures(config: GenerateConfig) -> None:
     """:class:`GenerateError` unless every texture source of the recipe has an image that
-    decodes (e.g. not all cut short after a valid header). Returns
-    :func:`skipped_textures` so far."""
+    decodes (e.g. not all cut short after a valid header)."""
     for source in texture_sources(config.anomaly):
         try:
             source.name(0)  # decodes files from the first until one is readable
         except NoImagesError as err:
             raise GenerateError(f"--textures: {err}") from err
-    return skipped_textures(config.anomaly)
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -127,12 +130,7 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     images = None
     if config.images is not None:
         images = _describe(image_paths, fixed_root(config.images))
-    masks = [
-        path
-        for _, step in config.anomaly.walk()
-        if isinstance(getattr(step, "source", None), MaskFolder)
-        for path in step.source.paths
-    ]
+    masks = [path for folder in _step_sources(config.anomaly, MaskFolder) for path in folder.paths]
     foreground = None
     if masks:
         foreground = _describe(masks, Path(os.path.commonpath([p.parent for p in masks])))

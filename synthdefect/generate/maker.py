@@ -62,7 +62,7 @@ class SampleMaker:
     ) -> None:
         self.config = config
         self.images = open_images(config) if images is None else images
-        self.anomaly = make_anomaly(config) if anomaly is None else anomaly
+        self.anomaly = make_anomaly(config, self.images) if anomaly is None else anomaly
         self._files_of_images = self.images.paths
         for folder in layout_folders(config):
             (config.out / folder).mkdir(parents=True, exist_ok=True)

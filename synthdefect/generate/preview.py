@@ -68,7 +68,7 @@ def contact_sheet(
             "use generate for more"
         )
     images = open_images(config)
-    anomaly = make_anomaly(config)
+    anomaly = make_anomaly(config, images)
     first = images[0]
     panel = (round(cell * first.shape[1] / first.shape[0]), cell)  # (width, height) for cv2
     cells = []

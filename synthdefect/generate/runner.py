@@ -30,7 +30,7 @@ import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, WorkerDiedError
-from synthdefect.generate.inputs import check_apart, check_textures, fingerprint
+from synthdefect.generate.inputs import check_apart, fingerprint, skipped_textures
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.lock import output_lock
@@ -79,14 +79,14 @@ def generate(
     check_apart(config, config.out)
     workers = _worker_count(workers)
     images = open_images(config)
-    skipped_textures = check_textures(config)
-    anomaly = make_anomaly(config)
+    anomaly = make_anomaly(config, images)
+    skipped = skipped_textures(anomaly)  # found by make_anomaly's texture check
     record = {**config.record(), "inputs": fingerprint(config, images.paths)}
     with _removed_if_left_empty(config.out), output_lock(config.out, config.shard):
         recovered = prepare_output(config, record, resume=resume, overwrite=overwrite)
         try:
             tally = _make_samples(config, recovered, images, anomaly, workers, progress)
-            tally.skipped.update(skipped_textures)
+            tally.skipped.update(skipped)
             report = RunReport(
                 out=config.out,
                 config=record,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_textures, fixed_root
-from synthdefect.images import NoImagesError, NormalImages, resolve_image_paths
+from synthdefect.images import NoImagesError, NormalImages
 from synthdefect.sample import AnomalyResult, SampleError
 
 if TYPE_CHECKING:
@@ -53,18 +53,17 @@ def open_images(config: GenerateConfig) -> NormalImages:
     return images
 
 
-def make_anomaly(config: GenerateConfig) -> Transform:
-    """The run's recipe (:attr:`GenerateConfig.anomaly`); :class:`GenerateError` for bad
-    recipes or textures (none of whose files decodes, see
-    :func:`~synthdefect.generate.inputs.check_textures`), or a normal image that a folder of
-    foreground masks lacks."""
+def make_anomaly(config: GenerateConfig, images: NormalImages) -> Transform:
+    """The run's recipe (:attr:`GenerateConfig.anomaly`) for its normal ``images``
+    (:func:`open_images`); :class:`GenerateError` for bad recipes or textures (none of whose
+    files decodes, see :func:`~synthdefect.generate.inputs.check_textures`), or a normal image
+    that a folder of foreground masks lacks."""
     from synthdefect.transforms.foreground import check_foreground_masks
 
     check_textures(config)
     anomaly = config.anomaly
-    spec = default_images() if config.images is None else config.images
     try:
-        check_foreground_masks(anomaly, resolve_image_paths(spec))
+        check_foreground_masks(anomaly, images.paths)
     except ValueError as err:
         raise GenerateError(f"--foreground: {err}") from err
     return anomaly
