@@ -207,15 +207,12 @@ class PerlinPairMask(PerlinMask):
             how = "intersection"
         return {"first": first, "second": second, "how": how}
 
-    def combined(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
+    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
         """The combined mask of a record's draws (before the foreground cut)."""
         first = self.build(height, width, draws["first"])
         if draws["how"] == "first":
             return first
         return combine_masks(first, self.build(height, width, draws["second"]), draws["how"])
-
-    def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
-        return self.combined(height, width, draws)
 
     def check_draws(self, draws: Mapping[str, Any]) -> None:
         where = "PerlinPairMask params"

@@ -2,8 +2,7 @@
 
 A mask generator draws the parameters of one candidate mask (:meth:`MaskTransform.draw`, from
 the generator and the sample's shape) and builds it (:meth:`MaskTransform.build_mask`,
-deterministic);
-the mask is cut to ``sample.foreground`` when the sample has one.
+deterministic); the mask is cut to ``sample.foreground`` when the sample has one.
 ``make_params`` redraws until that mask covers at least ``min_area`` of the image and, with
 ``redraw_empty`` (the default), is not empty, at most ``max_retries`` draws in all (10, as
 anomalib's generator); the last draw is kept when none succeeds (an empty mask then gives the
