@@ -263,6 +263,7 @@ def _training_set(
     """
     from reference_model.data import MANIFEST_NAME, GeneratedFolder, fingerprint
     from synthdefect.dataset import SyntheticAnomalyDataset
+    from synthdefect.generate.config import generated_textures
     from synthdefect.images import NoImagesError, NormalImages
     from synthdefect.recipes import choose_recipe
     from synthdefect.textures import as_texture_source
@@ -280,7 +281,7 @@ def _training_set(
     except NoImagesError as error:
         raise click.UsageError(f"the training set is empty: {error} ({data})") from error
     source = textures
-    if not textures.startswith("procedural") and textures != "self":
+    if not generated_textures(textures):
         try:
             source = as_texture_source(textures)
             source.name(0)  # decodes files until one is readable
