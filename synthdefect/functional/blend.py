@@ -102,7 +102,9 @@ def poisson_blend(
         return out
     top, left = int(rows[0]), int(cols[0])
     box = inside[top : rows[-1] + 1, left : cols[-1] + 1].astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(box)
+    count, box_labels, stats, _ = cv2.connectedComponentsWithStats(box)
+    labels = np.zeros(inside.shape, box_labels.dtype)  # region numbers over the whole image
+    labels[top : top + box.shape[0], left : left + box.shape[1]] = box_labels
     flag = cv2.MIXED_CLONE if mixed else cv2.NORMAL_CLONE
     height, width = inside.shape
     for k in range(1, count):  # one region at a time: solving over each one's box is faster
@@ -110,10 +112,9 @@ def poisson_blend(
         y0, x0 = top + y, left + x  # the region's box in the image
         rows_ = slice(max(y0 - _MARGIN, 0), min(y0 + h + _MARGIN, height))
         cols_ = slice(max(x0 - _MARGIN, 0), min(x0 + w + _MARGIN, width))
-        region = np.zeros((height, width), bool)
-        region[top : top + box.shape[0], left : left + box.shape[1]] = labels == k
+        crop = labels[rows_, cols_] == k  # the region, within its box and margin
         if min(w, h) < _MIN_SIDE:  # OpenCV's solver fails on these: paste them
-            out[region] = texture[region]
+            out[rows_, cols_][crop] = texture[rows_, cols_][crop]
             continue
         # pad the crop so that the box has _MARGIN pixels around it (mirrored at image edges)
         pads = (
@@ -124,14 +125,13 @@ def poisson_blend(
         )
         dst = cv2.copyMakeBorder(out[rows_, cols_], *pads, cv2.BORDER_REFLECT_101)
         src = cv2.copyMakeBorder(texture[rows_, cols_], *pads, cv2.BORDER_REFLECT_101)
-        binary = np.pad(region[rows_, cols_].astype(np.uint8) * 255, (pads[:2], pads[2:]))
+        binary = np.pad(crop.astype(np.uint8) * 255, (pads[:2], pads[2:]))
         center = (_MARGIN + w // 2, _MARGIN + h // 2)  # seamlessClone centres the box on it
         cloned = _clone(src, dst, binary, center, flag)
         inner = cloned[
             pads[0] : pads[0] + rows_.stop - rows_.start,
             pads[2] : pads[2] + cols_.stop - cols_.start,
         ]
-        crop = region[rows_, cols_]
         out[rows_, cols_][crop] = inner.reshape(*crop.shape, -1)[crop][:, : image.shape[2]]
     return out
 
