@@ -59,7 +59,7 @@ CASES = [
     Case(
         "`--out` equal to `--images`",
         ("generate", "--n", "4", "--images", "{images}", "--out", "{images}", "--overwrite"),
-        "is inside --images",
+        "is --images",
     ),
     Case(
         "`--out` inside `--textures`",

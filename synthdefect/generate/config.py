@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthdefect import __version__
+from synthdefect.outputs import OutputError
 from synthdefect.presets import DEFAULT_PRESET, PRESETS
 
 if TYPE_CHECKING:
@@ -52,8 +53,9 @@ MIN_SIDE, MAX_SIDE = 8, 8192
 ones need gigabytes per image (float32 working copies of an 8192x8192 RGB image take 800 MB)."""
 
 
-class GenerateError(ValueError):
-    """A problem with the inputs or the output folder, stated in one line for the user."""
+class GenerateError(OutputError):
+    """A problem with the inputs or the output folder, stated in one line for the user (an
+    :class:`~synthdefect.outputs.OutputError`, so a ``ValueError``)."""
 
 
 class WorkerDiedError(GenerateError):

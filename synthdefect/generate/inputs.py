@@ -17,7 +17,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from synthdefect import outputs
 from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
+from synthdefect.generate.lock import as_generate_error
 from synthdefect.image_files import NoImagesError
 from synthdefect.mask_folder import MaskFolder
 from synthdefect.textures import FileSource
@@ -72,17 +74,10 @@ def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:
 
 def check_apart(config: GenerateConfig, out: Path) -> None:
     """Raise :class:`GenerateError` if ``out`` (an output folder or file) and an input lie inside
-    one another, or are the same. Reads nothing, writes nothing."""
-    target = out.resolve()
-    for option, root in input_roots(config):
-        if _within(target, root):
-            raise GenerateError(
-                f"--out {out} is inside {option} {root}: choose an output outside the inputs"
-            )
-        if _within(root, target):
-            raise GenerateError(
-                f"{option} {root} is inside --out {out}: choose an output outside the inputs"
-            )
+    one another, or are the same (:func:`synthdefect.outputs.check_apart`). Reads nothing,
+    writes nothing."""
+    with as_generate_error():
+        outputs.check_apart({"--out": out}, dict(input_roots(config)))
 
 
 def _step_sources(recipe: Transform, kind: type[_Source]) -> list[_Source]:
@@ -111,10 +106,6 @@ def check_textures(config: GenerateConfig) -> None:
             source.name(0)  # decodes files from the first until one is readable
         except NoImagesError as err:
             raise GenerateError(f"--textures: {err}") from err
-
-
-def _within(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
 
 
 def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, Any]:

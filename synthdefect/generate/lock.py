@@ -1,4 +1,4 @@
-"""One run at a time in an output folder: an advisory ``flock`` held while a run writes.
+"""One run at a time in an output folder (:func:`synthdefect.outputs.folder_lock`).
 
 A single run or a merge holds an exclusive lock on the output folder itself (no lock file is
 left behind). A shard holds a shared lock on the folder, so that sibling shards can run side by
@@ -9,19 +9,14 @@ Where ``fcntl`` is missing (Windows) runs are not locked.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from synthdefect.generate.config import GenerateError, Shard
+from synthdefect.outputs import OutputError, folder_lock
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
-__all__ = ["lock_name", "output_lock"]
+__all__ = ["as_generate_error", "lock_name", "output_lock"]
 
 
 def lock_name(shard: Shard) -> str:
@@ -30,34 +25,23 @@ def lock_name(shard: Shard) -> str:
 
 
 @contextmanager
+def as_generate_error() -> Iterator[None]:
+    """Raise the shared output rules' :class:`~synthdefect.outputs.OutputError` as the
+    :class:`GenerateError` that generate's callers catch."""
+    try:
+        yield
+    except OutputError as err:
+        if isinstance(err, GenerateError):
+            raise
+        raise GenerateError(str(err)) from err
+
+
+@contextmanager
 def output_lock(out: Path, shard: Shard | None = None) -> Iterator[None]:
     """Create ``out`` if needed and hold its lock (see module doc) for the ``with`` block.
 
     Raises :class:`GenerateError` when another run holds it or ``out`` cannot be a folder.
     """
-    if out.exists() and not out.is_dir():
-        raise GenerateError(f"--out {out} exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise GenerateError(f"cannot write to output folder {out}: {err.strerror or err}") from err
-    if fcntl is None:
+    also = None if shard is None else out / lock_name(shard)
+    with as_generate_error(), folder_lock(out, shared=shard is not None, also=also):
         yield
-        return
-    with ExitStack() as held:
-        _hold(held, out, os.O_RDONLY, fcntl.LOCK_EX if shard is None else fcntl.LOCK_SH, out)
-        if shard is not None:
-            _hold(held, out / lock_name(shard), os.O_RDWR | os.O_CREAT, fcntl.LOCK_EX, out)
-        yield
-
-
-def _hold(held: ExitStack, path: Path, flags: int, operation: int, out: Path) -> None:
-    fd = os.open(path, flags, 0o644)
-    held.callback(os.close, fd)
-    try:
-        fcntl.flock(fd, operation | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise GenerateError(
-            f"another synthdefect run is writing to {out}; "
-            "wait for it to end or choose another --out"
-        ) from None
