@@ -1,0 +1,393 @@
+"""Bad inputs and unsafe outputs of ``train``, ``evaluate``, ``predict``, ``preview`` and ``bench``.
+
+Every case gets exit status 2 and one line, and leaves the whole work folder (inputs, the
+checkpoint, anything a link points to) byte-identical: nothing overwritten that the command did
+not make, nothing written outside its output, nothing read while another run writes it.
+:data:`CASES` is the single source of the per-command tables in ``docs/outputs.md``:
+``test_docs_tables_are_current`` fails when a table differs from its rows, and ``python
+tests/test_command_bad_input.py`` rewrites them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from synthdefect.cli import main
+from synthdefect.io import write_image
+from synthdefect.outputs import folder_lock
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
+SIDE = 40
+TINY = ("--size", "32", "--batch", "2", "--recon-width", "4", "--disc-width", "4")
+QUICK = {
+    "train": (*TINY, "--steps", "1", "--device", "cpu", "--workers", "0"),
+    "evaluate": ("--device", "cpu", "--workers", "0"),
+    "predict": ("--device", "cpu", "--workers", "0"),
+    "preview": ("--size", "32", "--grid", "1x1"),
+    "bench": ("--size", "32"),
+}
+UNWRITABLE = "/proc/synthdefect-test"
+"""A place no process can create anything in, not even root (CI runs as root)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: the command (placeholders: ``{X}`` the work folder, ``{cat}`` an MVTec
+    AD category in it, ``{good}`` its ``train/good``, ``{run}`` a training run folder with its
+    ``{ckpt}`` checkpoint, ``{imgs}`` a folder of 3 images, ``{out}`` a fresh output path), what
+    it means, a fragment the one-line error must contain, and a setup run before."""
+
+    what: str
+    args: tuple[str, ...]
+    message: str
+    setup: Callable[[dict[str, Path]], AbstractContextManager[Any] | None] | None = None
+
+
+def _image(value: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:SIDE, 0:SIDE]
+    return np.stack([yy * 3 + value, xx * 3, yy + xx], axis=-1).astype(np.uint8)
+
+
+def write_category(root: Path) -> Path:
+    """train/good (3), test/good (2), test/spot (2) with ground_truth/spot/NNN_mask.png."""
+    for folder, count in (("train/good", 3), ("test/good", 2), ("test/spot", 2)):
+        (root / folder).mkdir(parents=True)
+        for i in range(count):
+            write_image(root / folder / f"{i:03d}.png", _image(40 * i))
+    (root / "ground_truth/spot").mkdir(parents=True)
+    for i in range(2):
+        mask = np.zeros((SIDE, SIDE, 1), np.uint8)
+        mask[10:20, 10 + 5 * i : 20 + 5 * i] = 255
+        write_image(root / f"ground_truth/spot/{i:03d}_mask.png", mask)
+    return root
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    """A tiny model trained for one step (its bytes are copied into every workspace)."""
+    root = tmp_path_factory.mktemp("trained")
+    category = write_category(root / "cat")
+    args = ["train", "--data", category / "train/good", "--out", root / "run", *QUICK["train"]]
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "run" / "checkpoint.pt"
+
+
+def workspace(tmp: Path, checkpoint: Path) -> dict[str, Path]:
+    x = tmp / "X"
+    places = {"X": x, "cat": write_category(x / "cat"), "run": x / "run", "imgs": x / "imgs"}
+    places["good"] = places["cat"] / "train/good"
+    places["ckpt"] = places["run"] / "checkpoint.pt"
+    places["out"] = x / "out"
+    places["run"].mkdir()
+    shutil.copyfile(checkpoint, places["ckpt"])
+    places["imgs"].mkdir()
+    for i in range(3):
+        write_image(places["imgs"] / f"p{i}.png", _image(30 * i))
+    return places
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    """Relative path -> file bytes, or ``"-> target"`` for a symbolic link, under ``root``."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found[name] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            found[name] = path.read_bytes()
+    return found
+
+
+# --- setups -------------------------------------------------------------------------------------
+
+
+def _held(folder_key: str) -> Callable[[dict[str, Path]], AbstractContextManager[Any]]:
+    """Hold a folder's writer lock as a running synthdefect command does."""
+    return lambda p: folder_lock(p[folder_key])
+
+
+def _write(relative: str, data: bytes) -> Callable[[dict[str, Path]], None]:
+    def setup(places: dict[str, Path]) -> None:
+        path = places["X"] / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    return setup
+
+
+def _link(relative: str, target: str, folder: bool) -> Callable[[dict[str, Path]], None]:
+    """``{X}/relative`` a symbolic link to ``{X}/target`` (a folder or a file, created)."""
+
+    def setup(places: dict[str, Path]) -> None:
+        goal = places["X"] / target
+        if folder:
+            goal.mkdir(parents=True, exist_ok=True)
+        else:
+            goal.write_bytes(b"a file of the user's")
+        (places["X"] / relative).parent.mkdir(parents=True, exist_ok=True)
+        (places["X"] / relative).symlink_to(goal)
+
+    return setup
+
+
+def _grey_mask(value: int) -> Callable[[dict[str, Path]], None]:
+    """Rewrite both ground-truth masks with ``value`` for their defect pixels (0/1 masks)."""
+
+    def setup(places: dict[str, Path]) -> None:
+        for mask in (places["cat"] / "ground_truth/spot").iterdir():
+            pixels = np.zeros((SIDE, SIDE, 1), np.uint8)
+            pixels[5:15, 5:15] = value
+            write_image(mask, pixels)
+
+    return setup
+
+
+def _twin_image(places: dict[str, Path]) -> None:
+    """test/spot/000.jpg beside test/spot/000.png: both would use 000_mask.png."""
+    write_image(places["cat"] / "test/spot/000.jpg", _image(7))
+
+
+def _one_image(places: dict[str, Path]) -> None:
+    for extra in ("001.png", "002.png"):
+        (places["good"] / extra).unlink()
+
+
+def _float_tiff(places: dict[str, Path]) -> None:
+    """A float32 TIFF test image holding 0..255 (not the [0, 1] float images are read as)."""
+    import cv2
+
+    cv2.imwrite(str(places["cat"] / "test/good/000.tiff"), _image(0).astype(np.float32))
+    (places["cat"] / "test/good/000.png").unlink()
+
+
+CASES = [
+    # evaluate
+    Case(
+        "`--out` the checkpoint itself (would replace the model with the metrics)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{ckpt}"),
+        "is --checkpoint",
+    ),
+    Case(
+        "`--out` inside `--data`",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{cat}/m.json"),
+        "is inside --data",
+    ),
+    Case(
+        "`--out` a file evaluate did not write",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{X}/notes.json"),
+        "was not written by this command",
+        _write("notes.json", b'{"mine": 1}\n'),
+    ),
+    Case(
+        "`--out` a symbolic link",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{X}/m.json"),
+        "is a symbolic link",
+        _link("m.json", "elsewhere.json", folder=False),
+    ),
+    Case(
+        "`--out` where nothing can be written (checked before evaluating)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", UNWRITABLE + "/m.json"),
+        "cannot write",
+    ),
+    Case(
+        "`--data` still being written by another run",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "is still being written",
+        _held("cat"),
+    ),
+    Case(
+        "ground-truth masks stored as 0/1 instead of 0/255",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "values 0..1",
+        _grey_mask(1),
+    ),
+    Case(
+        "two test images that share one mask (`000.png`, `000.jpg`)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "would both",
+        _twin_image,
+    ),
+    Case(
+        "a float TIFF test image holding 0..255",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "float image",
+        _float_tiff,
+    ),
+    # predict
+    Case(
+        "`--out` inside `--images` (a second run would score the overlays)",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{imgs}/scored"),
+        "is inside --images",
+    ),
+    Case(
+        "`--out` the checkpoint",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{ckpt}"),
+        "is --checkpoint",
+    ),
+    Case(
+        "`--out` holding a `scores.csv` predict did not write",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{X}/res"),
+        "was not written by this command",
+        _write("res/scores.csv", b"name,grade\nbolt,A\n"),
+    ),
+    Case(
+        "`--out/overlays` a symbolic link to another folder",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{X}/res"),
+        "is a symbolic link",
+        _link("res/overlays", "photos", folder=True),
+    ),
+    Case(
+        "a second predict into an `--out` that a running one holds",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{out}"),
+        "another synthdefect run is writing to",
+        _held("out"),
+    ),
+    Case(
+        "`--images` still being written by another run",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{out}"),
+        "is still being written",
+        _held("imgs"),
+    ),
+    Case(
+        "`--out` where nothing can be written (checked before scoring)",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", UNWRITABLE),
+        "cannot write",
+    ),
+    # train
+    Case(
+        "`--out` inside `--data`",
+        ("train", "--data", "{good}", "--out", "{good}/run"),
+        "is inside --data",
+    ),
+    Case(
+        "`--data` inside `--out`",
+        ("train", "--data", "{good}", "--out", "{cat}", "--overwrite"),
+        "is inside --out",
+    ),
+    Case(
+        "`--out` inside `--textures`",
+        ("train", "--data", "{good}", "--textures", "{imgs}", "--out", "{imgs}/run"),
+        "is inside --textures",
+    ),
+    Case(
+        "a second train into an `--out` that a running one holds",
+        ("train", "--data", "{good}", "--out", "{out}"),
+        "another synthdefect run is writing to",
+        _held("out"),
+    ),
+    Case(
+        "`--data` still being written by another run",
+        ("train", "--data", "{good}", "--out", "{out}"),
+        "is still being written",
+        _held("good"),
+    ),
+    Case(
+        "`--data` with a single image",
+        ("train", "--data", "{good}", "--out", "{out}"),
+        "at least 2 training images",
+        _one_image,
+    ),
+    Case(
+        "`train_log.jsonl` in `--out` a symbolic link",
+        ("train", "--data", "{good}", "--out", "{X}/r2"),
+        "is a symbolic link",
+        _link("r2/train_log.jsonl", "diary.txt", folder=False),
+    ),
+    Case(
+        "`--out` where nothing can be written (checked before training)",
+        ("train", "--data", "{good}", "--out", UNWRITABLE),
+        "cannot write",
+    ),
+    Case(
+        "`--size 100000`",
+        ("train", "--data", "{good}", "--out", "{out}", "--size", "100000"),
+        "at most 8192",
+    ),
+    # preview
+    Case(
+        "`--out` an existing image preview did not write",
+        ("preview", "--out", "{imgs}/p0.png"),
+        "was not written by this command",
+    ),
+    Case(
+        "`--out` a symbolic link",
+        ("preview", "--out", "{X}/sheet.png"),
+        "is a symbolic link",
+        _link("sheet.png", "photo.png", folder=False),
+    ),
+    # bench
+    Case("`--seconds 0` (nothing to measure)", ("bench", "--seconds", "0"), "--seconds"),
+    Case("`--size 100000`", ("bench", "--size", "100000"), "at most 8192"),
+]
+
+
+def command(case: Case, places: dict[str, str]) -> list[str]:
+    return [arg.format(**places) for arg in case.args]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.args[0]}: {c.what}" for c in CASES])
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, checkpoint, case):
+    places = workspace(tmp_path, checkpoint)
+    held = case.setup(places) if case.setup is not None else None
+    before = tree(tmp_path)
+    args = command(case, {k: str(v) for k, v in places.items()})
+    with held or nullcontext():
+        result = CliRunner().invoke(
+            main, [args[0], *QUICK[args[0]], *args[1:]], catch_exceptions=False
+        )
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+        assert case.message in lines[0], result.output
+    assert tree(tmp_path) == before
+
+
+def render_tables(cases: list[Case]) -> dict[str, str]:
+    """Command -> the markdown table of its ``cases``."""
+    shown = {
+        "X": "X", "cat": "X/cat", "good": "X/cat/train/good", "run": "X/run",
+        "ckpt": "X/run/checkpoint.pt", "imgs": "X/imgs", "out": "out",
+    }  # fmt: skip
+    tables: dict[str, list[str]] = {}
+    for case in cases:
+        rows = tables.setdefault(
+            case.args[0],
+            ["| case | command | what happens |", "| --- | --- | --- |"],
+        )
+        line = "synthdefect " + " ".join(command(case, shown))
+        rows.append(f"| {case.what} | `{line}` | exit 2, `Error: ...{case.message}...` |")
+    return {name: "\n".join(rows) for name, rows in tables.items()}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    begin, end = f"<!-- {name} table: begin -->", f"<!-- {name} table: end -->"
+    return re.compile(f"({re.escape(begin)}\n)(.*?)({re.escape(end)})", re.S)
+
+
+def test_docs_tables_are_current():
+    text = DOC.read_text()
+    for name, table in render_tables(CASES).items():
+        match = _block(name).search(text)
+        assert match is not None, f"{DOC} lacks the {name} table markers"
+        assert match[2] == table + "\n", "run: python tests/test_command_bad_input.py"
+
+
+if __name__ == "__main__":
+    text = DOC.read_text()
+    for name, table in render_tables(CASES).items():
+        text = _block(name).sub(lambda m, t=table: f"{m[1]}{t}\n{m[3]}", text)
+    DOC.write_text(text)
+    sys.exit(0)
