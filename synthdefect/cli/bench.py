@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from synthdefect.cli.errors import InputProblem
+from synthdefect.limits import side_problem
 from synthdefect.presets import PRESETS
 
 
@@ -21,7 +23,13 @@ from synthdefect.presets import PRESETS
     type=click.Path(exists=True, path_type=Path),
     help="Texture folder; default: procedural textures.",
 )
-@click.option("--seconds", default=3.0, show_default=True, help="Measuring time per figure.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3.0,
+    show_default=True,
+    help="Measuring time per figure (> 0).",
+)
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for the all-thread figures.")
 @click.option(
     "--preset",
@@ -47,12 +55,16 @@ def bench(
     """
     from synthdefect.bench.runner import preset_rate, run_benchmarks
 
+    problem = side_problem((size,))
+    if problem is not None:
+        raise InputProblem(problem)
+
     if presets:
         for preset in presets:
             try:
                 rate = preset_rate(preset, size, images, textures, seconds)
             except ValueError as error:
-                raise click.UsageError(f"--preset {preset}: {error}") from error
+                raise InputProblem(f"--preset {preset}: {error}") from error
             click.echo(f"{preset:<16}{rate:>10.1f} anomaly samples/s, 1 thread, {size}x{size}")
         return
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthdefect import __version__
+from synthdefect.limits import side_problem
 from synthdefect.outputs import OutputError
 from synthdefect.presets import DEFAULT_PRESET, PRESETS
 
@@ -46,11 +47,6 @@ def generated_textures(spec: str) -> bool:
     """Whether ``--textures`` names textures that no file holds: procedural ones (of any kinds,
     ``"procedural:noise,cracks"``) or the normal image itself."""
     return spec in TEXTURE_KEYWORDS or spec.startswith("procedural:")
-
-
-MIN_SIDE, MAX_SIDE = 8, 8192
-"""Bounds of ``--size`` per side, in pixels: smaller images leave no room for a defect, larger
-ones need gigabytes per image (float32 working copies of an 8192x8192 RGB image take 800 MB)."""
 
 
 class GenerateError(OutputError):
@@ -154,6 +150,7 @@ class GenerateConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out", Path(self.out))
+        size_problem = None if self.size is None else side_problem(self.size)
         problems = [
             (self.n < 1, f"--n must be at least 1, got {self.n}"),
             (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
@@ -179,12 +176,7 @@ class GenerateConfig:
                 self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0,
                 f"--p-anomaly must be in [0, 1], got {self.p_anomaly}",
             ),
-            (
-                self.size is not None
-                and not MIN_SIDE <= min(self.size) <= max(self.size) <= MAX_SIDE,
-                f"--size must be {MIN_SIDE} to {MAX_SIDE} pixels per side (at most {MAX_SIDE} "
-                f"pixels keeps an image's working copies below a few GB), got {self.size}",
-            ),
+            (size_problem is not None, str(size_problem)),
             (
                 self.with_normal and self.layout != "flat",
                 "--with-normal needs --layout flat",

@@ -1,0 +1,47 @@
+"""The limits every command and the API share, stated once.
+
+Sizes are in pixels per image side; counts are numbers of samples or cells.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MAX_CELL",
+    "MAX_IMAGE_PIXELS",
+    "MAX_SHEET_SAMPLES",
+    "MAX_SIDE",
+    "MIN_CELL",
+    "MIN_SIDE",
+    "MIN_TRAINING_SAMPLES",
+    "side_problem",
+]
+
+MIN_SIDE, MAX_SIDE = 8, 8192
+"""Bounds of a working image side (``generate``/``preview --size``, ``train --size``, ``bench
+--size``): smaller images leave no room for a defect, larger ones need gigabytes per image
+(float32 working copies of an 8192x8192 RGB image take 800 MB)."""
+
+
+def side_problem(sides: tuple[int, ...], option: str = "--size") -> str | None:
+    """Why image ``sides`` (pixels) break :data:`MIN_SIDE`..:data:`MAX_SIDE`, or ``None``."""
+    if MIN_SIDE <= min(sides) <= max(sides) <= MAX_SIDE:
+        return None
+    shown = sides[0] if len(sides) == 1 else sides
+    return (
+        f"{option} must be {MIN_SIDE} to {MAX_SIDE} pixels per side (at most {MAX_SIDE} "
+        f"pixels keeps an image's working copies below a few GB), got {shown}"
+    )
+
+
+MAX_IMAGE_PIXELS = 1 << 30
+"""Most pixels (width x height) of an image file the decoder reads (OpenCV's own limit)."""
+
+MAX_SHEET_SAMPLES = 256
+"""Most samples on one ``preview`` sheet: 16x16 cells at 160-pixel panels are 8000 pixels wide."""
+
+MIN_CELL, MAX_CELL = 16, 1024
+"""Bounds of a ``preview`` panel's height."""
+
+MIN_TRAINING_SAMPLES = 2
+"""Fewest training samples per process: a batch of one cannot be normalised by BatchNorm at the
+model's 1x1 bottleneck."""
