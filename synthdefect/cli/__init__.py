@@ -10,10 +10,11 @@ import click
 from synthdefect import __version__
 from synthdefect.cli.bench import bench
 from synthdefect.cli.draem import evaluate, predict, train
+from synthdefect.cli.errors import OneLineErrors
 from synthdefect.cli.generate import generate, preview
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="synthdefect")
 def main() -> None:
     """Synthetic surface defects for industrial anomaly detection."""

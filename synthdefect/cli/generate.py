@@ -21,16 +21,10 @@ from typing import Any
 import click
 
 import synthdefect.generate as api
+from synthdefect.cli.errors import InputProblem
 from synthdefect.cli.options import recipe_options
 from synthdefect.generate.config import FORMATS, LAYOUTS
 from synthdefect.generate.preview import parse_grid
-
-
-class InputProblem(click.ClickException):
-    """A :class:`~synthdefect.generate.GenerateError`: ``Error: <message>``, exit status 2."""
-
-    exit_code = 2
-
 
 _QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
 """A ``-W`` option: multiprocessing passes ``sys.warnoptions`` to the processes it starts."""
@@ -220,12 +214,16 @@ def generate(
 )
 @click.option("--cell", type=int, default=160, show_default=True, help="Panel height in pixels.")
 @_out_option("preview.png", "Output image (PNG or JPEG).")
-def preview(grid: str, cell: int, out: Path, **options: Any) -> None:
-    """Write a contact sheet of the first samples: normal, defective, mask outline."""
+@click.option("--overwrite", is_flag=True, help="Replace an --out file that preview did not write.")
+def preview(grid: str, cell: int, out: Path, overwrite: bool, **options: Any) -> None:
+    """Write a contact sheet of the first samples: normal, defective, mask outline.
+
+    --out replaces an earlier sheet, never another file (unless --overwrite).
+    """
     try:
         columns, rows = parse_grid(grid)
         config = _config(columns * rows, out, **options)
-        path = api.write_preview(config, out, (columns, rows), cell)
+        path = api.write_preview(config, out, (columns, rows), cell, overwrite=overwrite)
     except api.GenerateError as err:
         raise InputProblem(str(err)) from err
     click.echo(f"wrote {columns * rows} samples to {path}")
