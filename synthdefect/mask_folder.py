@@ -17,7 +17,7 @@ import numpy as np
 
 from synthdefect.cache import ArrayCache
 from synthdefect.functional.masks import anomalous_pixels
-from synthdefect.io import find_images, read_image
+from synthdefect.io import MaskValuesError, find_images, read_mask
 
 __all__ = ["MaskFolder"]
 
@@ -73,7 +73,9 @@ class MaskFolder:
         mask = self._cache.get(key)
         if mask is None:
             try:
-                pixels = read_image(path, channels=1)[:, :, 0]
+                pixels = read_mask(path)
+            except MaskValuesError as error:
+                raise ValueError(f"foreground {error}") from error
             except OSError as error:
                 raise ValueError(f"foreground mask {path} cannot be decoded") from error
             if pixels.shape != tuple(shape):
