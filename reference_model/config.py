@@ -9,6 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from synthdefect.limits import side_problem
 from synthdefect.presets import DEFAULT_PRESET, PRESETS
 
 __all__ = ["SCHEDULES", "ModelConfig", "Schedule", "TrainConfig"]
@@ -57,6 +58,9 @@ class ModelConfig:
             raise ValueError(
                 f"size must be a positive multiple of {SIZE_MULTIPLE}, got {self.size}"
             )
+        problem = side_problem((self.size,))
+        if problem is not None:
+            raise ValueError(problem)
 
 
 @dataclass(frozen=True)

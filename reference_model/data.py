@@ -34,7 +34,8 @@ from synthdefect.dataset import parse_key
 from synthdefect.functional.geometry import resize
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
-from synthdefect.io import find_images, read_image
+from synthdefect.io import find_images, read_image, read_mask
+from synthdefect.outputs import OutputError, distinct_names
 
 __all__ = [
     "GOOD",
@@ -72,7 +73,8 @@ class TestImage:
 def list_test_images(category: str | os.PathLike) -> list[TestImage]:
     """Every test image of an MVTec AD category, sorted by type then file name.
 
-    Raises :class:`DataError` when ``test/`` is missing or empty, or a defective image has no mask.
+    Raises :class:`DataError` when ``test/`` is missing or empty, a defective image has no mask,
+    or two defective images would share one mask (``000.png`` and ``000.jpg``).
     """
     category = Path(category)
     test_dir = category / "test"
@@ -91,6 +93,11 @@ def list_test_images(category: str | os.PathLike) -> list[TestImage]:
             images.append(TestImage(path, type_dir.name, mask))
     if not images:
         raise DataError(f"no test images under {test_dir}")
+    masks = {str(item.path): str(item.mask) for item in images if item.mask is not None}
+    try:
+        distinct_names(masks, f"test images of {category}", clash="would both use the mask")
+    except OutputError as error:
+        raise DataError(str(error)) from None
     return images
 
 
@@ -120,7 +127,7 @@ class TestSet(Dataset):
         try:
             image = read_image(item.path, channels=3)
             if item.mask is not None:
-                full_mask = read_image(item.mask, channels=1)[:, :, 0]
+                full_mask = read_mask(item.mask)
                 if full_mask.shape != image.shape[:2]:
                     raise DataError(
                         f"mask {item.mask} is {full_mask.shape[1]}x{full_mask.shape[0]} but "
@@ -229,7 +236,7 @@ class GeneratedFolder(Dataset):
         def load(name: str, channels: int) -> np.ndarray:
             return resize(read_image(self.root / files[name], channels=channels), *side)
 
-        mask = read_image(self.root / files["mask"], channels=1)[:, :, 0]
+        mask = read_mask(self.root / files["mask"])
         mask = cv2.resize(mask, side, interpolation=cv2.INTER_NEAREST)
         return {
             "index": record["index"],

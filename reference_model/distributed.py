@@ -10,10 +10,15 @@ Under ``torchrun`` each process joins the group with ``nccl`` on CUDA and ``gloo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 import torch.distributed as dist
+
+from synthdefect.generate.lifetime import end_with_parent
+from synthdefect.outputs import close_inherited_locks
 
 __all__ = [
     "DistContext",
@@ -22,6 +27,7 @@ __all__ = [
     "enable_cuda_speedups",
     "grad_scaler",
     "init_distributed",
+    "loader_worker_init",
     "memory_format",
     "resolve_device",
     "shutdown_distributed",
@@ -127,3 +133,15 @@ def to_model_input(images: torch.Tensor, device: torch.device) -> torch.Tensor:
     scale = 255.0 if images.dtype == torch.uint8 else 1.0
     images = images.to(dtype=torch.float32, memory_format=memory_format(device))
     return images.div_(scale) if scale != 1.0 else images
+
+
+def _end_with(parent_pid: int, worker_id: int) -> None:
+    end_with_parent(parent_pid)
+    close_inherited_locks()
+
+
+def loader_worker_init() -> Callable[[int], None]:
+    """A DataLoader ``worker_init_fn`` that makes each worker end when this process ends, however
+    it ends (SIGKILL included: see :mod:`synthdefect.generate.lifetime`), and that closes the
+    output-folder locks a forked worker inherits (they stay with this process)."""
+    return partial(_end_with, os.getpid())

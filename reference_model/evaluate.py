@@ -7,7 +7,9 @@ S = 256: 5.4 M pixels, ~22 MB of float32 maps), whatever the files' resolution.
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +18,33 @@ import torch
 from torch.utils.data import DataLoader
 
 from reference_model.data import GOOD, DataError, TestSet, list_test_images
+from reference_model.distributed import loader_worker_init
 from reference_model.metrics import compute_metrics
 from reference_model.model import DraemModel
 from reference_model.scoring import score_batch
 
-__all__ = ["METRIC_NAMES", "evaluate", "format_table"]
+__all__ = ["METRICS_NAME", "METRIC_NAMES", "EmptyMaskWarning", "evaluate", "format_table",
+           "is_metrics_file"]  # fmt: skip
 
 METRIC_NAMES = ("image_auroc", "pixel_auroc", "pixel_ap", "aupro")
+
+METRICS_NAME = "metrics.json"
+"""``evaluate``'s default output, next to the checkpoint."""
+
+
+class EmptyMaskWarning(UserWarning):
+    """Defective test images whose ground-truth masks mark no pixel: their pixels count as
+    normal, so the pixel metrics of their type are not what they seem."""
+
+
+def is_metrics_file(path: Path) -> bool:
+    """Whether ``path`` holds what :func:`evaluate` returns plus its ``checkpoint`` (a previous
+    output of ``synthdefect evaluate``, which it may replace)."""
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and {"metrics", "checkpoint", "category"} <= record.keys()
 
 
 def evaluate(
@@ -35,7 +57,8 @@ def evaluate(
     """Score every test image and compute the metrics, overall and per defect type.
 
     Per-type metrics use that type's images plus all ``good`` ones. An unreadable test image
-    or mask raises :class:`DataError` (metrics without it would not be comparable). Returns a
+    or mask raises :class:`DataError` (metrics without it would not be comparable); defective
+    images with empty masks are warned about (:class:`EmptyMaskWarning`). Returns a
     JSON-ready dict: ``category``, ``size``, ``images`` (count per type) and ``metrics``
     (``{"overall" | <type>: {metric: value in [0, 1] or None}}``).
     """
@@ -47,7 +70,12 @@ def evaluate(
     scores = np.empty(n, dtype=np.float32)
     labels = np.array([item.label for item in images])
     types = np.array([item.defect_type for item in images])
-    loader = DataLoader(TestSet(images, size), batch_size=batch, num_workers=workers)
+    loader = DataLoader(
+        TestSet(images, size),
+        batch_size=batch,
+        num_workers=workers,
+        worker_init_fn=loader_worker_init(),
+    )
     model.eval()
     start = 0
     for batch_images, batch_masks, _, errors in loader:
@@ -60,6 +88,7 @@ def evaluate(
         masks[start:stop] = batch_masks.numpy()
         start = stop
 
+    _warn_empty_masks(images, masks)
     metrics = {"overall": compute_metrics(labels, scores, masks, maps)}
     for defect_type in sorted(set(types) - {GOOD}):
         chosen = (types == defect_type) | (types == GOOD)
@@ -68,6 +97,20 @@ def evaluate(
         )
     counts = {str(t): int((types == t).sum()) for t in sorted(set(types))}
     return {"category": str(Path(category)), "size": size, "images": counts, "metrics": metrics}
+
+
+def _warn_empty_masks(images: list, masks: np.ndarray) -> None:
+    empty = [
+        item for item, mask in zip(images, masks, strict=True) if item.label and not mask.any()
+    ]
+    if empty:
+        types = sorted({item.defect_type for item in empty})
+        warnings.warn(
+            f"{len(empty)} defective test images ({', '.join(types)}) have masks that mark no "
+            f"pixel at the model's size, e.g. {empty[0].mask}: their pixels count as normal",
+            EmptyMaskWarning,
+            stacklevel=3,
+        )
 
 
 def format_table(result: dict[str, Any]) -> str:

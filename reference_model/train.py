@@ -19,6 +19,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,12 +47,15 @@ from reference_model.distributed import (
     enable_cuda_speedups,
     grad_scaler,
     init_distributed,
+    loader_worker_init,
     memory_format,
     shutdown_distributed,
     to_model_input,
 )
 from reference_model.losses import LOSS_NAMES, draem_loss
 from reference_model.model import DraemModel
+from synthdefect.limits import MIN_TRAINING_SAMPLES
+from synthdefect.outputs import folder_lock, refuse_links
 from synthdefect.sampler import EpochSampler, Key
 
 __all__ = ["LOG_NAME", "TrainResult", "run_batches", "steps_per_epoch", "train", "train_step"]
@@ -129,8 +133,10 @@ def steps_per_epoch(samples: int, batch: int) -> int:
     the size so that the schedule does not depend on it).
     """
     steps = samples // batch + (samples % batch > 1)
-    if steps == 0:
-        raise ValueError(f"need at least 2 training samples per process, got {samples}")
+    if steps == 0 or samples < MIN_TRAINING_SAMPLES:
+        raise ValueError(
+            f"need at least {MIN_TRAINING_SAMPLES} training samples per process, got {samples}"
+        )
     return steps
 
 
@@ -161,6 +167,7 @@ def _any_process(flag: bool, ctx: DistContext, device: torch.device) -> bool:
 def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool) -> None:
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
+    refuse_links(out_dir, (CHECKPOINT_NAME, LOG_NAME))
     existing = [name for name in (CHECKPOINT_NAME, LOG_NAME) if (out_dir / name).exists()]
     if existing == [LOG_NAME] and (out_dir / LOG_NAME).stat().st_size == 0:
         existing = []  # a run that failed before its first step left only an empty log
@@ -169,6 +176,25 @@ def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool) -> None:
             f"{out_dir} already holds a run ({existing[0]}): resume it (--resume) or start "
             "again (--overwrite)"
         )
+
+
+def _cut_log(path: Path, step: int) -> None:
+    """Keep the lines of a resumed run's log up to its checkpoint's ``step``: a killed run may
+    have logged later steps (made again now) and left a torn last line. Streams the file."""
+    if not path.is_file():
+        return
+    kept = 0
+    with open(path, "rb") as log:
+        for line in log:
+            try:
+                logged = json.loads(line)["step"] if line.endswith(b"\n") else step + 1
+            except (ValueError, KeyError, TypeError):
+                logged = step + 1
+            if not isinstance(logged, int) or logged > step:
+                break
+            kept += len(line)
+    with open(path, "r+b") as log:
+        log.truncate(kept)
 
 
 def _past(deadline: float, step: int, log_every: int, ctx: DistContext, device) -> bool:
@@ -214,8 +240,10 @@ def train(
     ``resume``: continue from ``out_dir/checkpoint.pt`` (same configuration required), giving
     the same weights as an uninterrupted run. A folder that already holds a run (checkpoint or
     log) is refused (:class:`CheckpointError`) unless resumed or ``overwrite`` (which starts a
-    new log). ``stop_at``: stop, with a checkpoint, once this
-    global step is reached (to split a run; the schedule still spans the whole run).
+    new log); so is one that another run holds, or whose checkpoint or log is a symbolic link
+    (:class:`synthdefect.outputs.OutputError`). DataLoader workers end with this process.
+    ``stop_at``: stop, with a checkpoint, once this global step is reached (to split a run; the
+    schedule still spans the whole run).
     ``time_limit``: likewise stop, with a checkpoint, after the first step that ends more than
     this many seconds after the start (all processes stop at the same step; under DDP the clock
     is compared every ``log_every`` steps). ``log_every``: the losses are read from the device,
@@ -224,22 +252,23 @@ def train(
     """
     if log_every < 1:
         raise ValueError(f"log_every must be >= 1, got {log_every}")
-    _check_run_folder(Path(out_dir), resume, overwrite)
     ctx, device = init_distributed(config.device)
     try:
-        return _train(
-            config,
-            dataset,
-            Path(out_dir),
-            ctx,
-            device,
-            resume,
-            overwrite,
-            stop_at,
-            time_limit,
-            progress,
-            log_every,
-        )
+        with folder_lock(Path(out_dir)) if ctx.is_main else nullcontext():
+            _check_run_folder(Path(out_dir), resume, overwrite)
+            return _train(
+                config,
+                dataset,
+                Path(out_dir),
+                ctx,
+                device,
+                resume,
+                overwrite,
+                stop_at,
+                time_limit,
+                progress,
+                log_every,
+            )
     finally:
         shutdown_distributed(ctx)
 
@@ -317,6 +346,8 @@ def _train(
             part.load_state_dict(state[name])
         set_rng_state(state["rng"])
         step = state["step"]
+        if ctx.is_main:
+            _cut_log(out_dir / LOG_NAME, step)
     net: nn.Module = model
     if ctx.distributed:
         net = DistributedDataParallel(
@@ -333,6 +364,7 @@ def _train(
         batch_sampler=run_batches(sampler, config.batch, step),
         num_workers=config.workers,
         pin_memory=device.type == "cuda",
+        worker_init_fn=loader_worker_init(),
     )
     if ctx.is_main:
         out_dir.mkdir(parents=True, exist_ok=True)

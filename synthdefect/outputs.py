@@ -16,7 +16,8 @@ names the option and the path, which the command line shows with exit status 2.
 * **One writer** (:func:`folder_lock`): an output folder is held with an advisory ``flock`` while
   a command writes it; a second writer, or a reader of a folder still being written
   (:func:`check_not_being_written`), is refused with a line naming the holder's process. The
-  kernel drops the lock when the process ends, however it ends: no stale locks.
+  kernel drops the lock when the process ends, however it ends: no stale locks. A forked child
+  (a DataLoader worker) closes the lock descriptors it inherits (:func:`close_inherited_locks`).
 * **Distinct** (:func:`distinct_names`): two inputs never map to one output file name.
 * **Writable, early** (:func:`check_writable`), and operating-system failures met later in one
   line (:func:`os_error`): disk full, file-size limit, read-only file system, no permission.
@@ -28,7 +29,7 @@ import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 try:
@@ -39,6 +40,7 @@ except ImportError:  # Windows: folders are not locked
 __all__ = [
     "OutputError",
     "check_apart",
+    "close_inherited_locks",
     "check_not_being_written",
     "check_writable",
     "claim_file",
@@ -131,22 +133,22 @@ def inside(root: Path, relative: str, what: str) -> Path:
     return root / pure
 
 
-def distinct_names(names: dict[str, str], what: str) -> None:
-    """Refuse when two inputs (key: the input, value: its output name) share an output name."""
+def distinct_names(
+    names: dict[str, str], what: str, clash: str = "would both be written as"
+) -> None:
+    """Refuse when two inputs (key: the input, value: the name it maps to, e.g. its output file)
+    share a name; the message reads ``"<what>: A and B <clash> NAME"``."""
     seen: dict[str, str] = {}
     for source, name in names.items():
         if name in seen:
-            raise OutputError(
-                f"{what}: {seen[name]} and {source} would both be written as {name}; "
-                "rename one of them"
-            )
+            raise OutputError(f"{what}: {seen[name]} and {source} {clash} {name}; rename one")
         seen[name] = source
 
 
 def check_writable(folder: Path, option: str = "--out") -> None:
     """Refuse early an output folder that cannot be created or written (a file in the way, no
-    permission, a read-only file system): creates the folder's missing parents, writes and
-    removes a probe file, so that the failure comes before the long work, not after it."""
+    permission, a read-only file system) by writing and removing a probe file in the nearest
+    folder that exists, so that the failure comes before the long work, not after it."""
     blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:
         raise OutputError(f"{option} {folder}: {blocker} is a file, not a folder")
@@ -192,8 +194,6 @@ def _holder(path: Path) -> str:
         if "->" in fields or len(fields) < 6 or fields[1] != "FLOCK" or fields[5] != wanted:
             continue
         pid = fields[4]
-        if int(pid) == os.getpid():
-            continue
         try:
             raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
@@ -206,9 +206,28 @@ def _holder(path: Path) -> str:
     return ""
 
 
+_HELD: set[int] = set()
+"""File descriptors of the locks this process holds (a forked child inherits them)."""
+
+
+def close_inherited_locks() -> None:
+    """Close, in a forked child (e.g. a DataLoader worker), the lock descriptors it inherited:
+    the parent's locks then end with the parent, not with the child's last copy."""
+    for fd in list(_HELD):
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+def _release(fd: int) -> None:
+    _HELD.discard(fd)
+    os.close(fd)
+
+
 def _try_lock(held: ExitStack, path: Path, flags: int, operation: int) -> bool:
     fd = os.open(path, flags, 0o644)
-    held.callback(os.close, fd)
+    _HELD.add(fd)
+    held.callback(_release, fd)
     try:
         fcntl.flock(fd, operation | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import sys
+import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -160,6 +162,19 @@ def _twin_image(places: dict[str, Path]) -> None:
     write_image(places["cat"] / "test/spot/000.jpg", _image(7))
 
 
+def _huge_image(places: dict[str, Path]) -> None:
+    """test/good/001.png: a valid PNG header announcing 40000x40000 pixels (1.6 G)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 40000, 40000, 8, 0, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 80))
+    (places["cat"] / "test/good/001.png").write_bytes(png + chunk(b"IEND", b""))
+
+
 def _one_image(places: dict[str, Path]) -> None:
     for extra in ("001.png", "002.png"):
         (places["good"] / extra).unlink()
@@ -221,6 +236,12 @@ CASES = [
         _twin_image,
     ),
     Case(
+        "a test image of more pixels than the decoder reads (40000x40000)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "over the decoder's limit",
+        _huge_image,
+    ),
+    Case(
         "a float TIFF test image holding 0..255",
         ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
         "float image",
@@ -233,9 +254,9 @@ CASES = [
         "is inside --images",
     ),
     Case(
-        "`--out` the checkpoint",
-        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{ckpt}"),
-        "is --checkpoint",
+        "`--out` the run folder holding `--checkpoint`",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{run}"),
+        "is inside --out",
     ),
     Case(
         "`--out` holding a `scores.csv` predict did not write",

@@ -2,7 +2,8 @@
 
 torch and ``reference_model`` are imported inside the commands so that ``synthdefect --help``
 stays fast. Bad input (missing or malformed folders, an unreadable or mismatched checkpoint, an
-empty training set) ends with a one-line message and exit code 2.
+empty training set, an output that would overwrite or read what it should not) ends with a
+one-line message and exit code 2 (:mod:`synthdefect.outputs` holds the output rules).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from synthdefect.cli.errors import InputProblem, input_problems
 from synthdefect.cli.options import recipe_options
+from synthdefect.limits import MIN_TRAINING_SAMPLES
+from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
 from synthdefect.presets import DEFAULT_PRESET
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -50,25 +52,6 @@ _checkpoint_option = click.option(
 )
 
 
-@contextmanager
-def _usage_errors() -> Iterator[None]:
-    """Turn the reference model's data and checkpoint errors, and samples that cannot be made,
-    into exit-code-2 usage errors of one line."""
-    from reference_model.checkpoint import CheckpointError
-    from reference_model.data import DataError
-    from synthdefect.sample import SampleError
-
-    try:
-        yield
-    except (CheckpointError, DataError) as error:
-        raise click.UsageError(str(error)) from error
-    except SampleError as error:
-        # From a DataLoader worker the message is the worker's traceback, ending with the
-        # original "...SampleError: <message>" line.
-        last = str(error).strip().splitlines()[-1]
-        raise click.UsageError(last.split("SampleError: ", 1)[-1]) from error
-
-
 def _device(name: str):
     """Parse ``--device`` (imports torch); a CUDA device this machine lacks is a usage error."""
     import torch
@@ -83,13 +66,6 @@ def _device(name: str):
         available = "no CUDA device" if not torch.cuda.is_available() else "no such GPU"
         raise click.BadParameter(f"{name}: {available} on this machine", param_hint="--device")
     return device
-
-
-def _check_out_folder(out: Path) -> None:
-    """``--out`` must be a folder that can be created (no file in the way)."""
-    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise click.UsageError(f"--out {out}: {blocker} is a file, not a folder")
 
 
 @click.command()
@@ -210,9 +186,9 @@ def train(
     from reference_model.train import train as train_model
 
     _device(device)
-    _check_out_folder(out)
+    check_with_inputs(out, data, textures, foreground)
     if resume and overwrite:
-        raise click.UsageError("--resume and --overwrite exclude each other")
+        raise InputProblem("--resume and --overwrite exclude each other")
     try:
         config = TrainConfig(
             model=ModelConfig(
@@ -230,11 +206,16 @@ def train(
             compile=compile_model,
         )
     except ValueError as error:
-        raise click.UsageError(str(error)) from error
+        raise InputProblem(str(error)) from error
     recipe_options = {"preset": preset, "recipe": recipe, "foreground": foreground}
     dataset, fingerprint = _training_set(data, textures, recipe_options, size, seed)
+    if len(dataset) < MIN_TRAINING_SAMPLES:
+        raise InputProblem(
+            f"--data {data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
+            f"found {len(dataset)}"
+        )
     config = dataclasses.replace(config, data=fingerprint)
-    with _usage_errors():
+    with input_problems(out, "free space and rerun with --resume"):
         result = train_model(
             config,
             dataset,
@@ -251,6 +232,23 @@ def train(
         rates += f", {steady:.2f} steps/s after the first epoch"
     click.echo(f"{steps} steps in {result.timings[-1][1]:.1f} s ({rates})")
     click.echo(f"step {result.step}: {result.checkpoint}")
+
+
+def check_with_inputs(out: Path, data: Path, textures: str, foreground: str | None) -> None:
+    """Refuse a train ``--out`` that overlaps ``--data``, a texture or mask folder, or that
+    cannot be written, and ``--data`` while another run still writes it."""
+    from synthdefect.generate.config import generated_textures
+    from synthdefect.generate.inputs import fixed_root
+
+    inputs: dict[str, Path | None] = {"--data": data}
+    if not generated_textures(textures):
+        inputs["--textures"] = fixed_root(textures)
+    if foreground is not None and Path(foreground).is_dir():
+        inputs["--foreground"] = Path(foreground)
+    with input_problems():
+        check_apart({"--out": out}, inputs)
+        check_not_being_written(data, "--data")
+        check_writable(out)
 
 
 def _training_set(
@@ -270,37 +268,42 @@ def _training_set(
 
     if (data / MANIFEST_NAME).is_file():
         if textures != "procedural" or any(value for value in recipe_options.values()):
-            raise click.UsageError(
+            raise InputProblem(
                 "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
             )
-        with _usage_errors():
+        with input_problems():
             return GeneratedFolder(data, size, image_dtype="uint8"), fingerprint(data)
     try:
         images = NormalImages(data, (size, size))
         images.load(0)  # decodes files until one is readable
     except NoImagesError as error:
-        raise click.UsageError(f"the training set is empty: {error} ({data})") from error
+        raise InputProblem(f"the training set is empty: {error} ({data})") from error
     source = textures
     if not generated_textures(textures):
         try:
             source = as_texture_source(textures)
             source.name(0)  # decodes files until one is readable
         except (NoImagesError, ValueError, OSError) as error:
-            raise click.UsageError(f"--textures {textures}: {error}") from error
+            raise InputProblem(f"--textures {textures}: {error}") from error
     try:
         anomaly = choose_recipe(textures=source, **recipe_options)
     except (ValueError, TypeError, OSError) as error:
-        raise click.UsageError(str(error)) from error
+        raise InputProblem(str(error)) from error
     try:
         dataset = SyntheticAnomalyDataset(
             images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
         )
     except ValueError as error:  # e.g. a normal image without its --foreground mask
-        raise click.UsageError(str(error)) from error
+        raise InputProblem(str(error)) from error
     inputs = (textures, recipe_options["foreground"])
     folders = [data, *(Path(p) for p in inputs if p is not None and Path(p).is_dir())]
     description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
     return dataset, fingerprint(*folders, extra=description)
+
+
+_overwrite_option = click.option(
+    "--overwrite", is_flag=True, help="Replace outputs that this command did not write."
+)
 
 
 @click.command()
@@ -320,26 +323,39 @@ def _training_set(
 @_batch_option
 @_device_option
 @_workers_option
+@_overwrite_option
 def evaluate(
-    checkpoint: Path, data: Path, out: Path | None, batch: int, device: str, workers: int
+    checkpoint: Path,
+    data: Path,
+    out: Path | None,
+    batch: int,
+    device: str,
+    workers: int,
+    overwrite: bool,
 ) -> None:
     """Image AUROC, pixel AUROC, pixel AP and AUPRO on DATA's test split, overall and per type.
 
-    Computed at the model's input size (masks resized with nearest-neighbour).
+    Computed at the model's input size (masks resized with nearest-neighbour). --out replaces
+    an earlier evaluate output, never another file (unless --overwrite).
     """
     from reference_model.checkpoint import load_model
+    from reference_model.evaluate import METRICS_NAME, format_table, is_metrics_file
     from reference_model.evaluate import evaluate as evaluate_model
-    from reference_model.evaluate import format_table
     from synthdefect.io import write_atomic
 
     torch_device = _device(device)
-    with _usage_errors():
+    out = out or checkpoint.parent / METRICS_NAME
+    with input_problems():
+        check_apart({"--out": out}, {"--checkpoint": checkpoint, "--data": data})
+        claim_file(out, "--out", is_metrics_file, overwrite)
+        check_writable(out.parent)
+        check_not_being_written(data, "--data")
         model, _ = load_model(checkpoint, torch_device)
         result = evaluate_model(model, data, torch_device, batch=batch, workers=workers)
     result["checkpoint"] = str(checkpoint)
-    out = out or checkpoint.parent / "metrics.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, (json.dumps(result, indent=2) + "\n").encode())
+    with input_problems(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, (json.dumps(result, indent=2) + "\n").encode())
     click.echo(format_table(result))
     click.echo(f"written: {out}")
 
@@ -356,15 +372,31 @@ def evaluate(
 @_batch_option
 @_device_option
 @_workers_option
+@_overwrite_option
 def predict(
-    checkpoint: Path, images: Path, out: Path, batch: int, device: str, workers: int
+    checkpoint: Path,
+    images: Path,
+    out: Path,
+    batch: int,
+    device: str,
+    workers: int,
+    overwrite: bool,
 ) -> None:
-    """Write OUT/scores.csv (file, image score) and OUT/overlays/*.png heat maps."""
+    """Write OUT/scores.csv (file, image score) and OUT/overlays/*.png heat maps.
+
+    A rerun replaces its own earlier outputs in OUT; other files there are refused unless
+    --overwrite.
+    """
     from reference_model.checkpoint import load_model
     from reference_model.predict import SCORES_NAME, predict_folder
 
     torch_device = _device(device)
-    with _usage_errors():
+    with input_problems():
+        check_apart({"--out": out}, {"--checkpoint": checkpoint, "--images": images})
+        check_not_being_written(images, "--images")
+    with input_problems(out):
         model, _ = load_model(checkpoint, torch_device)
-        rows = predict_folder(model, images, out, torch_device, batch=batch, workers=workers)
+        rows = predict_folder(
+            model, images, out, torch_device, batch=batch, workers=workers, overwrite=overwrite
+        )
     click.echo(f"{len(rows)} images scored: {out / SCORES_NAME}")

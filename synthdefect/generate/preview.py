@@ -16,23 +16,27 @@ import numpy as np
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
+from synthdefect.generate.lock import as_generate_error
 from synthdefect.generate.sources import make_anomaly, make_sample, open_images
-from synthdefect.io import match_channels, write_image
+from synthdefect.io import image_note, match_channels, write_image
+from synthdefect.limits import MAX_CELL, MAX_SHEET_SAMPLES, MIN_CELL
+from synthdefect.outputs import check_writable, claim_file, os_error
 
 __all__ = [
-    "MAX_SAMPLES",
     "OUTLINE_RGB",
+    "PREVIEW_NOTE",
     "PREVIEW_SUFFIXES",
     "contact_sheet",
+    "is_preview_file",
     "parse_grid",
     "write_preview",
 ]
 
-MAX_SAMPLES = 256
-"""Most samples on one sheet: 16x16 cells at the default 160-pixel panels are 8000 pixels wide."""
-
 PREVIEW_SUFFIXES = (".png", ".jpg", ".jpeg")
 """File name endings ``write_preview`` accepts (the format follows the ending)."""
+
+PREVIEW_NOTE = "synthdefect preview"
+"""The note (PNG ``Software`` text, JPEG comment) that marks a sheet as ``preview``'s own."""
 
 OUTLINE_RGB = (40, 255, 40)
 """Colour of the mask outline (RGB)."""
@@ -59,13 +63,13 @@ def contact_sheet(
     """The sheet as HWC ``uint8`` RGB: ``grid`` = (columns, rows) of samples, each panel
     ``cell`` pixels high, its width following the first image's aspect ratio. Uses ``config``'s
     images, textures, preset, ``p_anomaly`` and seed; ``n``, ``out`` and ``shard`` are ignored."""
-    if not 16 <= cell <= 1024:
-        raise GenerateError(f"--cell must be 16 to 1024 pixels, got {cell}")
+    if not MIN_CELL <= cell <= MAX_CELL:
+        raise GenerateError(f"--cell must be {MIN_CELL} to {MAX_CELL} pixels, got {cell}")
     columns, rows = grid
-    if columns * rows > MAX_SAMPLES:
+    if columns * rows > MAX_SHEET_SAMPLES:
         raise GenerateError(
-            f"--grid {columns}x{rows}: a sheet shows at most {MAX_SAMPLES} samples (e.g. 16x16); "
-            "use generate for more"
+            f"--grid {columns}x{rows}: a sheet shows at most {MAX_SHEET_SAMPLES} samples "
+            "(e.g. 16x16); use generate for more"
         )
     images = open_images(config)
     anomaly = make_anomaly(config, images)
@@ -127,18 +131,34 @@ def _join(parts: list[np.ndarray], axis: int, gap: int = 2 * _GAP_PX) -> np.ndar
     return np.concatenate(pieces, axis=axis)
 
 
+def is_preview_file(path: Path) -> bool:
+    """Whether ``path`` is a sheet :func:`write_preview` wrote (it carries :data:`PREVIEW_NOTE`)."""
+    return image_note(path) == PREVIEW_NOTE
+
+
 def write_preview(
-    config: GenerateConfig, path: str | Path, grid: tuple[int, int] = (4, 4), cell: int = 160
+    config: GenerateConfig,
+    path: str | Path,
+    grid: tuple[int, int] = (4, 4),
+    cell: int = 160,
+    overwrite: bool = False,
 ) -> Path:
-    """Render :func:`contact_sheet` and write it to ``path`` (PNG or JPEG by suffix)."""
+    """Render :func:`contact_sheet` and write it to ``path`` (PNG or JPEG by suffix).
+
+    An existing ``path`` is replaced when it is an earlier sheet (:func:`is_preview_file`),
+    another file only with ``overwrite``.
+    """
     path = Path(path)
     if path.is_dir() or path.suffix.lower() not in PREVIEW_SUFFIXES:
         raise GenerateError(f"preview --out must be a .png or .jpg file name, got {path}")
     check_apart(config, path)
+    with as_generate_error():
+        claim_file(path, "--out", is_preview_file, overwrite)
+        check_writable(path.parent)
     sheet = contact_sheet(config, grid, cell)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_image(path, sheet)
+        write_image(path, sheet, note=PREVIEW_NOTE)
     except OSError as err:
-        raise GenerateError(f"cannot write preview {path}: {err.strerror or err}") from err
+        raise GenerateError(str(os_error(err, path))) from err
     return path
