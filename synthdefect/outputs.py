@@ -40,10 +40,10 @@ except ImportError:  # Windows: folders are not locked
 __all__ = [
     "OutputError",
     "check_apart",
-    "close_inherited_locks",
     "check_not_being_written",
     "check_writable",
     "claim_file",
+    "close_inherited_locks",
     "distinct_names",
     "folder_lock",
     "inside",

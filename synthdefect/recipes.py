@@ -18,20 +18,23 @@ differs.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from synthdefect.mask_folder import MaskFolder
+from synthdefect.outputs import OutputError, inside
 from synthdefect.presets import DEFAULT_PRESET, PRESETS, make_recipe
 from synthdefect.sample import AnomalyResult
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground
-from synthdefect.transforms.records import RecordError, transform_from_record
+from synthdefect.transforms.records import RecordError, transform_from_record, walk_records
+from synthdefect.transforms.texture import USER_TEXTURES
 
 __all__ = [
     "RecipeSpec",
@@ -166,9 +169,23 @@ def load_foreground(spec: Any) -> Any:
 
 
 def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:
-    """Write ``recipe``'s description as a JSON recipe file that :func:`load_recipe` reads."""
+    """Write ``recipe``'s description as a JSON recipe file that :func:`load_recipe` reads.
+
+    A folder the recipe names (a ``Foreground``'s masks) is written relative to the file's
+    folder; ``ValueError`` when it lies outside (pass such masks with ``foreground=`` /
+    ``--foreground`` instead), since recipe files never name paths outside their folder.
+    """
     path = Path(path)
-    path.write_text(json.dumps(recipe.describe(), indent=2) + "\n")
+    description = recipe.describe()
+    for where, record, key, value in _folder_paths(description):
+        folder = Path(value).resolve()
+        if not folder.is_relative_to(path.parent.resolve()):
+            raise ValueError(
+                f"{where or 'recipe'}: the folder {value} lies outside {path.parent}, and a recipe "
+                "file names no path outside its folder: give it with --foreground instead"
+            )
+        record["settings"][key] = folder.relative_to(path.parent.resolve()).as_posix()
+    path.write_text(json.dumps(description, indent=2) + "\n")
     return path
 
 
@@ -205,9 +222,42 @@ def _from_file(path: Path, textures: Any) -> Transform:
         except TypeError as err:
             raise ValueError(f"{path}: {err}") from None
     try:
-        return recipe_from_record(data, textures)
-    except RecordError as err:
+        return recipe_from_record(_paths_within(data, path), textures)
+    except (RecordError, OutputError) as err:
         raise ValueError(f"{path}: {err}") from None
+
+
+def _paths_within(description: Any, path: Path) -> Any:
+    """A copy of a recipe file's ``description`` whose folder paths (a ``TextureSample``'s
+    source folder, a ``Foreground``'s mask folder) are relative to the recipe file's folder;
+    :class:`OutputError` for one that leaves it (absolute, ``..``): inputs from outside come from
+    the command line (``--textures``, ``--foreground``), so a recipe file moves with its folder."""
+    description = copy.deepcopy(description)
+    for where, record, key, value in _folder_paths(description):
+        where = f"{where or 'recipe'}.settings.{key}"
+        record["settings"][key] = str(inside(path.parent, value, where))
+    return description
+
+
+def _folder_paths(description: Any) -> Iterator[tuple[str, dict[str, Any], str, str]]:
+    """``(where, record, key, path)`` of every folder path a recipe description holds: a
+    ``TextureSample``'s source (unless a keyword) and a ``Foreground``'s mask folder."""
+    for where, record in walk_records(description):
+        settings = record.get("settings")
+        if not isinstance(settings, dict):
+            continue
+        if record.get("type") == "TextureSample":
+            key = "source"
+        elif record.get("type") == "Foreground" and settings.get("source") == "masks":
+            key = "folder"
+        else:
+            continue
+        value = settings.get(key)
+        keyword = value in ("procedural", "self", USER_TEXTURES) or str(value).startswith(
+            "procedural:"
+        )
+        if isinstance(value, str) and not (key == "source" and keyword):
+            yield where, record, key, value
 
 
 def _attribute(spec: str, what: str) -> Any:

@@ -246,3 +246,57 @@ def test_train_with_recipe_options(train_data, tmp_path, recipe_args):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (run_dir / "checkpoint.pt").is_file()
+
+
+def _texture_recipe(source: str) -> dict:
+    recipe = Compose([("mask", PerlinMask()), ("texture", TextureSample()), ("blend", BetaBlend())])
+    description = recipe.describe()
+    description["steps"]["texture"]["settings"]["source"] = source
+    return description
+
+
+@pytest.mark.parametrize("source", ["../tex", "/abs/tex", "tex/../../tex"])
+def test_a_recipe_file_path_that_leaves_its_folder_is_refused(tmp_path, source):
+    (tmp_path / "recipes").mkdir()
+    path = tmp_path / "recipes" / "r.json"
+    path.write_text(json.dumps(_texture_recipe(source)))
+    with pytest.raises(ValueError, match="leaves its folder"):
+        load_recipe(path)
+    result = run("generate", "--n", "2", "--recipe", str(path), "--out", str(tmp_path / "o"),
+                 *QUICK)  # fmt: skip
+    assert_input_problem(result, "leaves its folder", source)
+
+
+def test_a_recipe_file_path_is_relative_to_the_recipe_file(tmp_path, monkeypatch, rgb_image):
+    from test_generate import make_image_folder
+
+    make_image_folder(tmp_path / "recipes" / "tex", 2)
+    path = tmp_path / "recipes" / "r.json"
+    path.write_text(json.dumps(_texture_recipe("tex")))
+    monkeypatch.chdir(tmp_path)  # "tex" is not a folder here: it is found beside the file
+    recipe = load_recipe(path)
+    assert find_step(recipe(rgb_image, seed=0, index=0).params, "texture")["params"]["name"] in {
+        "part_0.png", "part_1.png"
+    }  # fmt: skip
+
+
+def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
+    from synthdefect.mask_folder import MaskFolder
+    from synthdefect.transforms.foreground import Foreground
+
+    inner = Compose([("mask", PerlinMask()), ("texture", TextureSample()), ("blend", BetaBlend())])
+    from test_generate import make_image_folder
+
+    make_image_folder(tmp_path / "recipes" / "masks", 1)
+    recipe = Foreground(inner, MaskFolder(tmp_path / "recipes" / "masks"))
+    path = save_recipe(recipe, tmp_path / "recipes" / "fg.json")
+    assert json.loads(path.read_text())["settings"]["folder"] == "masks"
+    monkeypatch.chdir(tmp_path)
+    loaded = load_recipe(path)
+    assert loaded.source.folder == tmp_path / "recipes" / "masks"
+
+    make_image_folder(tmp_path / "elsewhere", 1)
+    outside = Foreground(inner, MaskFolder(tmp_path / "elsewhere"))
+    with pytest.raises(ValueError, match="lies outside"):
+        save_recipe(outside, tmp_path / "recipes" / "out.json")
+    assert not (tmp_path / "recipes" / "out.json").exists()
