@@ -300,3 +300,22 @@ def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkey
     with pytest.raises(ValueError, match="lies outside"):
         save_recipe(outside, tmp_path / "recipes" / "out.json")
     assert not (tmp_path / "recipes" / "out.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("raise RuntimeError('boom')\n", "RuntimeError: boom"),
+        ("def (:\n", "SyntaxError"),
+        ("def recipe(textures=None):\n    raise KeyError('k')\n", "KeyError"),
+    ],
+    ids=["module raises", "syntax error", "factory raises"],
+)
+def test_a_recipe_module_that_fails_is_one_line(tmp_path, source, message):
+    name = f"failing_{abs(hash(source))}.py"
+    (tmp_path / name).write_text(source)
+    spec = f"{tmp_path / name}:recipe"
+    with pytest.raises(ValueError, match=message):
+        load_recipe(spec)
+    result = run("generate", "--n", "2", "--recipe", spec, "--out", str(tmp_path / "o"), *QUICK)
+    assert_input_problem(result, message)
