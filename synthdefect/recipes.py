@@ -270,6 +270,10 @@ def _attribute(spec: str, what: str) -> Any:
             module = importlib.import_module(module_name)
     except (ImportError, OSError) as err:
         raise ValueError(f"{what} {spec!r}: cannot import {module_name}: {err}") from None
+    except Exception as err:  # user code: whatever it raises is the user's problem to see
+        raise ValueError(
+            f"{what} {spec!r}: importing {module_name} raised {type(err).__name__}: {err}"
+        ) from None
     try:
         return getattr(module, attribute)
     except AttributeError:
@@ -281,7 +285,12 @@ def _from_attribute(spec: str, textures: Any) -> Transform:
     if isinstance(value, Transform):
         return _ready(value, textures, spec)
     if callable(value):
-        recipe = value() if textures is None else value(textures=textures)
+        try:
+            recipe = value() if textures is None else value(textures=textures)
+        except Exception as err:  # user code
+            raise ValueError(
+                f"recipe {spec!r}: the factory raised {type(err).__name__}: {err}"
+            ) from None
         if isinstance(recipe, Transform):
             return recipe
     raise ValueError(f"recipe {spec!r} is neither a Transform nor a factory returning one")
