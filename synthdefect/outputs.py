@@ -47,6 +47,7 @@ __all__ = [
     "distinct_names",
     "folder_lock",
     "inside",
+    "leaves_folder",
     "os_error",
     "refuse_links",
 ]
@@ -124,13 +125,19 @@ def refuse_links(root: Path, relatives: Iterable[str | os.PathLike], option: str
                 break
 
 
-def inside(root: Path, relative: str, what: str) -> Path:
-    """``root / relative`` for a path read from a record; :class:`OutputError` when
-    ``relative`` is absolute or climbs out of ``root`` with ``..`` (``what`` names the record)."""
+def leaves_folder(relative: str) -> bool:
+    """Whether a relative POSIX path read from a record would leave its folder: empty,
+    absolute, climbing with ``..``, or with a backslash (a Windows separator)."""
     pure = PurePosixPath(relative)
-    if not relative or pure.is_absolute() or ".." in pure.parts or "\\" in relative:
+    return not relative or pure.is_absolute() or ".." in pure.parts or "\\" in relative
+
+
+def inside(root: Path, relative: str, what: str) -> Path:
+    """``root / relative`` for a path read from a record; :class:`OutputError` when it
+    :func:`leaves_folder` (``what`` names the record)."""
+    if leaves_folder(relative):
         raise OutputError(f"{what}: path {relative!r} leaves its folder {root}")
-    return root / pure
+    return root / relative
 
 
 def distinct_names(

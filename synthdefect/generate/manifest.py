@@ -3,13 +3,14 @@
 A line is one compact JSON object, keys in the order they are given, newline-terminated. It
 holds at least :data:`FIELDS`: ``index`` (int >= 0), ``label`` (0 or 1), ``anomalous_area``
 (fraction in [0, 1]), ``source`` (str), ``texture`` (str or null), ``files`` (role -> path
-relative to the run folder) and ``params`` (the sample's record).
+relative to the run folder, never leaving it: no ``..``, not absolute) and ``params`` (the
+sample's record).
 
 Durability: the file is append-only; a line is appended only after the files it names exist,
 flushed after every batch and ``fsync``-ed at least every :data:`FSYNC_INTERVAL_S` seconds, so a
-killed run leaves at worst one torn last line (one without its newline). :func:`read_manifest`
-refuses anything else that is not a complete record, naming the file and line: a garbled line is
-never silently dropped.
+killed run leaves at worst one torn last line (one without its newline). The readers
+(:func:`iter_lines`, :func:`iter_manifest`, :func:`read_manifest`) refuse anything else that is
+not a complete record, naming the file and line: a garbled line is never silently dropped.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from synthdefect.outputs import leaves_folder
 
 __all__ = [
     "FIELDS",
@@ -28,6 +31,8 @@ __all__ = [
     "MANIFEST_NAME",
     "ManifestError",
     "ManifestWriter",
+    "iter_lines",
+    "iter_manifest",
     "manifest_line",
     "read_manifest",
 ]
@@ -68,6 +73,9 @@ def _problem(record: Any) -> str | None:
             )
     if record["index"] < 0 or record["label"] not in (0, 1):
         return f"index {record['index']} / label {record['label']} out of range"
+    for role, relative in record["files"].items():
+        if not isinstance(relative, str) or leaves_folder(relative):
+            return f"files.{role} {relative!r} leaves the run folder"
     return None
 
 
@@ -79,32 +87,46 @@ def manifest_line(record: dict[str, Any]) -> str:
     return json.dumps(record, separators=(",", ":")) + "\n"
 
 
-def read_manifest(path: str | os.PathLike, torn_tail: bool = False) -> list[dict[str, Any]]:
-    """The records of the manifest at ``path``, in file order.
+def iter_lines(path: str | os.PathLike, torn_tail: bool = False) -> Iterator[tuple[dict, int]]:
+    """``(record, end)`` for each line of the manifest at ``path``, in file order, read as a
+    stream (memory does not grow with the file): ``end`` is the byte offset just after the
+    line, where a resumed run may cut the file.
 
     Raises :class:`ManifestError`, naming the file and line, for a line that is not a complete
     record. ``torn_tail=True`` ignores instead an incomplete last line (text after the last
     newline), which is what a run killed while appending leaves; ``--resume`` cuts it off.
     """
     path = Path(path)
-    lines = path.read_bytes().split(b"\n")
-    tail = lines.pop()
-    if tail and not torn_tail:
-        raise ManifestError(
-            f"{path} line {len(lines) + 1} is incomplete (no newline at its end): the run that "
-            "wrote it was interrupted; finish it with generate --resume"
-        )
-    records = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-        except ValueError as err:
-            raise ManifestError(f"{path} line {number} is not valid JSON ({err})") from err
-        problem = _problem(record)
-        if problem is not None:
-            raise ManifestError(f"{path} line {number} is not a manifest record: {problem}")
-        records.append(record)
-    return records
+    end = 0
+    with open(path, "rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.endswith(b"\n"):
+                if torn_tail:
+                    return
+                raise ManifestError(
+                    f"{path} line {number} is incomplete (no newline at its end): the run "
+                    "that wrote it was interrupted; finish it with generate --resume"
+                )
+            try:
+                record = json.loads(line)
+            except ValueError as err:
+                raise ManifestError(f"{path} line {number} is not valid JSON ({err})") from err
+            problem = _problem(record)
+            if problem is not None:
+                raise ManifestError(f"{path} line {number} is not a manifest record: {problem}")
+            end += len(line)
+            yield record, end
+
+
+def iter_manifest(path: str | os.PathLike, torn_tail: bool = False) -> Iterator[dict[str, Any]]:
+    """The records of the manifest at ``path``, streamed (see :func:`iter_lines`)."""
+    return (record for record, _ in iter_lines(path, torn_tail))
+
+
+def read_manifest(path: str | os.PathLike, torn_tail: bool = False) -> list[dict[str, Any]]:
+    """The records of the manifest at ``path``, in file order, as a list (see
+    :func:`iter_lines` for the errors and ``torn_tail``; :func:`iter_manifest` streams)."""
+    return list(iter_manifest(path, torn_tail))
 
 
 class ManifestWriter:

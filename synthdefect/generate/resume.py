@@ -1,17 +1,22 @@
 """Starting, refusing, overwriting or resuming a run in an output folder.
 
 A run records its settings in ``config.json`` (``config.shard-I-of-K.json`` for a shard) before
-making anything. ``--resume`` continues only a run with identical settings: it cuts a torn last
-manifest line, deletes this run's leftover temporary files and carries on after the last sample
-the manifest names. Because every sample depends only on ``(seed, index)``, the result is the
-same as an uninterrupted run.
+making anything. ``--resume`` continues only a run with identical settings and trusts nothing
+else it finds: it reads the manifest as a stream (memory does not grow with it), cuts a torn
+last line, cuts it again before the first sample whose recorded files are missing, empty or not
+plain files (those samples are made again), deletes this run's leftover temporary files and
+carries on. Because every sample depends only on ``(seed, index)``, the result is the same as
+an uninterrupted run. No run writes through a symbolic link inside its output folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +24,22 @@ from typing import Any
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import input_changes, without_mtimes
 from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file, sample_files
-from synthdefect.generate.manifest import ManifestError, read_manifest
+from synthdefect.generate.lock import as_generate_error
+from synthdefect.generate.manifest import ManifestError, iter_lines
 from synthdefect.generate.writer import write_json
+from synthdefect.outputs import refuse_links
 
-__all__ = ["Recovered", "discard_if_empty", "prepare_output", "read_record"]
+__all__ = [
+    "Recovered",
+    "discard_if_empty",
+    "missing_file",
+    "prepare_output",
+    "read_record",
+    "refuse_output_links",
+]
 
+_RECORDS = (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json"))
+"""The record files of a run (stem, extension; see :func:`~.layout.run_file`)."""
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
 _SAMPLE_TEMP = re.compile(r"\.(\d+)[^/]*\.tmp")
@@ -56,7 +72,8 @@ def prepare_output(
         _remove_record_temps(config)
         if overwrite:
             _remove_previous(config)
-        elif own_config.exists():
+        refuse_output_links(config)
+        if not overwrite and own_config.exists():
             if not resume:
                 raise GenerateError(
                     f"{out} already holds this run's {own_config.name}; "
@@ -64,7 +81,7 @@ def prepare_output(
                 )
             _check_same_run(record, own_config)
             return _recover(config)
-        else:
+        if not overwrite:
             _check_no_other_work(config, record, resume)
         out.mkdir(parents=True, exist_ok=True)
         write_json(own_config, record)
@@ -88,6 +105,27 @@ def discard_if_empty(config: GenerateConfig) -> None:
         for path in (config.out / folder, (config.out / folder).parent):
             if path != config.out and path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+
+
+def refuse_output_links(config: GenerateConfig) -> None:
+    """:class:`GenerateError` when a folder or record file this run writes in ``config.out`` is
+    a symbolic link (``--out`` itself may be one)."""
+    records = [run_file(stem, ext, config.shard) for stem, ext in _RECORDS]
+    with as_generate_error():
+        refuse_links(config.out, [*layout_folders(config), *records])
+
+
+def missing_file(out: Path, record: dict[str, Any]) -> str | None:
+    """The first file a manifest ``record`` names that is not a non-empty plain file in
+    ``out`` (relative path), or ``None`` when all are there. One ``lstat`` per file."""
+    for relative in record["files"].values():
+        try:
+            info = os.lstat(out / relative)
+        except OSError:
+            return relative
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+            return relative
+    return None
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -153,44 +191,55 @@ def _is_run_entry(name: str) -> bool:
 
 
 def _remove_previous(config: GenerateConfig) -> None:
-    """``--overwrite``: a single run clears every earlier run's files (and nothing else); a
-    shard drops only its own records, its sample files are rewritten in place."""
+    """``--overwrite``: a single run clears every earlier run's files (and nothing else; a
+    symbolic link among them is removed itself, never what it points to); a shard drops only
+    its own records, its sample files are rewritten in place."""
     out = config.out
     if not out.is_dir():
         return
     for entry in out.iterdir():
-        if config.shard is None and entry.name in LAYOUT_ENTRIES and entry.is_dir():
+        if config.shard is None and entry.name in LAYOUT_ENTRIES and entry.is_symlink():
+            entry.unlink()
+        elif config.shard is None and entry.name in LAYOUT_ENTRIES and entry.is_dir():
             shutil.rmtree(entry)
         elif config.shard is None and (
             _RUN_FILE.fullmatch(entry.name) or _SHARD_LOCK.fullmatch(entry.name)
         ):
             entry.unlink()  # no shard is running: this run holds the folder's exclusive lock
     if config.shard is not None:
-        for stem, extension in (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json")):
+        for stem, extension in _RECORDS:
             (out / run_file(stem, extension, config.shard)).unlink(missing_ok=True)
 
 
 def _recover(config: GenerateConfig) -> Recovered:
-    """Cut the manifest to its complete lines, check them, delete this run's temporary files."""
+    """Cut the manifest to its complete lines whose files are all there (streaming it), check
+    their order, delete this run's temporary files."""
     manifest = config.out / run_file("manifest", ".jsonl", config.shard)
     if not manifest.exists():
         manifest.write_bytes(b"")
+    indices = config.indices
+    done = anomalous = kept = 0
     try:
-        records = read_manifest(manifest, torn_tail=True)
+        for record, end in iter_lines(manifest, torn_tail=True):
+            if done >= len(indices) or record["index"] != indices[done]:
+                raise GenerateError(
+                    f"{manifest} does not list this run's samples in order; use --overwrite"
+                )
+            gone = missing_file(config.out, record)
+            if gone is not None:
+                warnings.warn(
+                    f"--resume: {gone} of sample {record['index']} is missing or empty; that "
+                    "sample and the later ones are made again",
+                    stacklevel=4,
+                )
+                break
+            done, anomalous, kept = done + 1, anomalous + int(record["label"]), end
     except ManifestError as err:
         raise GenerateError(f"--resume: {err}; use --overwrite to start again") from err
-    indices = config.indices
-    if [r.get("index") for r in records] != list(indices[: len(records)]):
-        raise GenerateError(
-            f"{manifest} does not list this run's samples in order; use --overwrite"
-        )
-    kept = sum(
-        len(line) for line in manifest.read_bytes().splitlines(keepends=True)[: len(records)]
-    )
     with open(manifest, "r+b") as f:
         f.truncate(kept)
     _remove_sample_temps(config)
-    return Recovered(len(records), sum(int(r["label"]) for r in records))
+    return Recovered(done, anomalous)
 
 
 def _remove_record_temps(config: GenerateConfig) -> None:

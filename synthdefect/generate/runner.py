@@ -41,6 +41,7 @@ from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages
+from synthdefect.outputs import os_error
 
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform
@@ -204,7 +205,7 @@ def _write_error(config: GenerateConfig, err: OSError) -> GenerateError:
         return GenerateError(
             f"disk full while writing to {config.out}; free space and rerun with --resume"
         )
-    return GenerateError(f"cannot write to {config.out}: {err}")
+    return GenerateError(str(os_error(err, config.out, "rerun with --resume once it is mended")))
 
 
 def _owners(block: range, n_images: int, workers: int) -> dict[int, list[int]]:
@@ -261,11 +262,21 @@ def _pooled(
 
 
 def _stop(pools: list[ProcessPoolExecutor]) -> None:
-    """Cancel the chunks not started and let the workers end after their current chunk,
-    without waiting: a worker killed while sending its result leaves its pool's thread waiting
-    for the rest of the message, forever (CPython 3.11), so joining it could hang."""
+    """Cancel the chunks not started, kill the workers and wait until they are gone, so that
+    none writes a file after the caller has cleaned up (a failed run removes what it wrote).
+
+    The pools are not joined: a worker killed while sending its result leaves its pool's
+    thread waiting for the rest of the message, forever (CPython 3.11), so joining it could
+    hang; the worker processes themselves are waited for (``ProcessPoolExecutor`` keeps them
+    in ``_processes``, the only handle it offers).
+    """
+    processes = [p for pool in pools for p in (getattr(pool, "_processes", None) or {}).values()]
     for pool in pools:
         pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join()
 
 
 def _init_worker(config: GenerateConfig, anomaly: Transform, parent_pid: int) -> None:

@@ -19,8 +19,8 @@ from synthdefect.generate.config import GenerateError, Shard
 from synthdefect.generate.inputs import without_mtimes
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lock import output_lock
-from synthdefect.generate.manifest import ManifestError, read_manifest
-from synthdefect.generate.resume import read_record
+from synthdefect.generate.manifest import ManifestError, iter_manifest
+from synthdefect.generate.resume import missing_file, read_record
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 
@@ -58,7 +58,7 @@ def _merge(out: Path) -> RunReport:
         raise GenerateError(f"the shards in {out} were made with different settings")
     manifests = [out / run_file("manifest", ".jsonl", s) for s in shards]
     anomalous = sum(
-        _check_complete(path, shard.indices(merged["n"]))
+        _check_complete(out, path, shard, merged["n"])
         for shard, path in zip(shards, manifests, strict=True)
     )
     _concatenate(manifests, out / "manifest.jsonl")
@@ -80,18 +80,35 @@ def _merge(out: Path) -> RunReport:
     return report
 
 
-def _check_complete(manifest: Path, indices: range) -> int:
-    """Check that ``manifest`` lists exactly ``indices``; return how many have label 1."""
+def _check_complete(out: Path, manifest: Path, shard: Shard, n: int) -> int:
+    """Check, streaming, that ``manifest`` lists exactly the shard's indices and that the files
+    it records are there; return how many samples have label 1."""
+    indices = shard.indices(n)
+    done = anomalous = 0
     try:
-        records = read_manifest(manifest, torn_tail=True) if manifest.exists() else []
+        records = iter_manifest(manifest, torn_tail=True) if manifest.exists() else iter(())
+        for record in records:
+            if done >= len(indices) or record["index"] != indices[done]:
+                raise GenerateError(
+                    f"cannot merge: {manifest} does not list the samples of shard "
+                    f"{shard.index}/{shard.count} in order; rerun it with --overwrite"
+                )
+            gone = missing_file(out, record)
+            if gone is not None:
+                raise GenerateError(
+                    f"cannot merge: {gone} of sample {record['index']} (shard "
+                    f"{shard.index}/{shard.count}) is missing or empty; rerun that shard with "
+                    "--resume, which makes it again"
+                )
+            done, anomalous = done + 1, anomalous + int(record["label"])
     except ManifestError as err:
         raise GenerateError(f"cannot merge: {err}") from err
-    if [r["index"] for r in records] != list(indices):
+    if done != len(indices):
         raise GenerateError(
-            f"{manifest} is unfinished ({len(records)} of {len(indices)} samples); "
+            f"{manifest} is unfinished ({done} of {len(indices)} samples); "
             "rerun that shard with --resume"
         )
-    return sum(int(r["label"]) for r in records)
+    return anomalous
 
 
 def _concatenate(parts: list[Path], target: Path) -> None:
