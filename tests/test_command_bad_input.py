@@ -5,25 +5,26 @@ checkpoint, anything a link points to) byte-identical: nothing overwritten that 
 not make, nothing written outside its output, nothing read while another run writes it.
 :data:`CASES` is the single source of the per-command tables in ``docs/outputs.md``:
 ``test_docs_tables_are_current`` fails when a table differs from its rows, and ``python
-tests/test_command_bad_input.py`` rewrites them.
+tests/test_command_bad_input.py`` rewrites them. Placeholders in a case: ``{X}`` the work
+folder, ``{cat}`` an MVTec AD category in it, ``{good}`` its ``train/good``, ``{run}`` a training
+run folder with its ``{ckpt}`` checkpoint, ``{imgs}`` a folder of 3 images, ``{out}`` a fresh
+output path.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import struct
-import sys
 import zlib
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tables
 from click.testing import CliRunner
 
 from synthdefect.cli import main
@@ -42,19 +43,6 @@ QUICK = {
 }
 UNWRITABLE = "/proc/synthdefect-test"
 """A place no process can create anything in, not even root (CI runs as root)."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """One bad input: the command (placeholders: ``{X}`` the work folder, ``{cat}`` an MVTec
-    AD category in it, ``{good}`` its ``train/good``, ``{run}`` a training run folder with its
-    ``{ckpt}`` checkpoint, ``{imgs}`` a folder of 3 images, ``{out}`` a fresh output path), what
-    it means, a fragment the one-line error must contain, and a setup run before."""
-
-    what: str
-    args: tuple[str, ...]
-    message: str
-    setup: Callable[[dict[str, Path]], AbstractContextManager[Any] | None] | None = None
 
 
 def _image(value: int) -> np.ndarray:
@@ -355,30 +343,15 @@ CASES = [
 ]
 
 
-def command(case: Case, places: dict[str, str]) -> list[str]:
-    return [arg.format(**places) for arg in case.args]
-
-
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.args[0]}: {c.what}" for c in CASES])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, checkpoint, case):
     places = workspace(tmp_path, checkpoint)
-    held = case.setup(places) if case.setup is not None else None
-    before = tree(tmp_path)
-    args = command(case, {k: str(v) for k, v in places.items()})
-    with held or nullcontext():
-        result = CliRunner().invoke(
-            main, [args[0], *QUICK[args[0]], *args[1:]], catch_exceptions=False
-        )
-        assert result.exit_code == 2, result.output
-        lines = result.output.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-        assert case.message in lines[0], result.output
-    assert tree(tmp_path) == before
+    run_one_line(case, places, QUICK, unchanged=lambda: tree(tmp_path))
 
 
 def render_tables(cases: list[Case]) -> dict[str, str]:
     """Command -> the markdown table of its ``cases``."""
-    shown = {
+    places = {
         "X": "X", "cat": "X/cat", "good": "X/cat/train/good", "run": "X/run",
         "ckpt": "X/run/checkpoint.pt", "imgs": "X/imgs", "out": "out",
     }  # fmt: skip
@@ -388,27 +361,17 @@ def render_tables(cases: list[Case]) -> dict[str, str]:
             case.args[0],
             ["| case | command | what happens |", "| --- | --- | --- |"],
         )
-        line = "synthdefect " + " ".join(command(case, shown))
-        rows.append(f"| {case.what} | `{line}` | exit 2, `Error: ...{case.message}...` |")
+        rows.append(
+            f"| {case.what} | `{shown(case, places)}` | exit 2, `Error: ...{case.message}...` |"
+        )
     return {name: "\n".join(rows) for name, rows in tables.items()}
 
 
-def _block(name: str) -> re.Pattern[str]:
-    begin, end = f"<!-- {name} table: begin -->", f"<!-- {name} table: end -->"
-    return re.compile(f"({re.escape(begin)}\n)(.*?)({re.escape(end)})", re.S)
-
-
 def test_docs_tables_are_current():
-    text = DOC.read_text()
-    for name, table in render_tables(CASES).items():
-        match = _block(name).search(text)
-        assert match is not None, f"{DOC} lacks the {name} table markers"
-        assert match[2] == table + "\n", "run: python tests/test_command_bad_input.py"
+    assert not stale_tables(DOC, render_tables(CASES)), (
+        "run: python tests/test_command_bad_input.py"
+    )
 
 
 if __name__ == "__main__":
-    text = DOC.read_text()
-    for name, table in render_tables(CASES).items():
-        text = _block(name).sub(lambda m, t=table: f"{m[1]}{t}\n{m[3]}", text)
-    DOC.write_text(text)
-    sys.exit(0)
+    rewrite_tables(DOC, render_tables(CASES))
