@@ -119,3 +119,18 @@ def test_auroc_by_size_reports_each_size_with_both_classes(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "all sizes: image AUROC 50.0 (30 images)"
     assert lines[1:] == ["20x10: image AUROC 0.0 (20 images, 10 defective)"]
+
+
+def test_resume_benchmark_resumes_a_fabricated_run_and_reports_time_and_memory(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "benchmarks/resume_manifest.py", "300", "--folder", tmp_path / "run"],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.fullmatch(
+        r"N=300: generate --resume remade 1 sample in [\d.]+ s wall, peak RSS [\d.]+ MiB\n",
+        result.stdout,
+    ), result.stdout
+    manifest = (tmp_path / "run/manifest.jsonl").read_bytes().splitlines()
+    assert len(manifest) == 300 and b'"index":299,' in manifest[-1]
+    assert (tmp_path / "run/images/000299.png").stat().st_size > 0

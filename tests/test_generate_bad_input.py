@@ -3,46 +3,31 @@
 :data:`CASES` is the single source of the command-line table in ``docs/generate.md`` ("Bad
 input"), ``test_convert.BAD_IMAGES`` that of the API table: ``test_docs_tables_are_current``
 fails when a table differs from its rows, and ``python tests/test_generate_bad_input.py``
-rewrites both. Every case also checks that the
-input folders are left byte-identical.
+rewrites both. Every case also checks that the input folders are left byte-identical.
+Placeholders in a case: ``{X}`` a work folder, ``{images}`` = ``{X}/images`` with 3 normal
+images, ``{tex}`` 2 textures, ``{out}`` a fresh output folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
-import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tables
 from test_convert import BAD_IMAGES
 from test_generate import make_image_folder, tree_bytes
 
-from synthdefect.cli import main
 from synthdefect.generate import GenerateConfig, Shard, generate
 from synthdefect.generate.lock import output_lock
 from synthdefect.io import write_image
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One bad input: the command (placeholders ``{X}``: a work folder, ``{images}`` =
-    ``{X}/images`` with 3 normal images, ``{tex}``: 2 textures, ``{out}``: a fresh output
-    folder), what it means, and a fragment the one-line error must contain."""
-
-    what: str
-    args: tuple[str, ...]
-    message: str
-    setup: Callable[[dict[str, Path]], AbstractContextManager[Any] | None] | None = None
 
 
 CASES = [
@@ -130,6 +115,18 @@ CASES = [
         ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
         "config.json is damaged",
         lambda p: interrupted(p, lambda: (p["out"] / "config.json").write_text('{"n": 1')),
+    ),
+    Case(
+        "`--resume` after `images/` was replaced by a symbolic link to another folder",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
+        "images is a symbolic link; synthdefect writes nothing through links",
+        lambda p: interrupted(p, lambda: linked_away(p["out"] / "images")),
+    ),
+    Case(
+        "`--resume` with a manifest line whose file path leaves `--out` (`../x.png`)",
+        ("generate", "--n", "12", "--images", "{images}", "--out", "{out}", "--resume"),
+        "manifest.jsonl line 2 is not a manifest record: files.image '../x.png' leaves the run",
+        lambda p: interrupted(p, lambda: leaving_path(p["out"] / "manifest.jsonl", line=2)),
     ),
     Case(
         "every texture file truncated after a valid header",
@@ -240,6 +237,22 @@ def interrupted(places: dict[str, Path], change: Callable[[], Any], **settings: 
     change()
 
 
+def linked_away(path: Path) -> None:
+    """Move ``path`` beside its folder and leave a symbolic link to it in its place."""
+    moved = path.parent.parent / f"moved-{path.name}"
+    path.rename(moved)
+    path.symlink_to(moved, target_is_directory=moved.is_dir())
+
+
+def leaving_path(manifest: Path, line: int) -> None:
+    """Make the image path of the manifest's ``line`` (from 1) climb out of its folder."""
+    lines = manifest.read_text().splitlines(keepends=True)
+    record = json.loads(lines[line - 1])
+    record["files"]["image"] = "../x.png"
+    lines[line - 1] = json.dumps(record) + "\n"
+    manifest.write_text("".join(lines))
+
+
 def workspace(tmp: Path) -> dict[str, Path]:
     places = {
         "X": tmp / "X",
@@ -252,10 +265,6 @@ def workspace(tmp: Path) -> dict[str, Path]:
     return places
 
 
-def command(case: Case, places: dict[str, str]) -> list[str]:
-    return [arg.format(**places) for arg in case.args]
-
-
 def inputs(places: dict[str, Path]) -> dict[str, bytes]:
     found = {}
     for name in ("images", "tex"):
@@ -266,28 +275,16 @@ def inputs(places: dict[str, Path]) -> dict[str, bytes]:
 @pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
     places = workspace(tmp_path)
-    held = case.setup(places) if case.setup is not None else None
-    before = inputs(places)
-    args = command(case, {k: str(v) for k, v in places.items()})
-    with held or nullcontext():
-        result = CliRunner().invoke(
-            main, [args[0], *QUICK[args[0]], *args[1:]], catch_exceptions=False
-        )
-    assert result.exit_code == 2, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    assert case.message in lines[0], result.output
-    assert inputs(places) == before
+    args = run_one_line(case, places, QUICK, unchanged=lambda: inputs(places))
     assert not places["out"].exists() or args[-1] == "--resume" or case.setup is not None
 
 
 def render_table(cases: list[Case]) -> str:
     """The markdown table of the command-line ``cases``."""
-    shown = {"X": "X", "images": "X/images", "tex": "tex", "out": "out"}
+    places = {"X": "X", "images": "X/images", "tex": "tex", "out": "out"}
     rows = ["| bad input | command | exit status and message |", "| --- | --- | --- |"]
     for case in cases:
-        line = "synthdefect " + " ".join(command(case, shown))
-        rows.append(f"| {case.what} | `{line}` | 2, `Error: ...{case.message}...` |")
+        rows.append(f"| {case.what} | `{shown(case, places)}` | 2, `Error: ...{case.message}...` |")
     return "\n".join(rows)
 
 
@@ -305,22 +302,9 @@ def tables() -> dict[str, str]:
     return {"bad-input": render_table(CASES), "bad-api-input": render_api_table()}
 
 
-def _block(name: str) -> re.Pattern[str]:
-    begin, end = f"<!-- {name} table: begin -->", f"<!-- {name} table: end -->"
-    return re.compile(f"({re.escape(begin)}\n)(.*?)({re.escape(end)})", re.S)
-
-
 def test_docs_tables_are_current():
-    text = DOC.read_text()
-    for name, table in tables().items():
-        match = _block(name).search(text)
-        assert match is not None, f"{DOC} lacks the {name} table markers"
-        assert match[2] == table + "\n", "run: python tests/test_generate_bad_input.py"
+    assert not stale_tables(DOC, tables()), "run: python tests/test_generate_bad_input.py"
 
 
 if __name__ == "__main__":
-    text = DOC.read_text()
-    for name, table in tables().items():
-        text = _block(name).sub(lambda m, t=table: f"{m[1]}{t}\n{m[3]}", text)
-    DOC.write_text(text)
-    sys.exit(0)
+    rewrite_tables(DOC, tables())

@@ -88,6 +88,29 @@ def test_overwrite_removes_a_link_not_what_it_points_to(tmp_path, reference):
     assert tree_bytes(out) == reference  # summary.json (timings) aside
 
 
+@pytest.mark.parametrize("entry", ["test", "test/good", "ground_truth"])
+def test_a_fresh_mvtec_shard_refuses_a_link_among_the_nested_layout_folders(tmp_path, entry):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / entry).parent.mkdir(parents=True, exist_ok=True)
+    (out / entry).symlink_to(elsewhere, target_is_directory=True)
+    result = cli("generate", "--out", out, *QUICK, "--layout", "mvtec", "--shard", "0/2")
+    one_line(result, f"{entry} is a symbolic link")
+    assert not any(elsewhere.iterdir())
+
+
+def test_merge_refuses_a_link_among_the_records(tmp_path):
+    out = tmp_path / "out"
+    for index in range(2):
+        generate(config(out, shard=Shard(index, 2)), workers=1)
+    (tmp_path / "kept.json").write_text("{}")
+    (out / "summary.json").symlink_to(tmp_path / "kept.json")
+    result = cli("generate", "--merge", "--out", out)
+    one_line(result, "summary.json is a symbolic link")
+    assert (tmp_path / "kept.json").read_text() == "{}"
+    assert not (out / "manifest.jsonl").exists()
+
+
 def test_a_shard_refuses_a_link_inside_out(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -114,7 +137,8 @@ def test_resume_makes_again_the_recorded_files_that_are_gone(tmp_path, reference
         (tmp_path / "stand-in.png").write_bytes(victim.read_bytes())
         victim.unlink()
         victim.symlink_to(tmp_path / "stand-in.png")
-    report = generate(config(out), workers=1, resume=True)
+    with pytest.warns(UserWarning, match=r"000007\.png .*sample 7 and those recorded after"):
+        report = generate(config(out), workers=1, resume=True)
     assert report.samples == N and report.made == N - 7
     assert tree_bytes(out) == reference  # summary.json (timings) aside
     assert not victim.is_symlink()
@@ -133,7 +157,9 @@ def test_merge_refuses_a_shard_whose_recorded_file_is_gone(tmp_path):
 # --- manifest paths and streaming ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["../elsewhere.png", "/etc/passwd", "images/../../x.png"])
+@pytest.mark.parametrize(
+    "path", ["../elsewhere.png", "/etc/passwd", "images/../../x.png", "images\\x.png", ""]
+)
 def test_a_manifest_path_that_leaves_the_folder_is_refused(tmp_path, path):
     out = tmp_path / "out"
     generate(config(out, n=4), workers=1)
@@ -182,3 +208,27 @@ def test_a_file_size_limit_is_one_line_and_resume_then_finishes(tmp_path, refere
     )
     assert finished.returncode == 0, finished.stderr
     assert tree_bytes(out) == reference  # summary.json (timings) aside
+
+
+def test_a_worker_meeting_a_file_size_limit_reports_it_instead_of_dying(tmp_path):
+    """Through the API (no command line): a pool worker that meets the limit while writing a
+    sample file reports it as a write error naming the limit, not a worker death (CPython
+    ignores SIGXFSZ from start-up, so the write fails with EFBIG)."""
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'tests')\n"
+        "from test_generate import small\n"
+        "from synthdefect.generate import GenerateError, generate\n"
+        "try:\n"
+        f"    generate(small(Path({str(tmp_path / 'out')!r}), size=(128, 128)), workers=2)\n"
+        "except GenerateError as err:\n"
+        "    sys.exit(f'{type(err).__name__}: {err}')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000)),
+        capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        cwd=Path(__file__).resolve().parents[1],
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("GenerateError: cannot write to "), done.stderr
+    assert "file size limit reached" in done.stderr, done.stderr
