@@ -30,6 +30,7 @@ from synthdefect.generate.writer import write_json
 from synthdefect.outputs import refuse_links
 
 __all__ = [
+    "RECORDS",
     "Recovered",
     "discard_if_empty",
     "missing_file",
@@ -38,7 +39,7 @@ __all__ = [
     "refuse_output_links",
 ]
 
-_RECORDS = (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json"))
+RECORDS = (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json"))
 """The record files of a run (stem, extension; see :func:`~.layout.run_file`)."""
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
@@ -110,7 +111,7 @@ def discard_if_empty(config: GenerateConfig) -> None:
 def refuse_output_links(config: GenerateConfig) -> None:
     """:class:`GenerateError` when a folder or record file this run writes in ``config.out`` is
     a symbolic link (``--out`` itself may be one)."""
-    records = [run_file(stem, ext, config.shard) for stem, ext in _RECORDS]
+    records = [run_file(stem, ext, config.shard) for stem, ext in RECORDS]
     with as_generate_error():
         refuse_links(config.out, [*layout_folders(config), *records])
 
@@ -207,7 +208,7 @@ def _remove_previous(config: GenerateConfig) -> None:
         ):
             entry.unlink()  # no shard is running: this run holds the folder's exclusive lock
     if config.shard is not None:
-        for stem, extension in _RECORDS:
+        for stem, extension in RECORDS:
             (out / run_file(stem, extension, config.shard)).unlink(missing_ok=True)
 
 
@@ -228,8 +229,8 @@ def _recover(config: GenerateConfig) -> Recovered:
             gone = missing_file(config.out, record)
             if gone is not None:
                 warnings.warn(
-                    f"--resume: {gone} of sample {record['index']} is missing or empty; that "
-                    "sample and the later ones are made again",
+                    f"--resume: {gone} is missing, empty or not a regular file; sample "
+                    f"{record['index']} and those recorded after it are made again",
                     stacklevel=4,
                 )
                 break

@@ -18,11 +18,12 @@ from pathlib import Path
 from synthdefect.generate.config import GenerateError, Shard
 from synthdefect.generate.inputs import without_mtimes
 from synthdefect.generate.layout import run_file
-from synthdefect.generate.lock import output_lock
+from synthdefect.generate.lock import as_generate_error, output_lock
 from synthdefect.generate.manifest import ManifestError, iter_manifest
-from synthdefect.generate.resume import missing_file, read_record
+from synthdefect.generate.resume import RECORDS, missing_file, read_record
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
+from synthdefect.outputs import refuse_links
 
 __all__ = ["merge_shards"]
 
@@ -52,6 +53,9 @@ def _merge(out: Path) -> RunReport:
         have = ", ".join(f"{i}/{k}" for k, i in found)
         raise GenerateError(f"{out} needs exactly the shards 0..{count - 1} of {count}; has {have}")
     shards = [Shard(i, count) for i in range(count)]
+    records = [run_file(stem, ext, s) for s in (None, *shards) for stem, ext in RECORDS]
+    with as_generate_error():
+        refuse_links(out, records)
     configs = [read_record(out / run_file("config", ".json", s)) for s in shards]
     merged = {**configs[0], "shard": None}
     if any(without_mtimes({**c, "shard": None}) != without_mtimes(merged) for c in configs):
