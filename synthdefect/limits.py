@@ -5,6 +5,8 @@ Sizes are in pixels per image side; counts are numbers of samples or cells.
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "MAX_CELL",
     "MAX_IMAGE_PIXELS",
@@ -13,6 +15,7 @@ __all__ = [
     "MIN_CELL",
     "MIN_SIDE",
     "MIN_TRAINING_SAMPLES",
+    "default_workers",
     "side_problem",
 ]
 
@@ -45,3 +48,15 @@ MIN_CELL, MAX_CELL = 16, 1024
 MIN_TRAINING_SAMPLES = 2
 """Fewest training samples per process: a batch of one cannot be normalised by BatchNorm at the
 model's 1x1 bottleneck."""
+
+
+def default_workers(cap: int | None = None) -> int:
+    """Default number of worker processes: the CPUs this process may run on, at most ``cap``.
+
+    ``generate`` uses every CPU (no cap); ``train``, ``evaluate`` and ``predict`` use ``cap=8``
+    DataLoader workers, enough to keep a GPU fed.
+    """
+    available = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    return available if cap is None else min(cap, available)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import click
 
 from synthdefect.cli.errors import InputProblem, input_problems
 from synthdefect.cli.options import recipe_options
-from synthdefect.limits import MIN_TRAINING_SAMPLES
+from synthdefect.limits import MIN_TRAINING_SAMPLES, default_workers
 from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
 from synthdefect.presets import DEFAULT_PRESET
 
@@ -34,13 +33,10 @@ _device_option = click.option(
 _batch_option = click.option(
     "--batch", type=_POSITIVE, default=8, show_default=True, help="Images per batch."
 )
-#: Default DataLoader workers: enough to keep a GPU fed, never more than the CPUs.
-DEFAULT_WORKERS = min(8, os.cpu_count() or 1)
-
 _workers_option = click.option(
     "--workers",
     type=click.IntRange(min=0),
-    default=DEFAULT_WORKERS,
+    default=default_workers(cap=8),
     show_default="min(8, CPUs)",
     help="DataLoader worker processes (0: load in the main process).",
 )

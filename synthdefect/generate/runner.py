@@ -41,22 +41,18 @@ from synthdefect.generate.sources import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages
+from synthdefect.limits import default_workers
 from synthdefect.outputs import os_error
 
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform
 
-__all__ = ["CHUNK_SIZE", "default_workers", "generate"]
+__all__ = ["CHUNK_SIZE", "generate"]
 
 CHUNK_SIZE = 16
 """Samples per unit of work sent to a worker (also the manifest's flush batch)."""
 
 _worker_maker: SampleMaker | None = None
-
-
-def default_workers() -> int:
-    """The CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def generate(
@@ -69,12 +65,13 @@ def generate(
 ) -> RunReport:
     """Generate ``config``'s samples into ``config.out`` and return the :class:`RunReport`.
 
-    ``workers``: processes making samples (default: :func:`default_workers`); ``resume``:
-    continue an interrupted run with the same settings; ``overwrite``: replace an earlier run;
-    ``progress``: show a progress bar on stderr. Raises :class:`GenerateError` for bad inputs,
-    an output folder holding other work, or a failed write (disk full included), and its
-    subclass :class:`WorkerDiedError` when a worker process dies; samples recorded before a
-    failure are kept and ``resume`` continues after them.
+    ``workers``: processes making samples (default: every CPU available,
+    :func:`~synthdefect.limits.default_workers`); ``resume``: continue an interrupted run with
+    the same settings; ``overwrite``: replace an earlier run; ``progress``: show a progress bar
+    on stderr. Raises :class:`GenerateError` for bad inputs, an output folder holding other
+    work, or a failed write (disk full included), and its subclass :class:`WorkerDiedError`
+    when a worker process dies; samples recorded before a failure are kept and ``resume``
+    continues after them.
     """
     started = time.perf_counter()
     check_apart(config, config.out)
