@@ -18,7 +18,6 @@ with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`Gene
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -45,7 +44,6 @@ __all__ = [
     "ImageFolder",
     "TestImage",
     "TestSet",
-    "fingerprint",
     "list_test_images",
 ]
 
@@ -169,23 +167,6 @@ class ImageFolder(Dataset):
         except OSError as error:
             return _blank(self.size), index, str(error)
         return image_to_tensor(resize(image, self.size, self.size)), index, ""
-
-
-def fingerprint(*folders: str | os.PathLike, extra: str = "") -> str:
-    """A short hex digest of the files under ``folders`` (relative paths and sizes, in order)
-    and of ``extra`` (e.g. the anomaly recipe's description).
-
-    A resumed run compares it with its checkpoint's, so that it continues on the same images,
-    textures and recipe (moving or copying the folders keeps it; adding, removing, renaming or
-    rewriting a file to another size changes it).
-    """
-    digest = hashlib.sha256(extra.encode())
-    for folder in folders:
-        root = Path(folder)
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(f"{path.relative_to(root).as_posix()}\t{path.stat().st_size}\n".encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
 
 
 class GeneratedFolder(Dataset):

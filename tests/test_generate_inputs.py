@@ -12,6 +12,7 @@ from test_generate import make_image_folder, small
 
 import synthdefect.generate.maker as maker
 from synthdefect.generate import GenerateError, Shard, default_workers, generate, merge_shards
+from synthdefect.generate.inputs import folders_fingerprint
 
 
 def test_config_records_the_inputs_and_shards_on_copied_inputs_still_merge(tmp_path):
@@ -27,6 +28,19 @@ def test_config_records_the_inputs_and_shards_on_copied_inputs_still_merge(tmp_p
         os.utime(path, (1, 1))
     generate(small(tmp_path / "out", shard=Shard(1, 2), **settings), workers=1)
     assert merge_shards(tmp_path / "out").samples == 6
+
+
+def test_training_fingerprint_keeps_its_digest(tmp_path):
+    """A training checkpoint stores this digest and ``train --resume`` compares it: runs made
+    before a change must still resume, so the value is pinned."""
+    (tmp_path / "a" / "sub").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.png").write_bytes(b"abc")
+    (tmp_path / "a" / "sub" / "y.png").write_bytes(b"12345")
+    (tmp_path / "b" / "t.jpg").write_bytes(b"z")
+    assert folders_fingerprint(tmp_path / "a") == "ed774e6f9e9cb93c"
+    pair = folders_fingerprint(tmp_path / "a", tmp_path / "b", extra='{"r": 1}')
+    assert pair == "283d43799cc3054e"
 
 
 def test_builtin_images_and_procedural_textures_have_no_fingerprint(tmp_path):

@@ -255,9 +255,10 @@ def _training_set(
     The fingerprint covers DATA's files, a texture folder's files, and the recipe's
     description.
     """
-    from reference_model.data import MANIFEST_NAME, GeneratedFolder, fingerprint
+    from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from synthdefect.dataset import SyntheticAnomalyDataset
     from synthdefect.generate.config import generated_textures
+    from synthdefect.generate.inputs import folders_fingerprint
     from synthdefect.images import NoImagesError, NormalImages
     from synthdefect.recipes import choose_recipe
     from synthdefect.textures import as_texture_source
@@ -268,7 +269,7 @@ def _training_set(
                 "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
             )
         with input_problems():
-            return GeneratedFolder(data, size, image_dtype="uint8"), fingerprint(data)
+            return GeneratedFolder(data, size, image_dtype="uint8"), folders_fingerprint(data)
     try:
         images = NormalImages(data, (size, size))
         images.load(0)  # decodes files until one is readable
@@ -294,7 +295,7 @@ def _training_set(
     inputs = (textures, recipe_options["foreground"])
     folders = [data, *(Path(p) for p in inputs if p is not None and Path(p).is_dir())]
     description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
-    return dataset, fingerprint(*folders, extra=description)
+    return dataset, folders_fingerprint(*folders, extra=description)
 
 
 _overwrite_option = click.option(

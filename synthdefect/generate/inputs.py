@@ -7,6 +7,9 @@
   after a valid header) before anything is written.
 * :func:`fingerprint` describes the input files (count, bytes, names and sizes, modification
   times); ``config.json`` stores it and ``--resume`` refuses to continue with other inputs.
+  :func:`folders_fingerprint` is the one-string form a training checkpoint stores (its
+  ``data``) for ``train --resume``. The two are stored by runs already made, so each keeps
+  its exact digest.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "check_textures",
     "fingerprint",
     "fixed_root",
+    "folders_fingerprint",
     "input_changes",
     "input_roots",
     "skipped_textures",
@@ -126,6 +130,23 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     if masks:
         foreground = _describe(masks, Path(os.path.commonpath([p.parent for p in masks])))
     return {"images": images, "textures": textures, "foreground": foreground}
+
+
+def folders_fingerprint(*folders: str | os.PathLike, extra: str = "") -> str:
+    """A short hex digest of the files under ``folders`` (relative paths and sizes, in order)
+    and of ``extra`` (e.g. the anomaly recipe's description).
+
+    A resumed run compares it with its checkpoint's, so that it continues on the same images,
+    textures and recipe (moving or copying the folders keeps it; adding, removing, renaming or
+    rewriting a file to another size changes it).
+    """
+    digest = hashlib.sha256(extra.encode())
+    for folder in folders:
+        root = Path(folder)
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(root).as_posix()}\t{path.stat().st_size}\n".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _describe(paths: list[Path], root: Path) -> dict[str, Any]:
