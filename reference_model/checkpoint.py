@@ -19,7 +19,7 @@ import torch
 from reference_model.config import TrainConfig
 from reference_model.distributed import memory_format
 from reference_model.model import DraemModel
-from synthdefect.io import write_atomic
+from synthdefect.model_api import write_atomic
 
 __all__ = [
     "CHECKPOINT_NAME",

@@ -9,8 +9,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from synthdefect.limits import side_problem
-from synthdefect.presets import DEFAULT_PRESET, PRESETS
+from synthdefect import PRESETS
+from synthdefect.model_api import DEFAULT_PRESET, side_problem
 
 __all__ = ["SCHEDULES", "ModelConfig", "Schedule", "TrainConfig"]
 

@@ -28,13 +28,21 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
-from synthdefect.dataset import parse_key
-from synthdefect.functional.geometry import resize
-from synthdefect.functional.masks import anomalous_pixels
-from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
-from synthdefect.io import find_images, read_image, read_mask
-from synthdefect.outputs import OutputError, distinct_names
+from synthdefect.model_api import (
+    IMAGE_DTYPES,
+    MANIFEST_NAME,
+    ManifestError,
+    OutputError,
+    anomalous_pixels,
+    distinct_names,
+    find_images,
+    image_to_tensor,
+    parse_key,
+    read_image,
+    read_manifest,
+    read_mask,
+    resize,
+)
 
 __all__ = [
     "GOOD",

@@ -17,8 +17,7 @@ from functools import partial
 import torch
 import torch.distributed as dist
 
-from synthdefect.generate.lifetime import end_with_parent
-from synthdefect.outputs import close_inherited_locks
+from synthdefect.model_api import close_inherited_locks, end_with_parent
 
 __all__ = [
     "DistContext",

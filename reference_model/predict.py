@@ -25,8 +25,15 @@ from reference_model.data import ImageFolder
 from reference_model.distributed import loader_worker_init
 from reference_model.model import DraemModel
 from reference_model.scoring import score_batch
-from synthdefect.io import read_image, write_atomic, write_image
-from synthdefect.outputs import OutputError, claim_file, folder_lock, refuse_links
+from synthdefect.model_api import (
+    OutputError,
+    claim_file,
+    folder_lock,
+    read_image,
+    refuse_links,
+    write_atomic,
+    write_image,
+)
 
 __all__ = [
     "OVERLAYS_NAME",

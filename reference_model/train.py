@@ -54,9 +54,8 @@ from reference_model.distributed import (
 )
 from reference_model.losses import LOSS_NAMES, draem_loss
 from reference_model.model import DraemModel
-from synthdefect.limits import MIN_TRAINING_SAMPLES
-from synthdefect.outputs import folder_lock, refuse_links
-from synthdefect.sampler import EpochSampler, Key
+from synthdefect import EpochSampler
+from synthdefect.model_api import MIN_TRAINING_SAMPLES, Key, folder_lock, refuse_links
 
 __all__ = ["LOG_NAME", "TrainResult", "run_batches", "steps_per_epoch", "train", "train_step"]
 
