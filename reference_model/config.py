@@ -67,7 +67,11 @@ class ModelConfig:
 class TrainConfig:
     """One training run.
 
-    Exactly one of ``epochs`` / ``steps`` sets the length (``None`` for both: the preset's
+    ``preset``: the preset the anomalies come from, which also picks the learning-rate schedule
+    (:data:`SCHEDULES`); ``None`` when they come from elsewhere, on ``draem-code``'s schedule:
+    ``recipe`` then names the recipe given instead (a file or ``module:attribute``, as given),
+    and both are ``None`` for the fixed samples of a generated folder.
+    Exactly one of ``epochs`` / ``steps`` sets the length (``None`` for both: the schedule's
     default epochs). ``batch`` is per process (the global batch is ``batch * world_size``).
     ``lr`` is Adam's learning rate for both networks (finite, > 0). ``save_every`` is in
     optimiser steps. ``data``: a fingerprint of the training data (files and textures) that a
@@ -75,7 +79,8 @@ class TrainConfig:
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
-    preset: str = "draem-code"
+    preset: str | None = DEFAULT_PRESET
+    recipe: str | None = None
     epochs: int | None = None
     steps: int | None = None
     batch: int = 8
@@ -88,8 +93,10 @@ class TrainConfig:
     compile: bool = False
 
     def __post_init__(self) -> None:
-        if self.preset not in PRESETS:
+        if self.preset is not None and self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}")
+        if self.preset is not None and self.recipe is not None:
+            raise ValueError("give a preset or a recipe, not both")
         if self.epochs is not None and self.steps is not None:
             raise ValueError("give epochs or steps, not both")
         for name in ("epochs", "steps"):
@@ -132,4 +139,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """The configuration :meth:`to_dict` gave, also from a checkpoint written before
+        ``recipe`` was recorded (it has no ``recipe`` and ``preset`` ``draem-code`` whatever the
+        anomalies came from)."""
         return cls(**{**data, "model": ModelConfig(**data["model"])})

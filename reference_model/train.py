@@ -55,7 +55,13 @@ from reference_model.distributed import (
 from reference_model.losses import LOSS_NAMES, draem_loss
 from reference_model.model import DraemModel
 from synthdefect import EpochSampler
-from synthdefect.model_api import MIN_TRAINING_SAMPLES, Key, folder_lock, refuse_links
+from synthdefect.model_api import (
+    DEFAULT_PRESET,
+    MIN_TRAINING_SAMPLES,
+    Key,
+    folder_lock,
+    refuse_links,
+)
 
 __all__ = ["LOG_NAME", "TrainResult", "run_batches", "steps_per_epoch", "train", "train_step"]
 
@@ -206,6 +212,9 @@ def _past(deadline: float, step: int, log_every: int, ctx: DistContext, device) 
 
 def _check_resumable(config: TrainConfig, saved: dict[str, Any], path: Path) -> None:
     current = config.to_dict()
+    if "recipe" not in saved and config.preset is None and saved.get("preset") == DEFAULT_PRESET:
+        # written before `recipe` was recorded: anomalies that were no preset's said draem-code
+        saved = {**saved, "preset": None}
     if saved.get("data") != current["data"]:
         raise CheckpointError(
             f"{path} was trained on other data: the training images or textures differ"
@@ -255,21 +264,38 @@ def train(
     try:
         with folder_lock(Path(out_dir)) if ctx.is_main else nullcontext():
             _check_run_folder(Path(out_dir), resume, overwrite)
-            return _train(
-                config,
-                dataset,
-                Path(out_dir),
-                ctx,
-                device,
-                resume,
-                overwrite,
-                stop_at,
-                time_limit,
-                progress,
-                log_every,
-            )
+            run = _Run(Path(out_dir), ctx, device, resume, overwrite, progress, log_every)
+            return _train(config, dataset, run, stop_at, time_limit)
     finally:
         shutdown_distributed(ctx)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Where and how :func:`train` runs: the run folder, the process and its device, and the
+    keyword arguments that do not change the weights."""
+
+    out_dir: Path
+    ctx: DistContext
+    device: torch.device
+    resume: bool
+    overwrite: bool
+    progress: bool
+    log_every: int
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.out_dir / CHECKPOINT_NAME
+
+    def open_log(self) -> TextIO | None:
+        """The main process's loss log, appended to (started again with ``overwrite``); other
+        processes write none."""
+        if not self.ctx.is_main:
+            return None
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if self.overwrite:
+            (self.out_dir / LOG_NAME).unlink(missing_ok=True)
+        return open(self.out_dir / LOG_NAME, "a", encoding="utf-8")
 
 
 class _LossLog:
@@ -285,6 +311,21 @@ class _LossLog:
         self.pending: list[tuple[dict[str, Any], torch.Tensor]] = []
         self.history: list[dict[str, float]] = []
         self.timings: list[tuple[int, float]] = [(step, 0.0)]
+
+    @classmethod
+    def open(cls, config: TrainConfig, run: _Run, total: int, step: int, start: float) -> _LossLog:
+        """The log of a run of ``total`` steps, from ``step`` on, with its progress bar."""
+        file = run.open_log()
+        bar = tqdm(
+            total=total, initial=step, desc="train", disable=not (run.progress and run.ctx.is_main)
+        )
+        names = (*LOSS_NAMES, "sspcab") if config.model.sspcab else LOSS_NAMES
+        return cls(names, file, bar, step, start)
+
+    def close(self) -> None:
+        self.bar.close()
+        if self.file is not None:
+            self.file.close()
 
     def add(self, fields: dict[str, Any], losses: torch.Tensor) -> None:
         self.pending.append((fields, losses))
@@ -306,103 +347,134 @@ class _LossLog:
         self.bar.set_postfix({name: f"{records[-1][name]:.4f}" for name in self.names})
 
 
-def _train(
-    config: TrainConfig,
-    dataset: Dataset,
-    out_dir: Path,
-    ctx: DistContext,
-    device: torch.device,
-    resume: bool,
-    overwrite: bool,
-    stop_at: int | None,
-    time_limit: float | None,
-    progress: bool,
-    log_every: int,
-) -> TrainResult:
-    if len(dataset) == 0:
-        raise ValueError("the training set is empty")
-    checkpoint_path = out_dir / CHECKPOINT_NAME
-    start = time.monotonic()
-    torch.manual_seed(config.seed)
-    enable_cuda_speedups(device)
-    model = DraemModel(config.model).to(device, memory_format=memory_format(device))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=device.type == "cuda")
-    sampler = EpochSampler(
-        len(dataset), seed=config.seed, num_replicas=ctx.world_size, rank=ctx.rank
-    )
-    per_epoch = steps_per_epoch(len(sampler), config.batch)
-    total = config.total_steps(per_epoch)
-    scheduler = MultiStepLR(optimizer, config.milestones(per_epoch), gamma=config.schedule.gamma)
-    scaler = grad_scaler(device)
-    stateful = {"model": model, "optimizer": optimizer, "scheduler": scheduler, "scaler": scaler}
-    step = 0
-    if resume:
-        if not checkpoint_path.is_file():
-            raise CheckpointError(f"nothing to resume: {checkpoint_path} does not exist")
-        state = load_checkpoint(checkpoint_path)
-        _check_resumable(config, state["config"], checkpoint_path)
-        for name, part in stateful.items():
+@dataclass
+class _Parts:
+    """What a run trains and checkpoints: the model, its optimiser, learning-rate schedule and
+    gradient scaler, with the key sampler and the run's length in steps."""
+
+    model: DraemModel
+    optimizer: torch.optim.Optimizer
+    scheduler: MultiStepLR
+    scaler: torch.amp.GradScaler
+    sampler: EpochSampler
+    per_epoch: int
+    total: int
+
+    @classmethod
+    def build(cls, config: TrainConfig, samples: int, run: _Run) -> _Parts:
+        """Fresh parts, the model initialised from ``config.seed``."""
+        torch.manual_seed(config.seed)
+        enable_cuda_speedups(run.device)
+        model = DraemModel(config.model).to(run.device, memory_format=memory_format(run.device))
+        fused = run.device.type == "cuda"
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused)
+        ctx = run.ctx
+        sampler = EpochSampler(
+            samples, seed=config.seed, num_replicas=ctx.world_size, rank=ctx.rank
+        )
+        per_epoch = steps_per_epoch(len(sampler), config.batch)
+        milestones = config.milestones(per_epoch)
+        scheduler = MultiStepLR(optimizer, milestones, gamma=config.schedule.gamma)
+        total = config.total_steps(per_epoch)
+        return cls(model, optimizer, scheduler, grad_scaler(run.device), sampler, per_epoch, total)
+
+    def stateful(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "optimizer": self.optimizer,
+            "scheduler": self.scheduler,
+            "scaler": self.scaler,
+        }
+
+    def resume(self, config: TrainConfig, run: _Run) -> int:
+        """Load the run's checkpoint (made with ``config``) and the global generator states;
+        cut the log to its step and return that step."""
+        if not run.checkpoint.is_file():
+            raise CheckpointError(f"nothing to resume: {run.checkpoint} does not exist")
+        state = load_checkpoint(run.checkpoint)
+        _check_resumable(config, state["config"], run.checkpoint)
+        for name, part in self.stateful().items():
             part.load_state_dict(state[name])
         set_rng_state(state["rng"])
-        step = state["step"]
-        if ctx.is_main:
-            _cut_log(out_dir / LOG_NAME, step)
+        if run.ctx.is_main:
+            _cut_log(run.out_dir / LOG_NAME, state["step"])
+        return state["step"]
+
+    def save(self, config: TrainConfig, step: int, path: Path) -> None:
+        state = {name: part.state_dict() for name, part in self.stateful().items()}
+        state.update(config=config.to_dict(), step=step, epoch=step // self.per_epoch)
+        save_checkpoint(path, {**state, "rng": get_rng_state()})
+
+
+def _network(model: DraemModel, config: TrainConfig, run: _Run) -> nn.Module:
+    """``model`` as the steps call it (DDP-wrapped, compiled when asked), in train mode."""
     net: nn.Module = model
-    if ctx.distributed:
+    if run.ctx.distributed:
+        device = run.device
         net = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
     if config.compile:
         net = torch.compile(net)
-    net.train()
+    return net.train()
 
-    end = total if stop_at is None else min(total, stop_at)
-    deadline = None if time_limit is None else time.monotonic() + time_limit
-    loader = DataLoader(
+
+def _loader(
+    dataset: Dataset, sampler: EpochSampler, config: TrainConfig, step: int, device: torch.device
+) -> DataLoader:
+    """The run's one DataLoader: the batches of every step from ``step`` on."""
+    return DataLoader(
         dataset,
         batch_sampler=run_batches(sampler, config.batch, step),
         num_workers=config.workers,
         pin_memory=device.type == "cuda",
         worker_init_fn=loader_worker_init(),
     )
-    if ctx.is_main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if overwrite:
-            (out_dir / LOG_NAME).unlink(missing_ok=True)
-    log_file = open(out_dir / LOG_NAME, "a", encoding="utf-8") if ctx.is_main else None  # noqa: SIM115
-    bar = tqdm(total=total, initial=step, desc="train", disable=not (progress and ctx.is_main))
-    names = (*LOSS_NAMES, "sspcab") if config.model.sspcab else LOSS_NAMES
-    log = _LossLog(names, log_file, bar, step, start)
+
+
+def _train(
+    config: TrainConfig,
+    dataset: Dataset,
+    run: _Run,
+    stop_at: int | None,
+    time_limit: float | None,
+) -> TrainResult:
+    if len(dataset) == 0:
+        raise ValueError("the training set is empty")
+    start = time.monotonic()
+    parts = _Parts.build(config, len(dataset), run)
+    step = parts.resume(config, run) if run.resume else 0
+    net = _network(parts.model, config, run)
+    end = parts.total if stop_at is None else min(parts.total, stop_at)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    loader = _loader(dataset, parts.sampler, config, step, run.device)
+    log = _LossLog.open(config, run, parts.total, step, start)
     batches = iter(loader)
     try:
         while step < end:
-            lr = optimizer.param_groups[0]["lr"]
+            lr = parts.optimizer.param_groups[0]["lr"]
             log.add(
-                {"step": step + 1, "epoch": step // per_epoch, "lr": lr},
-                train_step(net, next(batches), optimizer, scaler, device),
+                {"step": step + 1, "epoch": step // parts.per_epoch, "lr": lr},
+                train_step(net, next(batches), parts.optimizer, parts.scaler, run.device),
             )
-            scheduler.step()
+            parts.scheduler.step()
             step += 1
-            bar.update(1)
+            log.bar.update(1)
             checkpoint_due = step % config.save_every == 0
-            if deadline is not None and _past(deadline, step, log_every, ctx, device):
+            if deadline is not None and _past(deadline, step, run.log_every, run.ctx, run.device):
                 end = step
-            if step % log_every == 0 or checkpoint_due or step == end:
+            if step % run.log_every == 0 or checkpoint_due or step == end:
                 log.flush()
-            if ctx.is_main and (checkpoint_due or step == end):
-                state = {name: part.state_dict() for name, part in stateful.items()}
-                state.update(config=config.to_dict(), step=step, epoch=step // per_epoch)
-                save_checkpoint(checkpoint_path, {**state, "rng": get_rng_state()})
+            if run.ctx.is_main and (checkpoint_due or step == end):
+                parts.save(config, step, run.checkpoint)
     finally:
         del batches
-        bar.close()
-        if log_file is not None:
-            log_file.close()
+        log.close()
     return TrainResult(
-        model=model,
+        model=parts.model,
         losses=log.history,
         step=step,
-        checkpoint=checkpoint_path,
-        steps_per_epoch=per_epoch,
+        checkpoint=run.checkpoint,
+        steps_per_epoch=parts.per_epoch,
         timings=log.timings,
     )

@@ -64,6 +64,10 @@ def test_schedules_decay_at_the_documented_points():
     assert code.milestones(steps_per_epoch=10) == [800, 900]
     assert code.schedule.gamma == 0.2
     assert TrainConfig().total_steps(steps_per_epoch=27) == 700 * 27
+    recipe = TrainConfig(preset=None, recipe="mine.json", steps=1000)
+    assert recipe.schedule == code.schedule
+    with pytest.raises(ValueError, match="a preset or a recipe"):
+        TrainConfig(preset="paper", recipe="mine.json")
 
 
 def test_config_round_trips_through_a_dict():

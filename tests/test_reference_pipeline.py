@@ -16,6 +16,7 @@ import torch
 from click.testing import CliRunner
 
 from reference_model.checkpoint import load_checkpoint, save_checkpoint
+from reference_model.config import TrainConfig
 from reference_model.data import GeneratedFolder
 from reference_model.evaluate import METRIC_NAMES
 from reference_model.predict import overlay_heatmap
@@ -168,7 +169,9 @@ def test_training_on_a_generated_folder(category, tmp_path):
     run = tmp_path / "run"
     result = _invoke("train", "--data", generated, "--out", run, "--steps", 4, *_tiny_args())
     assert result.exit_code == 0, result.output
-    assert load_checkpoint(run / "checkpoint.pt")["step"] == 4
+    state = load_checkpoint(run / "checkpoint.pt")
+    assert state["step"] == 4
+    assert state["config"]["preset"] is None and state["config"]["recipe"] is None
     result = _invoke("train", "--data", generated, "--textures", category, "--out", run)
     _assert_usage_error(result, "do not apply to a generated folder")
     (generated / "manifest.jsonl").write_text("")
@@ -317,6 +320,23 @@ def test_resume_refuses_other_images_or_textures(category, tmp_path):
     result = _invoke("train", "--data", data, "--textures", textures, *args, "--resume")
     _assert_usage_error(result, "other data")
     assert _invoke("train", "--data", data, *args, "--resume").exit_code == 0
+
+
+def test_a_recipe_run_records_its_recipe_and_resumes_from_an_older_checkpoint(category, tmp_path):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"preset": "paper", "p_anomaly": 1.0}))
+    data, run = category / "train/good", tmp_path / "run"
+    args = ["--data", data, "--out", run, "--steps", 4, *_tiny_args(), "--recipe", recipe]
+    assert _invoke("train", *args, "--stop-at", 2).exit_code == 0
+    state = load_checkpoint(run / "checkpoint.pt")
+    assert state["config"]["preset"] is None and state["config"]["recipe"] == str(recipe)
+    # a checkpoint written before the recipe was recorded: no "recipe", preset "draem-code"
+    config = {k: v for k, v in state["config"].items() if k != "recipe"}
+    save_checkpoint(run / "checkpoint.pt", {**state, "config": {**config, "preset": "draem-code"}})
+    assert TrainConfig.from_dict({**config, "preset": "draem-code"}).recipe is None
+    result = _invoke("train", *args, "--resume")
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(run / "checkpoint.pt")["step"] == 4
 
 
 def test_a_garbled_or_incomplete_generated_folder_is_refused_before_training(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +20,12 @@ from synthdefect.cli.options import recipe_options
 from synthdefect.limits import MIN_TRAINING_SAMPLES, default_workers
 from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
 from synthdefect.presets import DEFAULT_PRESET
+
+if TYPE_CHECKING:
+    from torch.utils.data import Dataset
+
+    from reference_model.config import TrainConfig
+    from reference_model.train import TrainResult
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -143,31 +150,7 @@ def _device(name: str):
     default=None,
     help="Stop (with a checkpoint) after this many minutes; resume later with --resume.",
 )
-def train(
-    data: Path,
-    textures: str,
-    out: Path,
-    preset: str | None,
-    recipe: str | None,
-    foreground: str | None,
-    size: int,
-    epochs: int | None,
-    steps: int | None,
-    batch: int,
-    lr: float,
-    recon_width: int,
-    disc_width: int,
-    device: str,
-    resume: bool,
-    overwrite: bool,
-    sspcab: bool,
-    compile_model: bool,
-    seed: int,
-    workers: int,
-    save_every: int,
-    stop_at: int | None,
-    time_limit: float | None,
-) -> None:
+def train(**options: Any) -> None:
     """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
 
     DATA may also be a folder written by synthdefect generate --layout flat --with-normal
@@ -178,49 +161,107 @@ def train(
 
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
-    from reference_model.config import ModelConfig, TrainConfig
-    from reference_model.train import train as train_model
-
-    _device(device)
-    check_with_inputs(out, data, textures, foreground)
-    if resume and overwrite:
+    given = TrainOptions(**options)
+    _device(given.device)
+    check_with_inputs(given.out, given.data, given.textures, given.foreground)
+    if given.resume and given.overwrite:
         raise InputProblem("--resume and --overwrite exclude each other")
-    try:
-        config = TrainConfig(
-            model=ModelConfig(
-                recon_width=recon_width, disc_width=disc_width, size=size, sspcab=sspcab
-            ),
-            preset=preset or DEFAULT_PRESET,
-            epochs=epochs,
-            steps=steps,
-            batch=batch,
-            lr=lr,
-            seed=seed,
-            workers=workers,
-            device=device,
-            save_every=save_every,
-            compile=compile_model,
-        )
-    except ValueError as error:
-        raise InputProblem(str(error)) from error
-    recipe_options = {"preset": preset, "recipe": recipe, "foreground": foreground}
-    dataset, fingerprint = _training_set(data, textures, recipe_options, size, seed)
+    config = given.train_config()
+    dataset, fingerprint = _training_set(
+        given.data, given.textures, given.recipe_options(), given.size, given.seed
+    )
     if len(dataset) < MIN_TRAINING_SAMPLES:
         raise InputProblem(
-            f"--data {data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
+            f"--data {given.data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
             f"found {len(dataset)}"
         )
-    config = dataclasses.replace(config, data=fingerprint)
-    with input_problems(out, "free space and rerun with --resume"):
-        result = train_model(
-            config,
-            dataset,
-            out,
-            resume=resume,
-            overwrite=overwrite,
-            stop_at=stop_at,
-            time_limit=None if time_limit is None else 60.0 * time_limit,
-        )
+    _report(given.run(dataclasses.replace(config, data=fingerprint), dataset))
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainOptions:
+    """``synthdefect train``'s options as click parses them, one field per option (``--help``
+    says what each means); grouped as the run uses them."""
+
+    data: Path
+    out: Path
+    # the anomalies: _training_set
+    textures: str
+    preset: str | None
+    recipe: str | None
+    foreground: str | None
+    # the model and the run: train_config
+    size: int
+    recon_width: int
+    disc_width: int
+    sspcab: bool
+    epochs: int | None
+    steps: int | None
+    batch: int
+    lr: float
+    seed: int
+    workers: int
+    device: str
+    save_every: int
+    compile_model: bool
+    # how this call runs and stops: run
+    resume: bool
+    overwrite: bool
+    stop_at: int | None
+    time_limit: float | None
+
+    def recipe_options(self) -> dict[str, str | None]:
+        return {"preset": self.preset, "recipe": self.recipe, "foreground": self.foreground}
+
+    def train_config(self) -> TrainConfig:
+        """The run's ``TrainConfig`` (without the data fingerprint); a bad value is an
+        :class:`InputProblem`. Its ``preset`` is ``None`` when the anomalies are no preset's:
+        a ``--recipe``, or a generated folder's fixed samples."""
+        from reference_model.config import ModelConfig, TrainConfig
+        from reference_model.data import MANIFEST_NAME
+
+        generated = (self.data / MANIFEST_NAME).is_file()
+        try:
+            return TrainConfig(
+                model=ModelConfig(
+                    recon_width=self.recon_width,
+                    disc_width=self.disc_width,
+                    size=self.size,
+                    sspcab=self.sspcab,
+                ),
+                preset=None if self.recipe or generated else self.preset or DEFAULT_PRESET,
+                recipe=self.recipe,
+                epochs=self.epochs,
+                steps=self.steps,
+                batch=self.batch,
+                lr=self.lr,
+                seed=self.seed,
+                workers=self.workers,
+                device=self.device,
+                save_every=self.save_every,
+                compile=self.compile_model,
+            )
+        except ValueError as error:
+            raise InputProblem(str(error)) from error
+
+    def run(self, config: TrainConfig, dataset: Dataset) -> TrainResult:
+        """Train ``config`` on ``dataset`` in ``--out``; the ``TrainResult``."""
+        from reference_model.train import train as train_model
+
+        with input_problems(self.out, "free space and rerun with --resume"):
+            return train_model(
+                config,
+                dataset,
+                self.out,
+                resume=self.resume,
+                overwrite=self.overwrite,
+                stop_at=self.stop_at,
+                time_limit=None if self.time_limit is None else 60.0 * self.time_limit,
+            )
+
+
+def _report(result: TrainResult) -> None:
+    """The two lines ``train`` ends with: steps, time and rates; the checkpoint written."""
     average, steady = result.throughput()
     steps = result.timings[-1][0] - result.timings[0][0]
     rates = f"{average:.2f} steps/s on average"
