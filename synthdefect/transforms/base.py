@@ -2,19 +2,37 @@
 
 A transform splits its work in two, after torchvision v2:
 
-* :meth:`Transform.make_params` draws every random choice from a numpy ``Generator``, using only
-  the sample's shape and metadata (never its pixels or file contents), and returns them as a
-  JSON-serialisable *record* (see :mod:`synthdefect.transforms.records`); retries such as mask
-  redraws happen here;
+* :meth:`Transform.make_params` draws every random choice from a numpy ``Generator`` and returns
+  them as a JSON-serialisable *record* (see :mod:`synthdefect.transforms.records`); retries such
+  as mask redraws happen here. It reads the sample's shape, its metadata (``source``) and
+  ``sample.foreground`` (mask and patch transforms place their draws on it), never the image's
+  pixels or file contents, with one exception:
+  :class:`~synthdefect.transforms.foreground.Foreground` computes the foreground from the normal
+  image's pixels (or reads the mask file that ``sample.source`` names), because where a defect
+  may go depends on what the image shows; its record keeps the foreground's area (and mask
+  file), so that a replay on another image fails;
 * :meth:`Transform.apply` is deterministic and complete: given a
   :class:`~synthdefect.sample.Sample` and a record it validates the record against the transform
   and calls the kernels of :mod:`synthdefect.functional`.
+
+Everything ``apply`` needs is in the record, and a transform keeps no state between the two
+calls: values that ``make_params`` computed from its draws and that ``apply`` would compute
+again (a mask built to test its area, the foreground) ride beside the JSON in
+:class:`~synthdefect.transforms.records.Record`'s ``derived``, which is never written (JSON,
+pickles and copies hold the plain dict); a record read back from JSON has none, and ``apply``
+computes them again, with identical results.
 
 ``t.apply(sample, t.make_params(rng, sample))`` works for every transform, composites included;
 :meth:`Transform.forward` does exactly that. Calling a transform converts the user's input
 (numpy, torch, PIL, batches; see :mod:`synthdefect.convert`), runs it and converts back,
 returning an :class:`~synthdefect.sample.AnomalyResult`. Passing a record back as ``params=``
 replays the sample exactly.
+
+Records are declared, not written: a transform names its settings
+(:attr:`Transform.settings_fields`) and the schema of its draws
+(:meth:`Transform.params_schema`); a composite names its children (:meth:`Transform.children`)
+and the record key holding theirs (:attr:`Transform.children_key`). From these the base class
+makes and checks every record and rebuilds transforms from them.
 """
 
 from __future__ import annotations
@@ -30,35 +48,50 @@ from synthdefect.sample import AnomalyResult, Sample
 from synthdefect.seeding import fresh_seed, sample_rng
 from synthdefect.transforms.records import (
     Rebuilder,
+    Record,
     RecordError,
-    check_bool,
-    check_int,
+    Schema,
+    boolean,
     check_keys,
+    check_schema,
     first_difference,
+    integer,
     register_transform,
 )
 
 __all__ = ["Compose", "RandomApply", "Transform"]
 
 
-Record = dict[str, Any]
-
-
 class Transform:
     """Base class of all synthdefect transforms (see module doc).
 
-    Subclasses implement :meth:`make_params` and :meth:`apply`, and describe themselves for
-    their records: :meth:`settings` returns the fixed constructor arguments that shape the
-    output (JSON values, so that ``type(t)(**t.settings())`` rebuilds ``t``), ``version`` is the
-    record schema version, ``record_type`` the name under which
-    :func:`~synthdefect.transforms.records.register_transform` registers the class (default:
-    the class name). Built-in transforms return ``self.record(**draws)`` from ``make_params``
-    and start ``apply`` with ``self.unpack(params)``, which checks a record against the
-    transform and returns its draws after :meth:`check_params` has validated them.
+    A subclass implements :meth:`make_params` (returning ``self.record(**draws)``) and
+    :meth:`apply` (starting with ``draws = self.unpack(params)``), and declares its records:
+
+    * ``settings_fields``: the names of the attributes holding the fixed constructor arguments
+      that shape its output, in record order; :meth:`settings` gives them as JSON (tuples become
+      lists), so that ``type(t)(**t.settings())`` rebuilds ``t``. A transform whose settings
+      depend on its mode overrides :meth:`settings` instead;
+    * :meth:`params_schema`: its draws, name -> check (:mod:`~synthdefect.transforms.records`'s
+      ``number``, ``integer``, ``pair``, ...), validated by :meth:`unpack`;
+    * :meth:`from_parts`, only when the record names an input it cannot hold (user textures, a
+      callable);
+    * ``version`` (the record schema version) and ``record_type`` (the name it registers under
+      with :func:`~synthdefect.transforms.records.register_transform`; default: the class name).
+
+    A composite also returns its children from :meth:`children` and sets ``children_key``, the
+    record key of their records: a dict of them keyed by child name, or, with
+    ``single_child``, its one child's record itself (``RandomApply``'s ``"transform"``). It
+    makes records with :meth:`composite_record` and reads them with :meth:`unpack_children`.
     """
 
     record_type: ClassVar[str] = "Transform"
     version: ClassVar[int] = 1
+    settings_fields: ClassVar[tuple[str, ...]] = ()
+    children_key: ClassVar[str | None] = None
+    single_child: ClassVar[bool] = False
+    has_params: ClassVar[bool] = True
+    """Whether records hold ``"params"`` (a Compose draws nothing itself and holds none)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -67,22 +100,52 @@ class Transform:
 
     def settings(self) -> dict[str, Any]:
         """The fixed settings that shape this transform's output, as JSON values."""
+        return {name: _json(getattr(self, name)) for name in self.settings_fields}
+
+    def params_schema(self) -> Schema:
+        """The draws of this transform's records: name -> check (default: none)."""
         return {}
+
+    def children(self) -> dict[str, Transform]:
+        """The named transforms this one is made of (composites), else ``{}``."""
+        return {}
+
+    @classmethod
+    def child_path(cls, name: str) -> tuple[str, ...]:
+        """Where the record of child ``name`` sits in this transform's record."""
+        assert cls.children_key is not None
+        return (cls.children_key,) if cls.single_child else (cls.children_key, name)
 
     def header(self) -> Record:
         """``{"type", "version", "settings"}``: what every record of this transform starts with."""
-        return {"type": self.record_type, "version": self.version, "settings": self.settings()}
+        return Record(type=self.record_type, version=self.version, settings=self.settings())
 
     def describe(self) -> Record:
         """A record without draws: enough to rebuild the transform (composites add children)."""
-        return self.header()
+        if self.children_key is None:
+            return self.header()
+        return {
+            **self.header(),
+            self.children_key: self._nest({n: t.describe() for n, t in self.children().items()}),
+        }
 
     def record(self, **params: Any) -> Record:
         """A full record holding the draws ``params``."""
-        return {**self.header(), "params": params}
+        record = self.header()
+        record["params"] = params
+        return record
+
+    def composite_record(self, children: Mapping[str, Any], **params: Any) -> Record:
+        """A composite's record: its draws ``params`` and its children's records."""
+        record = self.record(**params) if self.has_params else self.header()
+        record[self.children_key] = self._nest(children)
+        return record
+
+    def _nest(self, children: Mapping[str, Any]) -> Any:
+        return next(iter(children.values())) if self.single_child else dict(children)
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
-        """Draw this transform's random parameters for ``sample`` (shape/metadata only)."""
+        """Draw this transform's random parameters for ``sample`` (see module doc)."""
         return self.record()
 
     def apply(self, sample: Sample, params: Record) -> Sample:
@@ -101,7 +164,7 @@ class Transform:
             raise RecordError(
                 f"a {record['type']!r} record cannot be replayed by {self.record_type}"
             )
-        version = check_int(record["version"], f"{self.record_type} record version")
+        version = integer()(record["version"], f"{self.record_type} record version")
         if version != self.version:
             raise RecordError(
                 f"{self.record_type} record has schema version {version}, this is {self.version}"
@@ -126,27 +189,80 @@ class Transform:
         return self.check_params(record["params"])
 
     def check_params(self, params: Any) -> Mapping[str, Any]:
-        """Validate draws (keys, types, ranges), raising RecordError; returns them."""
-        return check_keys(params, (), f"{self.record_type} params")
+        """Validate draws against :meth:`params_schema`, raising RecordError; returns them."""
+        return check_schema(params, self.params_schema(), f"{self.record_type} params")
 
-    def children(self) -> list[tuple[str, Transform]]:
-        """The named transforms this one is made of (composites), else ``[]``."""
-        return []
+    def unpack_children(self, record: Any) -> tuple[Mapping[str, Any], dict[str, Any]]:
+        """A composite's validated draws and its children's records, by child name."""
+        keys = ("params",) if self.has_params else ()
+        self.check_header(record, ("type", "version", "settings", *keys, self.children_key))
+        draws = self.check_params(record["params"]) if self.has_params else {}
+        names = list(self.children())
+        found = record[self.children_key]
+        if self.single_child:
+            return draws, {names[0]: found}
+        if not isinstance(found, Mapping) or list(found) != names:
+            found = list(found) if isinstance(found, Mapping) else found
+            raise RecordError(
+                f"{self.record_type} record {self.children_key} are {found!r}, this "
+                f"{self.record_type} has {names}"
+            )
+        return draws, dict(found)
+
+    def apply_child(self, name: str, sample: Sample, record: Any) -> Sample:
+        """Child ``name`` applied to ``sample`` as ``record`` says (errors located in it)."""
+        try:
+            return self.children()[name].apply(sample, record)
+        except RecordError as err:
+            raise err.within(*self.child_path(name)) from None
+
+    def check_described(self, name: str, record: Any) -> None:
+        """Check that ``record`` describes child ``name`` (a child that was not applied)."""
+        difference = first_difference(record, self.children()[name].describe())
+        if difference is not None:
+            message = f"record describes another transform ({difference})"
+            raise RecordError(message, self.child_path(name))
 
     def walk(self) -> Iterator[tuple[str, Transform]]:
         """This transform and all below it, depth first, with dotted paths (``""`` for itself)
         that match :func:`~synthdefect.transforms.records.walk_records`'s."""
         yield "", self
-        for name, child in self.children():
-            part = name if isinstance(self, RandomApply) else f"steps.{name}"
+        for name, child in self.children().items():
+            part = ".".join(self.child_path(name))
             for path, transform in child.walk():
                 yield ".".join(p for p in (part, path) if p), transform
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
         """Rebuild from a record or description whose type, version and settings dict are
-        checked; ``rebuild`` rebuilds children and holds the inputs (textures and the like)."""
-        return cls(**description["settings"])
+        checked: the children (``rebuild`` rebuilds them), then :meth:`from_parts`."""
+        children = {}
+        if cls.children_key is not None:
+            found = description.get(cls.children_key)
+            if not cls.single_child and (not isinstance(found, Mapping) or not found):
+                raise RecordError(
+                    f"{cls.record_type} record needs a non-empty {cls.children_key!r} dict, "
+                    f"got {found!r}"
+                )
+            named = {cls.children_key: found} if cls.single_child else found
+            for name, child in named.items():
+                try:
+                    children[name] = rebuild(child)
+                except RecordError as err:
+                    raise err.within(*cls.child_path(name)) from None
+        return cls.from_parts(dict(description["settings"]), children, rebuild)
+
+    @classmethod
+    def from_parts(
+        cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
+    ) -> Any:
+        """The transform of ``settings`` and rebuilt ``children``: ``cls(**settings)``, a
+        composite's children first (its one child, or a list of ``(name, child)`` pairs).
+        ``rebuild.inputs`` holds what records name but do not hold (textures and the like)."""
+        if cls.children_key is None:
+            return cls(**settings)
+        parts = next(iter(children.values())) if cls.single_child else list(children.items())
+        return cls(parts, **settings)
 
     def __call__(
         self,
@@ -222,6 +338,15 @@ def _sources(
     return names
 
 
+def _json(value: Any) -> Any:
+    """A setting as JSON: tuples become lists, in dicts too."""
+    if isinstance(value, (tuple, list)):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
 StepSpec = Transform | tuple[str, Transform]
 
 
@@ -259,6 +384,10 @@ class Compose(Transform):
          "steps": {"mask": {...}, "texture": {...}}}
     """
 
+    settings_fields = ("name",)
+    children_key = "steps"
+    has_params = False
+
     def __init__(
         self, steps: Sequence[StepSpec] | Mapping[str, Transform], name: str | None = None
     ) -> None:
@@ -278,47 +407,17 @@ class Compose(Transform):
                 return transform
         raise KeyError(f"no step {name!r}; steps: {[n for n, _ in self.steps]}")
 
-    def settings(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def children(self) -> list[tuple[str, Transform]]:
-        return list(self.steps)
-
-    def describe(self) -> Record:
-        return {**self.header(), "steps": {name: t.describe() for name, t in self.steps}}
+    def children(self) -> dict[str, Transform]:
+        return dict(self.steps)
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
-        return {
-            **self.header(),
-            "steps": {name: t.make_params(rng, sample) for name, t in self.steps},
-        }
+        return self.composite_record({name: t.make_params(rng, sample) for name, t in self.steps})
 
     def apply(self, sample: Sample, params: Record) -> Sample:
-        self.check_header(params, ("type", "version", "settings", "steps"))
-        steps = params["steps"]
-        names = [name for name, _ in self.steps]
-        if not isinstance(steps, Mapping) or list(steps) != names:
-            found = list(steps) if isinstance(steps, Mapping) else steps
-            raise RecordError(f"Compose record steps are {found!r}, this Compose has {names}")
-        for name, transform in self.steps:
-            try:
-                sample = transform.apply(sample, steps[name])
-            except RecordError as err:
-                raise err.within("steps", name) from None
+        _, records = self.unpack_children(params)
+        for name, record in records.items():
+            sample = self.apply_child(name, sample, record)
         return sample
-
-    @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        steps = description.get("steps")
-        if not isinstance(steps, Mapping) or not steps:
-            raise RecordError(f"Compose record needs a non-empty 'steps' dict, got {steps!r}")
-        built = []
-        for name, child in steps.items():
-            try:
-                built.append((name, rebuild(child)))
-            except RecordError as err:
-                raise err.within("steps", name) from None
-        return cls(built, **description["settings"])
 
 
 @register_transform
@@ -329,6 +428,10 @@ class RandomApply(Transform):
      "params": {"applied": bool}, "transform": <record, or description if not applied>}
     """
 
+    settings_fields = ("p",)
+    children_key = "transform"
+    single_child = True
+
     def __init__(self, transform: Transform, p: float = 0.5) -> None:
         if not isinstance(transform, Transform):
             raise TypeError(f"RandomApply needs a Transform, got {transform!r}")
@@ -337,44 +440,21 @@ class RandomApply(Transform):
         self.transform = transform
         self.p = float(p)
 
-    def settings(self) -> dict[str, Any]:
-        return {"p": self.p}
+    def params_schema(self) -> Schema:
+        return {"applied": boolean}
 
-    def children(self) -> list[tuple[str, Transform]]:
-        return [("transform", self.transform)]
-
-    def describe(self) -> Record:
-        return {**self.header(), "transform": self.transform.describe()}
+    def children(self) -> dict[str, Transform]:
+        return {"transform": self.transform}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         if rng.random() >= self.p:
-            return {
-                **self.record(applied=False),
-                "transform": self.transform.describe(),
-            }
-        return {**self.record(applied=True), "transform": self.transform.make_params(rng, sample)}
+            return self.composite_record({"transform": self.transform.describe()}, applied=False)
+        inner = self.transform.make_params(rng, sample)
+        return self.composite_record({"transform": inner}, applied=True)
 
     def apply(self, sample: Sample, params: Record) -> Sample:
-        self.check_header(params, ("type", "version", "settings", "params", "transform"))
-        draws = check_keys(params["params"], ("applied",), "RandomApply params")
-        child = params["transform"]
-        if not check_bool(draws["applied"], "RandomApply params.applied"):
-            description = self.transform.describe()
-            difference = None if child == description else first_difference(child, description)
-            if difference is not None:
-                raise RecordError(
-                    f"record describes another transform ({difference})", ("transform",)
-                )
+        draws, records = self.unpack_children(params)
+        if not draws["applied"]:
+            self.check_described("transform", records["transform"])
             return sample
-        try:
-            return self.transform.apply(sample, child)
-        except RecordError as err:
-            raise err.within("transform") from None
-
-    @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        try:
-            child = rebuild(description.get("transform"))
-        except RecordError as err:
-            raise err.within("transform") from None
-        return cls(child, **description["settings"])
+        return self.apply_child("transform", sample, records["transform"])

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.records import check_float, check_keys, register_transform
+from synthdefect.transforms.records import Schema, number, register_transform
 
 __all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend"]
 
@@ -31,6 +30,8 @@ class BetaBlend(Transform):
     The texture is consumed: the result has ``texture=None``. Record params: ``{"beta": float}``.
     """
 
+    settings_fields = ("beta_range", "open_low")
+
     def __init__(
         self, beta_range: tuple[float, float] = (0.1, 1.0), open_low: bool = False
     ) -> None:
@@ -40,19 +41,14 @@ class BetaBlend(Transform):
         self.beta_range = (lo, hi)
         self.open_low = open_low
 
-    def settings(self) -> dict[str, Any]:
-        return {"beta_range": list(self.beta_range), "open_low": self.open_low}
+    def params_schema(self) -> Schema:
+        return {"beta": number(*self.beta_range)}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         lo, hi = self.beta_range
         u = rng.random()
         beta = hi - (hi - lo) * u if self.open_low else lo + (hi - lo) * u
         return self.record(beta=float(beta))
-
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("beta",), "BetaBlend params")
-        check_float(params["beta"], "BetaBlend params.beta", *self.beta_range)
-        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         return _beta_blended(sample, self.unpack(params)["beta"])
@@ -66,6 +62,8 @@ class GaussianBetaBlend(Transform):
     ECCV 2024) uses N(0.5, 0.1) clipped to [0.2, 0.8]. Record params: ``{"beta": float}``.
     """
 
+    settings_fields = ("mean", "std", "clip")
+
     def __init__(
         self, mean: float = 0.5, std: float = 0.1, clip: tuple[float, float] = (0.2, 0.8)
     ) -> None:
@@ -76,16 +74,11 @@ class GaussianBetaBlend(Transform):
             raise ValueError(f"std must be >= 0, got {std}")
         self.mean, self.std, self.clip = float(mean), float(std), (lo, hi)
 
-    def settings(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std, "clip": list(self.clip)}
+    def params_schema(self) -> Schema:
+        return {"beta": number(*self.clip)}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         return self.record(beta=float(np.clip(rng.normal(self.mean, self.std), *self.clip)))
-
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("beta",), "GaussianBetaBlend params")
-        check_float(params["beta"], "GaussianBetaBlend params.beta", *self.clip)
-        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         return _beta_blended(sample, self.unpack(params)["beta"])
@@ -100,11 +93,10 @@ class PoissonBlend(Transform):
     mask stay exact.
     """
 
+    settings_fields = ("mixed",)
+
     def __init__(self, mixed: bool = False) -> None:
         self.mixed = bool(mixed)
-
-    def settings(self) -> dict[str, Any]:
-        return {"mixed": self.mixed}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         self.unpack(params)

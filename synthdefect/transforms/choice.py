@@ -8,13 +8,12 @@ from typing import Any
 import numpy as np
 
 from synthdefect.sample import Sample
-from synthdefect.transforms.base import Compose, Transform
+from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
     Rebuilder,
-    RecordError,
-    check_keys,
-    check_str,
-    first_difference,
+    Record,
+    Schema,
+    one_of,
     register_transform,
 )
 
@@ -33,6 +32,9 @@ class RandomChoice(Transform):
 
     (The options sit under ``steps`` as a Compose's do, so that record walks find them.)
     """
+
+    settings_fields = ("names", "p")
+    children_key = "steps"
 
     def __init__(
         self,
@@ -54,46 +56,37 @@ class RandomChoice(Transform):
         self.options = pairs
         self.p = p
 
-    def settings(self) -> dict[str, Any]:
-        return {"names": [name for name, _ in self.options], "p": self.p}
+    @property
+    def names(self) -> list[str]:
+        """The options' names, in order."""
+        return [name for name, _ in self.options]
 
-    def children(self) -> list[tuple[str, Transform]]:
-        return list(self.options)
+    def params_schema(self) -> Schema:
+        return {"choice": one_of(*self.names)}
 
-    def describe(self) -> dict[str, Any]:
-        return {**self.header(), "steps": {n: t.describe() for n, t in self.options}}
+    def children(self) -> dict[str, Transform]:
+        return dict(self.options)
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         i = int(rng.choice(len(self.options), p=self.p))
         chosen = self.options[i][0]
         options = {
             name: t.make_params(rng, sample) if name == chosen else t.describe()
             for name, t in self.options
         }
-        return {**self.record(choice=chosen), "steps": options}
+        return self.composite_record(options, choice=chosen)
 
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        self.check_header(params, ("type", "version", "settings", "params", "steps"))
-        draws = check_keys(params["params"], ("choice",), "RandomChoice params")
-        chosen = check_str(draws["choice"], "RandomChoice params.choice")
-        names = [name for name, _ in self.options]
-        if chosen not in names:
-            raise RecordError(f"RandomChoice params.choice {chosen!r} is not one of {names}")
-        records = check_keys(params["steps"], tuple(names), "RandomChoice steps")
-        for name, transform in self.options:
-            try:
-                if name == chosen:
-                    sample = transform.apply(sample, records[name])
-                else:
-                    difference = first_difference(records[name], transform.describe())
-                    if difference is not None:
-                        raise RecordError(f"record describes another transform ({difference})")
-            except RecordError as err:
-                raise err.within("steps", name) from None
+    def apply(self, sample: Sample, params: Record) -> Sample:
+        draws, records = self.unpack_children(params)
+        for name, record in records.items():
+            if name == draws["choice"]:
+                sample = self.apply_child(name, sample, record)
+            else:
+                self.check_described(name, record)
         return sample
 
     @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        # the options are rebuilt as a Compose's steps are (same record shape)
-        options = Compose.from_description({**description, "settings": {"name": None}}, rebuild)
-        return cls(options.steps, p=description["settings"]["p"])
+    def from_parts(
+        cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
+    ) -> Any:
+        return cls(children, p=settings["p"])

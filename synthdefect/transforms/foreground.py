@@ -19,8 +19,10 @@ foreground comes from:
   ``source=`` when calling the transform on an image; the Dataset, ``generate`` and ``preview``
   pass the file's path).
 
-The foreground is a function of the image (and its name), computed again on replay, never
-drawn. Record::
+The foreground is a function of the image (and its name), never drawn: ``make_params`` reads the
+image (or the mask file) to compute it, the one transform whose drawing looks at pixels (see
+:mod:`synthdefect.transforms.base`), and keeps it beside the record for ``apply``; a replay from
+JSON computes it again. Record::
 
     {"type": "Foreground", "version": 1,
      "settings": {"source": "auto" | "callable" | "masks", ...},
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -48,10 +50,15 @@ from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
     Rebuilder,
+    Record,
     RecordError,
-    check_float,
+    Schema,
     check_keys,
+    derived,
+    number,
+    qualified_name,
     register_transform,
+    string,
 )
 
 __all__ = ["Foreground", "ForegroundSource", "check_foreground_masks"]
@@ -59,11 +66,6 @@ __all__ = ["Foreground", "ForegroundSource", "check_foreground_masks"]
 ForegroundSource = str | MaskFolder | Callable[[np.ndarray], Any]
 
 _AREA_DECIMALS = 6
-
-
-def _qualified_name(fn: Callable[..., Any]) -> str:
-    owner = fn if hasattr(fn, "__qualname__") else type(fn)
-    return f"{owner.__module__}:{owner.__qualname__}"
 
 
 def check_foreground_masks(recipe: Transform, names: Iterable[str | os.PathLike]) -> None:
@@ -85,6 +87,14 @@ def check_foreground_masks(recipe: Transform, names: Iterable[str | os.PathLike]
                     )
 
 
+def _recorded(foreground: np.ndarray, mask_name: str | None) -> dict[str, Any]:
+    """What a record keeps of a foreground: its area (and mask file)."""
+    kept: dict[str, Any] = {"area": round(float(foreground.mean()), _AREA_DECIMALS)}
+    if mask_name is not None:
+        kept["mask"] = mask_name
+    return kept
+
+
 @register_transform
 class Foreground(Transform):
     """Restrict ``transform``'s defects to the foreground of each image (see module doc).
@@ -96,6 +106,9 @@ class Foreground(Transform):
         background, threshold, blur_sigma, radius: settings of ``"auto"`` (see
             :func:`~synthdefect.functional.foreground.estimate_foreground`).
     """
+
+    settings_fields = ("background", "threshold", "blur_sigma", "radius")
+    children_key = "steps"
 
     def __init__(
         self,
@@ -126,26 +139,20 @@ class Foreground(Transform):
             blur_sigma=blur_sigma,
             radius=radius,
         )
-        self._last: tuple[np.ndarray, str | None, np.ndarray, str | None] | None = None
 
     def settings(self) -> dict[str, Any]:
         if isinstance(self.source, MaskFolder):
             return {"source": "masks", "folder": str(self.source.folder)}
         if callable(self.source):
-            return {"source": "callable", "name": _qualified_name(self.source)}
-        return {
-            "source": "auto",
-            "background": self.background,
-            "threshold": self.threshold,
-            "blur_sigma": self.blur_sigma,
-            "radius": self.radius,
-        }
+            return {"source": "callable", "name": qualified_name(self.source)}
+        return {"source": "auto", **super().settings()}
 
-    def children(self) -> list[tuple[str, Transform]]:
-        return [("recipe", self.transform)]
+    def params_schema(self) -> Schema:
+        masks = isinstance(self.source, MaskFolder)
+        return {"area": number(0.0, 1.0), **({"mask": string} if masks else {})}
 
-    def describe(self) -> dict[str, Any]:
-        return {**self.header(), "steps": {"recipe": self.transform.describe()}}
+    def children(self) -> dict[str, Transform]:
+        return {"recipe": self.transform}
 
     def foreground_of(self, image: np.ndarray, source: str | None = None) -> np.ndarray:
         """The foreground of an HWC image (float32 ``(H, W)`` in {0, 1}) whose file is
@@ -154,9 +161,6 @@ class Foreground(Transform):
 
     def _foreground(self, image: np.ndarray, source: str | None) -> tuple[np.ndarray, str | None]:
         """The foreground and, from a mask folder, the mask file's name."""
-        last = self._last
-        if last is not None and last[0] is image and last[1] == source:
-            return last[2], last[3]
         mask_name = None
         if isinstance(self.source, MaskFolder):
             if source is None:
@@ -181,35 +185,29 @@ class Foreground(Transform):
                 blur_sigma=self.blur_sigma,
                 radius=self.radius,
             )
-        self._last = (image, source, mask, mask_name)
         return mask, mask_name
 
-    def _drawn(self, sample: Sample) -> tuple[np.ndarray, dict[str, Any]]:
-        """The sample's foreground and what its record keeps of it."""
+    def _found(self, sample: Sample, record: Any) -> tuple[np.ndarray, str | None]:
+        """:meth:`_foreground` of the sample, or the one kept beside ``record`` when that was
+        drawn for this very image."""
+        kept = derived(record)
+        if kept.get("image") is sample.normal and kept.get("source") == sample.source:
+            return kept["foreground"], kept["mask_name"]
+        return self._foreground(sample.normal, sample.source)
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         foreground, mask_name = self._foreground(sample.normal, sample.source)
-        kept: dict[str, Any] = {"area": round(float(foreground.mean()), _AREA_DECIMALS)}
-        if mask_name is not None:
-            kept["mask"] = mask_name
-        return foreground, kept
-
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
-        foreground, kept = self._drawn(sample)
         inner = self.transform.make_params(rng, sample.evolve(foreground=foreground))
-        return {**self.record(**kept), "steps": {"recipe": inner}}
+        record = self.composite_record({"recipe": inner}, **_recorded(foreground, mask_name))
+        record.derived.update(
+            image=sample.normal, source=sample.source, foreground=foreground, mask_name=mask_name
+        )
+        return record
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        masks = isinstance(self.source, MaskFolder)
-        check_keys(params, ("area", "mask") if masks else ("area",), "Foreground params")
-        check_float(params["area"], "Foreground params.area", 0.0, 1.0)
-        if masks and not isinstance(params["mask"], str):
-            raise RecordError(f"Foreground params.mask must be a file name, got {params['mask']!r}")
-        return params
-
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
-        self.check_header(params, ("type", "version", "settings", "params", "steps"))
-        recorded = self.check_params(params["params"])
-        inner = check_keys(params["steps"], ("recipe",), "Foreground steps")["recipe"]
-        foreground, found = self._drawn(sample)
+    def apply(self, sample: Sample, params: Record) -> Sample:
+        recorded, records = self.unpack_children(params)
+        foreground, mask_name = self._found(sample, params)
+        found = _recorded(foreground, mask_name)
         if found.get("mask") != recorded.get("mask"):
             raise RecordError(
                 f"the record's foreground is the mask {recorded['mask']!r}, this image's "
@@ -220,21 +218,13 @@ class Foreground(Transform):
                 f"the record's foreground covers {recorded['area']} of the image, this image's "
                 f"{found['area']}: replay with the image and foreground settings it was made with"
             )
-        try:
-            return self.transform.apply(sample.evolve(foreground=foreground), inner)
-        except RecordError as err:
-            raise err.within("steps", "recipe") from None
+        return self.apply_child("recipe", sample.evolve(foreground=foreground), records["recipe"])
 
     @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        steps = description.get("steps")
-        if not isinstance(steps, Mapping) or "recipe" not in steps:
-            raise RecordError(f"Foreground record needs steps.recipe, got {steps!r}")
-        try:
-            child = rebuild(steps["recipe"])
-        except RecordError as err:
-            raise err.within("steps", "recipe") from None
-        settings = dict(description["settings"])
+    def from_parts(
+        cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
+    ) -> Any:
+        child = check_keys(children, ("recipe",), "Foreground steps")["recipe"]
         kind = settings.pop("source")
         if kind == "masks":
             return cls(child, MaskFolder(settings["folder"]))
@@ -247,6 +237,3 @@ class Foreground(Transform):
                 )
             return cls(child, source)
         return cls(child, "auto", **settings)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_last": None}

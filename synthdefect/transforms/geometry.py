@@ -9,7 +9,6 @@ normal images as they are: :func:`without_rotation` switches rotations off in an
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 from synthdefect.functional.geometry import BORDERS, rotate, rotation_fill
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import RandomApply, Transform
-from synthdefect.transforms.records import check_float, check_keys, register_transform
+from synthdefect.transforms.records import Schema, number, register_transform
 
 __all__ = ["RandomRotate", "without_rotation"]
 
@@ -36,6 +35,7 @@ class RandomRotate(Transform):
     """
 
     version = 2
+    settings_fields = ("degrees", "border")
 
     def __init__(
         self, degrees: tuple[float, float] = (-90.0, 90.0), border: str = "reflect"
@@ -48,19 +48,13 @@ class RandomRotate(Transform):
         self.degrees = (lo, hi)
         self.border = border
 
-    def settings(self) -> dict[str, Any]:
-        return {"degrees": list(self.degrees), "border": self.border}
+    def params_schema(self) -> Schema:
+        return {"angle": number(*self.degrees), "filled": number(0.0, 1.0)}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         angle = float(rng.uniform(*self.degrees))
         height, width = sample.image.shape[:2]
         return self.record(angle=angle, filled=round(rotation_fill(height, width, angle), 6))
-
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("angle", "filled"), "RandomRotate params")
-        check_float(params["angle"], "RandomRotate params.angle", *self.degrees)
-        check_float(params["filled"], "RandomRotate params.filled", 0.0, 1.0)
-        return params
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         angle = self.unpack(params)["angle"]

@@ -15,11 +15,14 @@ from synthdefect.functional.shapes import combine_masks
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.records import (
+    Check,
     RecordError,
-    check_float,
-    check_int,
-    check_keys,
-    check_keys_within,
+    Schema,
+    fields,
+    integer,
+    number,
+    one_of,
+    pair,
     register_transform,
 )
 
@@ -52,6 +55,16 @@ class PerlinMask(MaskTransform):
     Record params: ``{"res": [ry, rx], "seed": int, "angle": float, "threshold": float,
     "attempts": int}`` describing the final draw; ``attempts`` counts the draws made.
     """
+
+    settings_fields = (
+        "scale_exponents",
+        "angle",
+        "threshold",
+        "octaves",
+        "persistence",
+        "lacunarity",
+        *MaskTransform.redraw_fields,
+    )
 
     def __init__(
         self,
@@ -88,17 +101,6 @@ class PerlinMask(MaskTransform):
         self.persistence = float(persistence)
         self.lacunarity = float(lacunarity)
 
-    def settings(self) -> dict[str, Any]:
-        return {
-            "scale_exponents": list(self.scale_exponents),
-            "angle": list(self.angle),
-            "threshold": list(self.threshold),
-            "octaves": self.octaves,
-            "persistence": self.persistence,
-            "lacunarity": self.lacunarity,
-            **self.redraw_settings(),
-        }
-
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         k_min, k_max = self.scale_exponents
         ky, kx = (int(k) for k in rng.integers(k_min, k_max + 1, size=2))
@@ -128,20 +130,22 @@ class PerlinMask(MaskTransform):
     def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
         return self.build(height, width, draws)
 
-    def check_draws(self, draws: Mapping[str, Any]) -> None:
-        where = f"{self.record_type} params."
-        check_keys(draws, ("res", "seed", "angle", "threshold"), where[:-1])
-        res = draws["res"]
-        if not isinstance(res, (list, tuple)) or len(res) != 2:
-            raise RecordError(f"{where}res must be a pair [ry, rx], got {res!r}")
+    def draw_schema(self) -> Schema:
         k_min, k_max = self.scale_exponents
-        for r in res:
-            check_int(r, f"{where}res", 2**k_min, 2**k_max)
-            if r & (r - 1):
-                raise RecordError(f"{where}res must hold powers of 2, got {res!r}")
-        check_int(draws["seed"], f"{where}seed", 0, _SEED_BOUND - 1)
-        check_float(draws["angle"], f"{where}angle", *self.angle)
-        check_float(draws["threshold"], f"{where}threshold", *self.threshold)
+        return {
+            "res": pair(_power_of_two(2**k_min, 2**k_max)),
+            "seed": integer(0, _SEED_BOUND - 1),
+            "angle": number(*self.angle),
+            "threshold": number(*self.threshold),
+        }
+
+
+def _power_of_two(low: int, high: int) -> Check:
+    def check(value: Any, where: str) -> None:
+        if integer(low, high)(value, where) & (value - 1):
+            raise RecordError(f"{where} must hold powers of 2, got {value!r}")
+
+    return check
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -181,6 +185,8 @@ class PerlinPairMask(PerlinMask):
     "attempts": int}``, each ``draws`` as in PerlinMask's record (without ``attempts``).
     """
 
+    settings_fields = (*PerlinMask.settings_fields, "p_union", "p_intersection")
+
     def __init__(
         self, p_union: float = 1 / 3, p_intersection: float = 1 / 3, **perlin: Any
     ) -> None:
@@ -191,13 +197,6 @@ class PerlinPairMask(PerlinMask):
                 f"got {p_union} and {p_intersection}"
             )
         self.p_union, self.p_intersection = float(p_union), float(p_intersection)
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            **super().settings(),
-            "p_union": self.p_union,
-            "p_intersection": self.p_intersection,
-        }
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         first, second = super().draw(rng, sample), super().draw(rng, sample)
@@ -214,15 +213,6 @@ class PerlinPairMask(PerlinMask):
             return first
         return combine_masks(first, self.build(height, width, draws["second"]), draws["how"])
 
-    def check_draws(self, draws: Mapping[str, Any]) -> None:
-        where = "PerlinPairMask params"
-        check_keys(draws, ("first", "second", "how"), where)
-        for key in ("first", "second"):
-            try:
-                super().check_draws(check_keys_within(draws[key], (), key))
-            except RecordError as err:
-                raise err.within(key) from None
-        if draws["how"] not in ("union", "intersection", "first"):
-            raise RecordError(
-                f"{where}.how must be union, intersection or first, got {draws['how']!r}"
-            )
+    def draw_schema(self) -> Schema:
+        one = fields(super().draw_schema())
+        return {"first": one, "second": one, "how": one_of("union", "intersection", "first")}

@@ -7,20 +7,21 @@ deterministic); the mask is cut to ``sample.foreground`` when the sample has one
 ``redraw_empty`` (the default), is not empty, at most ``max_retries`` draws in all (10, as
 anomalib's generator); the last draw is kept when none succeeds (an empty mask then gives the
 sample label 0). The record params are the kept draw plus ``"attempts"``, the number of draws.
-``apply`` reuses the mask that ``make_params`` built last, so a sample builds its mask once.
+The kept mask rides beside the record (``Record.derived``), so a sample builds it once; a record
+read back from JSON builds it again in ``apply``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from synthdefect.functional.masks import mask_area
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.records import check_int, check_keys_within
+from synthdefect.transforms.records import Record, Schema, derived, integer
 
 __all__ = ["MaskTransform"]
 
@@ -28,9 +29,12 @@ __all__ = ["MaskTransform"]
 class MaskTransform(Transform):
     """Write a generated binary mask into ``sample.mask`` (see module doc).
 
-    Subclasses implement :meth:`draw`, :meth:`build_mask` and :meth:`check_draws`, and add
-    :meth:`redraw_settings` to their :meth:`settings`.
+    Subclasses implement :meth:`draw`, :meth:`build_mask` and :meth:`draw_schema`, and end
+    their ``settings_fields`` with :attr:`redraw_fields`.
     """
+
+    redraw_fields: ClassVar[tuple[str, ...]] = ("min_area", "redraw_empty", "max_retries")
+    settings_fields = redraw_fields
 
     def __init__(
         self, min_area: float = 0.0, redraw_empty: bool = True, max_retries: int = 10
@@ -42,15 +46,6 @@ class MaskTransform(Transform):
         self.min_area = float(min_area)
         self.redraw_empty = bool(redraw_empty)
         self.max_retries = int(max_retries)
-        self._last: tuple[int, int, dict[str, Any], np.ndarray] | None = None
-
-    def redraw_settings(self) -> dict[str, Any]:
-        """The settings of the redraw loop, for the subclass's :meth:`settings`."""
-        return {
-            "min_area": self.min_area,
-            "redraw_empty": self.redraw_empty,
-            "max_retries": self.max_retries,
-        }
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         """The parameters of one candidate mask (JSON values; not ``"attempts"``)."""
@@ -60,10 +55,14 @@ class MaskTransform(Transform):
         """The mask of ``draws``: float32 ``(height, width)`` in {0, 1}; deterministic."""
         raise NotImplementedError
 
-    def check_draws(self, draws: Mapping[str, Any]) -> None:
-        """Validate the draw keys, types and ranges (``RecordError``)."""
+    def draw_schema(self) -> Schema:
+        """The schema of one candidate's draws (what :meth:`draw` returns)."""
+        return {}
 
-    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+    def params_schema(self) -> Schema:
+        return {**self.draw_schema(), "attempts": integer(1, self.max_retries)}
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> Record:
         height, width = sample.image.shape[:2]
         attempts = 0
         while True:
@@ -75,22 +74,15 @@ class MaskTransform(Transform):
             if wanted or attempts == self.max_retries:
                 break
         record = self.record(**draws, attempts=attempts)
-        self._last = (height, width, record["params"], mask)
+        record.derived["mask"] = mask
         return record
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        where = f"{self.record_type} params"
-        check_keys_within(params, ("attempts",), where)
-        check_int(params["attempts"], f"{where}.attempts", 1, self.max_retries)
-        self.check_draws({k: v for k, v in params.items() if k != "attempts"})
-        return params
-
-    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+    def apply(self, sample: Sample, params: Record) -> Sample:
         draws = self.unpack(params)
         height, width = sample.image.shape[:2]
-        last, self._last = self._last, None
-        if last is not None and last[:2] == (height, width) and last[2] == draws:
-            mask = last[3]
+        mask = derived(params).get("mask")
+        if mask is not None and mask.shape == (height, width):
+            mask = mask.copy()  # the record keeps its own, whatever is done to the sample's
         else:
             mask = self.build_mask(height, width, draws)
         return sample.evolve(mask=sample.within_foreground(mask))
@@ -103,6 +95,3 @@ class MaskTransform(Transform):
             Sample.from_image(np.empty((height, width, 1), np.uint8)), rng
         )
         return sample.mask, record
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_last": None}

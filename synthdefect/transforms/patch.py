@@ -42,8 +42,11 @@ from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.records import (
     RecordError,
-    check_float,
-    check_keys,
+    Schema,
+    fields,
+    list_of,
+    number,
+    pair,
     register_transform,
 )
 
@@ -67,7 +70,10 @@ class PatchTransform(MaskTransform):
 
     The redraws are :class:`~synthdefect.transforms.mask_base.MaskTransform`'s, with a mask
     redrawn only when it is empty (``min_area`` 0): a patch's size is its recipe's to choose.
+    Subclasses put their own settings before ``max_retries`` in ``settings_fields``.
     """
+
+    settings_fields = ("max_retries",)
 
     def __init__(self, max_retries: int = 10) -> None:
         super().__init__(max_retries=max_retries)
@@ -81,9 +87,6 @@ class PatchTransform(MaskTransform):
 
     def max_patches(self) -> int:
         return 1
-
-    def settings(self) -> dict[str, Any]:
-        return {"max_retries": self.max_retries}
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         height, width = sample.image.shape[:2]
@@ -115,37 +118,16 @@ class PatchTransform(MaskTransform):
             np.maximum(mask, self.patch_mask(height, width, patch), out=mask)
         return mask
 
-    def check_draws(self, draws: Mapping[str, Any]) -> None:
-        where = f"{self.record_type} params"
-        check_keys(draws, ("patches",), where)
-        patches = draws["patches"]
-        if not isinstance(patches, list) or not 1 <= len(patches) <= self.max_patches():
-            raise RecordError(
-                f"{where}.patches must be a list of 1..{self.max_patches()} patches, "
-                f"got {patches!r}"
-            )
-        keys = ("size", "source", "target", "angle", "scale", "ellipses")
-        for patch in patches:
-            check_keys(patch, keys, f"{where}.patches[]")
-            for key in ("size", "source", "target"):
-                value = patch[key]
-                if not isinstance(value, (list, tuple)) or len(value) != 2:
-                    raise RecordError(f"{where}.patches[].{key} must be a pair, got {value!r}")
-                for v in value:
-                    check_float(v, f"{where}.patches[].{key}")
-            check_float(patch["angle"], f"{where}.patches[].angle", -360.0, 360.0)
-            check_float(patch["scale"], f"{where}.patches[].scale", 1e-6)
-            if min(patch["size"]) <= 0:
-                raise RecordError(f"{where}.patches[].size must be > 0, got {patch['size']!r}")
-            ellipses = patch["ellipses"]
-            if ellipses is not None and (
-                not isinstance(ellipses, list)
-                or not all(isinstance(e, (list, tuple)) and len(e) == 5 for e in ellipses)
-            ):
-                raise RecordError(
-                    f"{where}.patches[].ellipses must be null or a list of "
-                    f"[cy, cx, a, b, angle], got {ellipses!r}"
-                )
+    def draw_schema(self) -> Schema:
+        patch = {
+            "size": _positive_pair,
+            "source": pair(number()),
+            "target": pair(number()),
+            "angle": number(-360.0, 360.0),
+            "scale": number(1e-6),
+            "ellipses": _ellipses,
+        }
+        return {"patches": list_of(fields(patch), 1, self.max_patches())}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         sample = super().apply(sample, params)  # the mask, validated and cut to the foreground
@@ -176,6 +158,20 @@ class PatchTransform(MaskTransform):
             inside = shape[top:bottom, left:right] > 0
             texture[top:bottom, left:right][inside] = moved[inside]
         return sample.evolve(texture=texture)
+
+
+def _positive_pair(value: Any, where: str) -> None:
+    pair(number())(value, where)
+    if min(value) <= 0:
+        raise RecordError(f"{where} must be > 0, got {value!r}")
+
+
+def _ellipses(value: Any, where: str) -> None:
+    if value is not None and (
+        not isinstance(value, list)
+        or not all(isinstance(e, (list, tuple)) and len(e) == 5 for e in value)
+    ):
+        raise RecordError(f"{where} must be null or a list of [cy, cx, a, b, angle], got {value!r}")
 
 
 def _draw_centre(
@@ -224,6 +220,8 @@ class CutPastePatch(PatchTransform):
     (``int(sqrt(area * aspect))``), source and target top-left corners uniform inside the image.
     """
 
+    settings_fields = ("area", "aspect", *PatchTransform.settings_fields)
+
     def __init__(
         self,
         area: tuple[float, float] = (0.02, 0.15),
@@ -237,9 +235,6 @@ class CutPastePatch(PatchTransform):
             raise ValueError(
                 f"need area <= 1 and aspect[0] <= 1 <= aspect[1], got {area}, {aspect}"
             )
-
-    def settings(self) -> dict[str, Any]:
-        return {"area": list(self.area), "aspect": list(self.aspect), **super().settings()}
 
     def draw_patches(
         self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
@@ -262,6 +257,8 @@ class ScarPatch(PatchTransform):
     """A thin rectangle ``width`` x ``height`` pixels (uniform integers, inclusive) turned by an
     angle uniform in ``angle`` degrees (CutPaste-Scar), moved from a uniform place."""
 
+    settings_fields = ("width", "height", "angle", *PatchTransform.settings_fields)
+
     def __init__(
         self,
         width: tuple[int, int] = (2, 16),
@@ -273,14 +270,6 @@ class ScarPatch(PatchTransform):
         self.width = tuple(int(v) for v in _pair("width", width, low=1))
         self.height = tuple(int(v) for v in _pair("height", height, low=1))
         self.angle = _pair("angle", angle, low=-360.0)
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "width": list(self.width),
-            "height": list(self.height),
-            "angle": list(self.angle),
-            **super().settings(),
-        }
 
     def draw_patches(
         self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
@@ -301,6 +290,15 @@ class NSAPatches(PatchTransform):
     union of that many random ellipses inside the rectangle (NSA's optional shape), with
     semi-axes between the minimum half-width and half the patch's half-width.
     """
+
+    settings_fields = (
+        "patches",
+        "half_width",
+        "gamma",
+        "resize",
+        "ellipses",
+        *PatchTransform.settings_fields,
+    )
 
     def __init__(
         self,
@@ -326,16 +324,6 @@ class NSAPatches(PatchTransform):
         self.gamma = (shape, scale, offset)
         self.resize = _pair("resize", resize, low=1e-6)
         self.ellipses = None if ellipses is None else int(ellipses)
-
-    def settings(self) -> dict[str, Any]:
-        return {
-            "patches": self.patches,
-            "half_width": list(self.half_width),
-            "gamma": list(self.gamma),
-            "resize": list(self.resize),
-            "ellipses": self.ellipses,
-            **super().settings(),
-        }
 
     def max_patches(self) -> int:
         return self.patches

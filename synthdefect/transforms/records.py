@@ -13,13 +13,16 @@ under ``"steps"`` (a dict keyed by step name, in order), and
 ``"params"`` anywhere is a *description*: it rebuilds the recipe but makes no sample (recipe
 files are descriptions, see ``docs/recipe.md``).
 
+A transform declares what its records hold instead of writing their plumbing: the names of its
+settings (``Transform.settings_fields``) and a *schema* of its draws (``Transform.params_schema``,
+a dict of draw name -> check built from :func:`number`, :func:`integer`, :func:`pair`, ... below).
 Malformed or mismatched records raise :class:`RecordError` (a ``ValueError``) naming the field.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,16 +31,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TRANSFORM_TYPES",
+    "Check",
     "Rebuilder",
+    "Record",
     "RecordError",
-    "check_bool",
-    "check_float",
-    "check_int",
+    "boolean",
     "check_keys",
-    "check_str",
+    "check_schema",
+    "derived",
+    "fields",
     "find_step",
     "first_difference",
+    "integer",
+    "list_of",
+    "null",
+    "number",
+    "one_of",
+    "pair",
+    "qualified_name",
     "register_transform",
+    "string",
     "walk_records",
 ]
 
@@ -68,6 +81,34 @@ class RecordError(ValueError):
         return f"record at {'.'.join(self.path)}: {self.message}" if self.path else self.message
 
 
+class Record(dict):
+    """A record as ``make_params`` returns it: a plain JSON dict to every reader, with
+    ``derived``, the values computed while drawing that ``apply`` reuses (see
+    :mod:`synthdefect.transforms.base`). JSON, pickles and copies hold the plain dict, so a
+    record read back or copied has no ``derived`` (change draws on a copy)."""
+
+    __slots__ = ("derived",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.derived: dict[str, Any] = {}
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[type, tuple[dict[str, Any]]]:
+        return dict, (dict(self),)
+
+
+def derived(record: Any) -> dict[str, Any]:
+    """The values ``make_params`` kept beside ``record`` (see :class:`Record`), else ``{}``."""
+    return record.derived if isinstance(record, Record) else {}
+
+
+def qualified_name(fn: Callable[..., Any]) -> str:
+    """``"module:qualname"`` of a function, or of a callable object's class: how a record names
+    a callable it cannot hold."""
+    owner = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{owner.__module__}:{owner.__qualname__}"
+
+
 def register_transform(cls: T) -> T:
     """Class decorator: make ``cls`` rebuildable from records of type ``cls.record_type``."""
     name = cls.record_type
@@ -91,40 +132,112 @@ def check_keys(value: Any, required: tuple[str, ...], where: str) -> Mapping[str
     raise RecordError(f"{where} has unknown key(s) {extra}; expected {list(required)}")
 
 
-def check_int(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:
+Check = Callable[[Any, str], Any]
+"""Checks one value of a record: ``check(value, where)`` returns it, or raises
+:class:`RecordError` naming ``where`` (e.g. ``"PerlinMask params.seed"``)."""
+
+Schema = Mapping[str, Check]
+"""The draws of a record: draw name -> its check (exactly these keys)."""
+
+
+def integer(low: int | None = None, high: int | None = None) -> Check:
     """An ``int`` (not a bool or float) within ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RecordError(f"{where} must be an integer, got {value!r}")
-    _check_range(value, where, low, high)
+
+    def check(value: Any, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RecordError(f"{where} must be an integer, got {value!r}")
+        return _within(value, where, low, high)
+
+    return check
+
+
+def number(low: float | None = None, high: float | None = None) -> Check:
+    """A finite number (int or float, not a bool) within ``[low, high]``."""
+
+    def check(value: Any, where: str) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise RecordError(f"{where} must be a finite number, got {value!r}")
+        return _within(value, where, low, high)
+
+    return check
+
+
+def _within(value: Any, where: str, low: float | None, high: float | None) -> Any:
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise RecordError(f"{where} must be within [{low}, {high}], got {value!r}")
     return value
 
 
-def check_float(
-    value: Any, where: str, low: float | None = None, high: float | None = None
-) -> float:
-    """A finite number (int or float, not a bool) within ``[low, high]``, as a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RecordError(f"{where} must be a finite number, got {value!r}")
-    _check_range(value, where, low, high)
-    return float(value)
-
-
-def check_bool(value: Any, where: str) -> bool:
+def boolean(value: Any, where: str) -> bool:
     """A JSON boolean (``True``/``False`` only: not ``1``, ``"no"`` or ``None``)."""
     if not isinstance(value, bool):
         raise RecordError(f"{where} must be true or false, got {value!r}")
     return value
 
 
-def check_str(value: Any, where: str) -> str:
+def string(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise RecordError(f"{where} must be a string, got {value!r}")
     return value
 
 
-def _check_range(value: float, where: str, low: float | None, high: float | None) -> None:
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise RecordError(f"{where} must be within [{low}, {high}], got {value!r}")
+def null(value: Any, where: str) -> None:
+    if value is not None:
+        raise RecordError(f"{where} must be null, got {value!r}")
+
+
+def one_of(*values: Any) -> Check:
+    """One of ``values``."""
+
+    def check(value: Any, where: str) -> None:
+        if not any(value == v and type(value) is type(v) for v in values):
+            raise RecordError(f"{where} must be one of {list(values)}, got {value!r}")
+
+    return check
+
+
+def pair(item: Check) -> Check:
+    """A list (or tuple) of two values, each passing ``item``."""
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise RecordError(f"{where} must be a pair, got {value!r}")
+        for v in value:
+            item(v, where)
+
+    return check
+
+
+def list_of(item: Check, low: int = 0, high: int | None = None) -> Check:
+    """A list of ``low`` to ``high`` values, each passing ``item`` (located as ``where[]``)."""
+    size = f"{low}" if low == high else f"{low}..{'' if high is None else high}"
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, list) or not (
+            low <= len(value) and (high is None or len(value) <= high)
+        ):
+            raise RecordError(f"{where} must be a list of {size} items, got {value!r}")
+        for v in value:
+            item(v, f"{where}[]")
+
+    return check
+
+
+def fields(schema: Schema) -> Check:
+    """A dict holding exactly the keys of ``schema``, each value passing its check."""
+    return lambda value, where: check_schema(value, schema, where)
+
+
+def check_schema(value: Any, schema: Schema, where: str) -> Mapping[str, Any]:
+    """``value`` as a mapping with exactly the keys of ``schema``, each passing its check."""
+    check_keys(value, tuple(schema), where)
+    for key, check in schema.items():
+        check(value[key], f"{where}.{key}")
+    return value
 
 
 def first_difference(record: Any, expected: Any, path: str = "") -> str | None:
@@ -189,15 +302,19 @@ class Rebuilder:
     types: Mapping[str, type[Transform]] = field(default_factory=lambda: TRANSFORM_TYPES)
 
     def __call__(self, record: Any) -> Transform:
-        check_keys_within(record, ("type", "version", "settings"), "record")
-        name = check_str(record["type"], "record type")
+        if not isinstance(record, Mapping):
+            raise RecordError(f"record must be a dict, got {type(record).__name__} {record!r}")
+        missing = [k for k in ("type", "version", "settings") if k not in record]
+        if missing:
+            raise RecordError(f"record lacks key(s) {missing}; has {sorted(record)}")
+        name = string(record["type"], "record type")
         cls = self.types.get(name)
         if cls is None:
             raise RecordError(
                 f"unknown transform type {name!r}; known: {sorted(self.types)} (register "
                 "your own with synthdefect.register_transform)"
             )
-        version = check_int(record["version"], f"{name} record version")
+        version = integer()(record["version"], f"{name} record version")
         if version != cls.version:
             raise RecordError(f"{name} record has schema version {version}, this is {cls.version}")
         if not isinstance(record["settings"], Mapping):
@@ -218,16 +335,6 @@ def transform_from_record(record: Any, inputs: Mapping[str, Any] | None = None) 
     another schema version or settings the transform rejects.
     """
     return Rebuilder(inputs or {})(record)
-
-
-def check_keys_within(value: Any, required: tuple[str, ...], where: str) -> Mapping[str, Any]:
-    """``value`` as a mapping holding at least the keys ``required``."""
-    if not isinstance(value, Mapping):
-        raise RecordError(f"{where} must be a dict, got {type(value).__name__} {value!r}")
-    missing = [k for k in required if k not in value]
-    if missing:
-        raise RecordError(f"{where} lacks key(s) {missing}; has {sorted(value)}")
-    return value
 
 
 def find_step(record: Any, name: str) -> Mapping[str, Any] | None:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,13 @@ import numpy as np
 from synthdefect.functional.sources import grid_shuffle, solid_color
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.records import RecordError, check_int, check_keys, register_transform
+from synthdefect.transforms.records import (
+    RecordError,
+    Schema,
+    integer,
+    list_of,
+    register_transform,
+)
 
 __all__ = ["GridShuffle", "SolidColor"]
 
@@ -26,26 +31,25 @@ class GridShuffle(Transform):
     random order (see :func:`~synthdefect.functional.sources.grid_shuffle`); MemSeg uses an 8x8
     grid. Record params: ``{"order": [int, ...]}`` (cell k of the result is cell order[k])."""
 
+    settings_fields = ("grid",)
+
     def __init__(self, grid: tuple[int, int] = (8, 8)) -> None:
         rows, cols = grid
         if int(rows) != rows or int(cols) != cols or rows < 1 or cols < 1:
             raise ValueError(f"grid must be two positive integers, got {grid!r}")
         self.grid = (int(rows), int(cols))
 
-    def settings(self) -> dict[str, Any]:
-        return {"grid": list(self.grid)}
-
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         rows, cols = self.grid
         return self.record(order=[int(i) for i in rng.permutation(rows * cols)])
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("order",), "GridShuffle params")
-        order = params["order"]
+    def params_schema(self) -> Schema:
+        return {"order": self._check_order}
+
+    def _check_order(self, order: Any, where: str) -> None:
         n = self.grid[0] * self.grid[1]
         if not isinstance(order, list) or sorted(order) != list(range(n)):
-            raise RecordError(f"GridShuffle params.order must be a permutation of 0..{n - 1}")
-        return params
+            raise RecordError(f"{where} must be a permutation of 0..{n - 1}")
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         order = self.unpack(params)["order"]
@@ -63,14 +67,8 @@ class SolidColor(Transform):
         channels = sample.image.shape[2]
         return self.record(color=[int(v) for v in rng.integers(0, 256, size=channels)])
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        check_keys(params, ("color",), "SolidColor params")
-        color = params["color"]
-        if not isinstance(color, list) or len(color) not in (1, 3):
-            raise RecordError(f"SolidColor params.color must be 1 or 3 values, got {color!r}")
-        for value in color:
-            check_int(value, "SolidColor params.color", 0, 255)
-        return params
+    def params_schema(self) -> Schema:
+        return {"color": list_of(integer(0, 255), 1, 3)}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         color = self.unpack(params)["color"]

@@ -13,7 +13,6 @@ user textures (a folder, glob, list or arrays), which a rebuild takes from its `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -26,11 +25,13 @@ from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
     Rebuilder,
     RecordError,
-    check_float,
-    check_int,
-    check_keys,
-    check_str,
+    Schema,
+    integer,
+    null,
+    number,
+    pair,
     register_transform,
+    string,
 )
 
 __all__ = ["USER_TEXTURES", "TextureSample"]
@@ -82,20 +83,13 @@ class TextureSample(Transform):
         crop = [float(rng.random()), float(rng.random())] if self.resize == "crop" else None
         return self.record(index=index, name=self.source.entry_name(index), crop=crop)
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        where = "TextureSample params."
-        check_keys(params, ("index", "name", "crop"), where[:-1])
-        check_int(params["index"], f"{where}index", 0, len(self.source) - 1)
-        check_str(params["name"], f"{where}name")
-        crop = params["crop"]
-        if self.resize == "crop" and not isinstance(self.source, SelfSource):
-            if not isinstance(crop, (list, tuple)) or len(crop) != 2:
-                raise RecordError(f"{where}crop must be a pair [fy, fx], got {crop!r}")
-            for fraction in crop:
-                check_float(fraction, f"{where}crop", 0.0, 1.0)
-        elif crop is not None:
-            raise RecordError(f"{where}crop must be null for resize={self.resize!r}, got {crop!r}")
-        return params
+    def params_schema(self) -> Schema:
+        cropped = self.resize == "crop" and not isinstance(self.source, SelfSource)
+        return {
+            "index": integer(0, len(self.source) - 1),
+            "name": string,
+            "crop": pair(number(0.0, 1.0)) if cropped else null,
+        }
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         draws = self.unpack(params)
@@ -114,8 +108,9 @@ class TextureSample(Transform):
         return sample.evolve(texture=texture)
 
     @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        settings = dict(description["settings"])
+    def from_parts(
+        cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
+    ) -> Any:
         if settings.get("source") == USER_TEXTURES:
             if rebuild.inputs.get("textures") is None:
                 raise RecordError(

@@ -25,8 +25,9 @@ from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
     Rebuilder,
     RecordError,
-    check_int,
-    check_keys,
+    Schema,
+    integer,
+    qualified_name,
     register_transform,
 )
 
@@ -208,6 +209,8 @@ class TextureAugment(Transform):
     rebuild such a recipe in Python.
     """
 
+    settings_fields = ("ops", "k", "ranges")
+
     def __init__(
         self,
         ops: str | Sequence[str] = "draem-code",
@@ -237,15 +240,17 @@ class TextureAugment(Transform):
         self.ops = names
         self.k = k
         self.ranges = _merge_ranges(names, ranges or {})
-        self._json_ranges = {
-            name: {k: _jsonable(v) for k, v in r.items()} for name, r in self.ranges.items()
-        }
         self.fn = None
 
     def settings(self) -> dict[str, Any]:
         if self.fn is not None:
-            return {"fn": _qualified_name(self.fn)}
-        return {"ops": list(self.ops), "k": self.k, "ranges": self._json_ranges}
+            return {"fn": qualified_name(self.fn)}
+        return super().settings()
+
+    def params_schema(self) -> Schema:
+        if self.fn is not None:
+            return {"seed": integer(0, 2**31 - 1)}
+        return {"ops": self._check_ops}
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         if self.fn is not None:
@@ -259,24 +264,16 @@ class TextureAugment(Transform):
             records.append({"op": name, **params})
         return self.record(ops=records)
 
-    def check_params(self, params: Any) -> Mapping[str, Any]:
-        where = "TextureAugment params"
-        if self.fn is not None:
-            check_keys(params, ("seed",), where)
-            check_int(params["seed"], f"{where}.seed", 0, 2**31 - 1)
-            return params
-        check_keys(params, ("ops",), where)
-        ops = params["ops"]
+    def _check_ops(self, ops: Any, where: str) -> None:
         if not isinstance(ops, list) or len(ops) != self.k:
-            raise RecordError(f"{where}.ops must be a list of {self.k} ops, got {ops!r}")
+            raise RecordError(f"{where} must be a list of {self.k} ops, got {ops!r}")
         names = []
         for op in ops:
             if not isinstance(op, Mapping) or op.get("op") not in self.ops:
-                raise RecordError(f"{where}.ops: {op!r} is not one of the ops {list(self.ops)}")
+                raise RecordError(f"{where}: {op!r} is not one of the ops {list(self.ops)}")
             names.append(op["op"])
         if len(set(names)) != len(names):
-            raise RecordError(f"{where}.ops must be distinct, got {names}")
-        return params
+            raise RecordError(f"{where} must be distinct, got {names}")
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         draws = self.unpack(params)
@@ -293,8 +290,9 @@ class TextureAugment(Transform):
         return sample.evolve(texture=texture)
 
     @classmethod
-    def from_description(cls, description: Mapping[str, Any], rebuild: Rebuilder) -> Any:
-        settings = description["settings"]
+    def from_parts(
+        cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
+    ) -> Any:
         if "fn" in settings:
             raise RecordError(
                 f"this TextureAugment used the callable {settings['fn']!r}, which a record "
@@ -324,17 +322,6 @@ class TextureAugment(Transform):
                 f"fn must return a {texture.shape} uint8 image, got {out.shape} {out.dtype}"
             )
         return np.ascontiguousarray(out)
-
-
-def _jsonable(value: Any) -> Any:
-    """A range setting as JSON: tuples become lists."""
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _qualified_name(fn: Callable[..., Any]) -> str:
-    """``"module:qualname"`` of a function, or of a callable object's class."""
-    owner = fn if hasattr(fn, "__qualname__") else type(fn)
-    return f"{owner.__module__}:{owner.__qualname__}"
 
 
 def _texture_of(sample: Sample) -> np.ndarray:
