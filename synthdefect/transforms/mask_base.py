@@ -7,8 +7,8 @@ deterministic); the mask is cut to ``sample.foreground`` when the sample has one
 ``redraw_empty`` (the default), is not empty, at most ``max_retries`` draws in all (10, as
 anomalib's generator); the last draw is kept when none succeeds (an empty mask then gives the
 sample label 0). The record params are the kept draw plus ``"attempts"``, the number of draws.
-The kept mask rides beside the record (``Record.derived``), so a sample builds it once; a record
-read back from JSON builds it again in ``apply``.
+The kept mask rides beside the record (``Record.derived``) until ``apply`` takes it, so a sample
+builds it once; a record read back from JSON, or applied again, builds it again in ``apply``.
 """
 
 from __future__ import annotations
@@ -80,10 +80,8 @@ class MaskTransform(Transform):
     def apply(self, sample: Sample, params: Record) -> Sample:
         draws = self.unpack(params)
         height, width = sample.image.shape[:2]
-        mask = derived(params).get("mask")
-        if mask is not None and mask.shape == (height, width):
-            mask = mask.copy()  # the record keeps its own, whatever is done to the sample's
-        else:
+        mask = derived(params).pop("mask", None)  # used once: a second apply builds it again
+        if mask is None or mask.shape != (height, width):
             mask = self.build_mask(height, width, draws)
         return sample.evolve(mask=sample.within_foreground(mask))
 
