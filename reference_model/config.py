@@ -28,7 +28,7 @@ class Schedule:
 
 
 #: ``paper``: x0.1 at epochs 400 and 600 of 700; ``draem-code``: x0.2 at 80 % and 90 %;
-#: every other preset of :data:`synthdefect.presets.PRESETS` trains on ``draem-code``'s.
+#: every other preset of :data:`synthdefect.recipes.PRESETS` trains on ``draem-code``'s.
 SCHEDULES: dict[str, Schedule] = {
     "paper": Schedule(at=(400 / 700, 600 / 700), gamma=0.1, default_epochs=700),
     "draem-code": Schedule(at=(0.8, 0.9), gamma=0.2, default_epochs=700),

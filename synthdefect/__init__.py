@@ -15,8 +15,19 @@ from typing import TYPE_CHECKING, Any
 from synthdefect.image_files import NoImagesError, NoReadableImagesError, UnreadableImageWarning
 from synthdefect.images import NormalImages
 from synthdefect.mask_folder import MaskFolder
-from synthdefect.presets import PRESETS, Preset, get_preset, make_recipe, register_preset
-from synthdefect.recipes import load_recipe, recipe_from_record, replay, save_recipe
+from synthdefect.recipes import (
+    PRESETS,
+    Preset,
+    RecipeOptions,
+    SyntheticAnomaly,
+    get_preset,
+    load_recipe,
+    make_recipe,
+    recipe_from_record,
+    register_preset,
+    replay,
+    save_recipe,
+)
 from synthdefect.sample import AnomalyResult, Sample, SampleError
 from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
@@ -26,8 +37,10 @@ from synthdefect.textures import (
     PathSource,
     ProceduralSource,
     SelfSource,
+    TextureInput,
     TextureSource,
     as_texture_source,
+    parse_textures,
 )
 from synthdefect.transforms import (
     BetaBlend,
@@ -47,7 +60,6 @@ from synthdefect.transforms import (
     RecordError,
     ScarPatch,
     SolidColor,
-    SyntheticAnomaly,
     TextureAugment,
     TextureSample,
     Transform,
@@ -88,6 +100,7 @@ __all__ = [
     "RandomApply",
     "RandomChoice",
     "RandomRotate",
+    "RecipeOptions",
     "RecordError",
     "Sample",
     "SampleError",
@@ -97,6 +110,7 @@ __all__ = [
     "SyntheticAnomaly",
     "SyntheticAnomalyDataset",
     "TextureAugment",
+    "TextureInput",
     "TextureSample",
     "TextureSource",
     "Transform",
@@ -107,6 +121,7 @@ __all__ = [
     "get_preset",
     "load_recipe",
     "make_recipe",
+    "parse_textures",
     "recipe_from_record",
     "register_preset",
     "register_transform",

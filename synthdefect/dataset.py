@@ -22,12 +22,10 @@ import numpy as np
 
 from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
 from synthdefect.images import NormalImages, PathSpec
-from synthdefect.presets import DEFAULT_PRESET
-from synthdefect.recipes import load_recipe
+from synthdefect.recipes import RecipeOptions
 from synthdefect.sample import Sample, SampleError
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.foreground import check_foreground_masks
 
 __all__ = ["SyntheticAnomalyDataset", "parse_key"]
 
@@ -88,8 +86,7 @@ class SyntheticAnomalyDataset:
         self.images = (
             images if isinstance(images, NormalImages) else NormalImages(images, size, channels)
         )
-        self.transform = load_recipe(DEFAULT_PRESET if transform is None else transform)
-        check_foreground_masks(self.transform, self.images.paths)
+        self.transform = RecipeOptions(recipe=transform).build(self.images.paths)
         self.seed = int(seed)
         self.length = len(self.images) if length is None else int(length)
         if self.length < 1:

@@ -13,7 +13,7 @@ keeps it so. Each name is defined, and documented, where it lives:
   (:mod:`synthdefect.generate.manifest`);
 * training keys and limits: :data:`Key`, :func:`parse_key` (:mod:`synthdefect.sampler`,
   :mod:`synthdefect.dataset`), :data:`MIN_TRAINING_SAMPLES`, :func:`side_problem`
-  (:mod:`synthdefect.limits`), :data:`DEFAULT_PRESET` (:mod:`synthdefect.presets`);
+  (:mod:`synthdefect.limits`), :data:`DEFAULT_PRESET` (:mod:`synthdefect.recipes`);
 * output folders and processes: :class:`OutputError`, :func:`claim_file`,
   :func:`close_inherited_locks`, :func:`distinct_names`, :func:`folder_lock`,
   :func:`refuse_links` (:mod:`synthdefect.outputs`), :func:`end_with_parent`
@@ -36,7 +36,7 @@ from synthdefect.outputs import (
     folder_lock,
     refuse_links,
 )
-from synthdefect.presets import DEFAULT_PRESET
+from synthdefect.recipes import DEFAULT_PRESET
 from synthdefect.sampler import Key
 
 __all__ = [

@@ -10,8 +10,7 @@ import torch
 from PIL import Image
 
 from synthdefect.images import NormalImages
-from synthdefect.presets import PRESETS
-from synthdefect.transforms.anomaly import DRAEM_VARIANTS, SyntheticAnomaly
+from synthdefect.recipes import DRAEM_VARIANTS, PRESETS, SyntheticAnomaly
 from synthdefect.transforms.records import find_step
 
 

@@ -11,8 +11,8 @@ from torch.utils.data import DataLoader
 
 from synthdefect.dataset import SyntheticAnomalyDataset
 from synthdefect.io import write_image
+from synthdefect.recipes import SyntheticAnomaly
 from synthdefect.sampler import EpochSampler
-from synthdefect.transforms.anomaly import SyntheticAnomaly
 from synthdefect.transforms.records import find_step
 
 

@@ -26,7 +26,7 @@ from synthdefect import replay
 from synthdefect.generate import GenerateConfig, default_images, generate
 from synthdefect.images import NormalImages
 from synthdefect.io import write_image
-from synthdefect.presets import PRESETS
+from synthdefect.recipes import PRESETS
 
 DATA = Path(__file__).resolve().parent / "data"
 DIGESTS = DATA / "output_digests.json"

@@ -24,7 +24,7 @@ from synthdefect import (
     save_recipe,
 )
 from synthdefect.dataset import SyntheticAnomalyDataset
-from synthdefect.recipes import choose_recipe
+from synthdefect.recipes import RecipeOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM = f"{ROOT / 'examples' / 'custom_recipe.py'}:recipe"
@@ -138,12 +138,43 @@ def test_malformed_recipe_files(tmp_path):
         load_recipe(wrong)
 
 
-def test_choose_recipe_rules():
-    assert choose_recipe().describe() == SyntheticAnomaly().describe()
+def test_recipe_options_rules(tmp_path):
+    assert RecipeOptions().build().describe() == SyntheticAnomaly().describe()
+    assert RecipeOptions(textures="procedural").build().describe() == SyntheticAnomaly().describe()
+    assert RecipeOptions(recipe=CUSTOM).preset_name is None
+    assert RecipeOptions().preset_name == "draem-code"
+    assert not RecipeOptions(textures="procedural").given
+    assert RecipeOptions(textures="self").given
     with pytest.raises(ValueError, match="not both"):
-        choose_recipe(preset="paper", recipe=CUSTOM)
-    with pytest.raises(ValueError, match="p_anomaly"):
-        choose_recipe(recipe=CUSTOM, p_anomaly=1.0)
+        RecipeOptions(preset="paper", recipe=CUSTOM)
+    with pytest.raises(ValueError, match="--p-anomaly applies to presets"):
+        RecipeOptions(recipe=CUSTOM, p_anomaly=1.0)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        RecipeOptions(p_anomaly=1.5)
+    with pytest.raises(ValueError, match="unknown preset 'nope'"):
+        RecipeOptions(preset="nope")
+    with pytest.raises(ValueError, match=r"^--textures: "):
+        RecipeOptions(textures=42)
+    with pytest.raises(ValueError, match=r"^--foreground: "):
+        RecipeOptions(foreground=42).build()
+    with pytest.raises(ValueError, match=r"^--textures: "):
+        RecipeOptions(textures=str(tmp_path / "missing")).build()
+    with pytest.raises(ValueError, match=r"^--recipe: "):
+        RecipeOptions(recipe=str(tmp_path / "missing.json")).build()
+
+
+@pytest.mark.filterwarnings("ignore::synthdefect.UnreadableImageWarning")
+def test_recipe_options_check_the_inputs_against_the_images(tmp_path):
+    (tmp_path / "textures").mkdir()
+    (tmp_path / "textures" / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # listed, not decoded
+    options = RecipeOptions(textures=str(tmp_path / "textures"))
+    options.build()  # nothing is decoded without the images
+    with pytest.raises(ValueError, match=r"^--textures: "):
+        options.build(["a.png"])
+    with pytest.raises(ValueError, match=r"^--foreground: no mask for a.png"):
+        RecipeOptions(foreground=str(tmp_path / "masks")).build(["a.png"])
 
 
 def test_dataset_takes_a_recipe_spec(tmp_path, rgb_image):

@@ -31,7 +31,7 @@ from synthdefect import (
 from synthdefect.bench.baseline import baseline_recipe
 from synthdefect.generate import GenerateConfig, generate
 from synthdefect.io import read_image
-from synthdefect.presets import PRESETS, register_preset
+from synthdefect.recipes import PRESETS, register_preset
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthdefect.presets import PRESETS, make_recipe
+from synthdefect.recipes import PRESETS, make_recipe
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.foreground import Foreground

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect.recipes import SyntheticAnomaly
 
 _DECLARED = []
 

@@ -22,11 +22,11 @@ import numpy as np
 
 from synthdefect.bench import baseline
 from synthdefect.images import NormalImages
-from synthdefect.presets import make_recipe
+from synthdefect.recipes import RecipeOptions, SyntheticAnomaly
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import StoredSource
-from synthdefect.transforms import PerlinMask, SyntheticAnomaly, TextureSample, Transform
+from synthdefect.transforms import PerlinMask, TextureSample, Transform
 
 __all__ = ["BenchResult", "preset_rate", "run_benchmarks"]
 
@@ -135,9 +135,8 @@ def preset_rate(
     ``images`` default to the built-in normal images, ``textures`` to the preset's default.
     """
     setup = _Setup(size=size, images=None if images is None else str(Path(images)), textures=None)
-    recipe = make_recipe(
-        preset, textures=None if textures is None else str(textures), p_anomaly=1.0
-    )
+    given = None if textures is None else str(textures)
+    recipe = RecipeOptions(preset, textures=given, p_anomaly=1.0).build()
     normals = setup.normal_images()
     _warm_textures(recipe, size)
 
@@ -165,7 +164,7 @@ _FIRST_SAMPLE = """
 import time, numpy as np
 t0 = time.perf_counter()
 from synthdefect.bench import baseline
-from synthdefect.transforms.anomaly import SyntheticAnomaly
+from synthdefect.recipes import SyntheticAnomaly
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import StoredSource

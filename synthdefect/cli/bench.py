@@ -8,7 +8,7 @@ import click
 
 from synthdefect.cli.errors import InputProblem
 from synthdefect.limits import side_problem
-from synthdefect.presets import PRESETS
+from synthdefect.recipes import PRESETS
 
 
 @click.command()

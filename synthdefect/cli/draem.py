@@ -19,13 +19,13 @@ from synthdefect.cli.errors import InputProblem, input_problems
 from synthdefect.cli.options import recipe_options
 from synthdefect.limits import MIN_TRAINING_SAMPLES, default_workers
 from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
-from synthdefect.presets import DEFAULT_PRESET
 
 if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from reference_model.config import TrainConfig
     from reference_model.train import TrainResult
+    from synthdefect.recipes import RecipeOptions
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -163,13 +163,12 @@ def train(**options: Any) -> None:
     """
     given = TrainOptions(**options)
     _device(given.device)
-    check_with_inputs(given.out, given.data, given.textures, given.foreground)
+    recipe = given.recipe_options()
+    check_with_inputs(given.out, given.data, recipe)
     if given.resume and given.overwrite:
         raise InputProblem("--resume and --overwrite exclude each other")
     config = given.train_config()
-    dataset, fingerprint = _training_set(
-        given.data, given.textures, given.recipe_options(), given.size, given.seed
-    )
+    dataset, fingerprint = _training_set(given.data, recipe, given.size, given.seed)
     if len(dataset) < MIN_TRAINING_SAMPLES:
         raise InputProblem(
             f"--data {given.data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
@@ -210,8 +209,16 @@ class TrainOptions:
     stop_at: int | None
     time_limit: float | None
 
-    def recipe_options(self) -> dict[str, str | None]:
-        return {"preset": self.preset, "recipe": self.recipe, "foreground": self.foreground}
+    def recipe_options(self) -> RecipeOptions:
+        """The anomaly options; a bad combination is an :class:`InputProblem`."""
+        from synthdefect.recipes import RecipeOptions
+
+        try:
+            return RecipeOptions(
+                self.preset, self.recipe, self.textures, foreground=self.foreground
+            )
+        except ValueError as error:
+            raise InputProblem(str(error)) from error
 
     def train_config(self) -> TrainConfig:
         """The run's ``TrainConfig`` (without the data fingerprint); a bad value is an
@@ -229,7 +236,7 @@ class TrainOptions:
                     size=self.size,
                     sspcab=self.sspcab,
                 ),
-                preset=None if self.recipe or generated else self.preset or DEFAULT_PRESET,
+                preset=None if generated else self.recipe_options().preset_name,
                 recipe=self.recipe,
                 epochs=self.epochs,
                 steps=self.steps,
@@ -271,26 +278,23 @@ def _report(result: TrainResult) -> None:
     click.echo(f"step {result.step}: {result.checkpoint}")
 
 
-def check_with_inputs(out: Path, data: Path, textures: str, foreground: str | None) -> None:
+def check_with_inputs(out: Path, data: Path, recipe: RecipeOptions) -> None:
     """Refuse a train ``--out`` that overlaps ``--data``, a texture or mask folder, or that
     cannot be written, and ``--data`` while another run still writes it."""
-    from synthdefect.generate.config import generated_textures
     from synthdefect.generate.inputs import fixed_root
 
     inputs: dict[str, Path | None] = {"--data": data}
-    if not generated_textures(textures):
-        inputs["--textures"] = fixed_root(textures)
-    if foreground is not None and Path(foreground).is_dir():
-        inputs["--foreground"] = Path(foreground)
+    if not recipe.texture_input.generated:
+        inputs["--textures"] = fixed_root(recipe.textures)
+    if recipe.foreground is not None and Path(recipe.foreground).is_dir():
+        inputs["--foreground"] = Path(recipe.foreground)
     with input_problems():
         check_apart({"--out": out}, inputs)
         check_not_being_written(data, "--data")
         check_writable(out)
 
 
-def _training_set(
-    data: Path, textures: str, recipe_options: dict[str, str | None], size: int, seed: int
-):
+def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int):
     """The training Dataset (uint8 images) and the data fingerprint, checked before training.
 
     The fingerprint covers DATA's files, a texture folder's files, and the recipe's
@@ -298,14 +302,11 @@ def _training_set(
     """
     from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from synthdefect.dataset import SyntheticAnomalyDataset
-    from synthdefect.generate.config import generated_textures
     from synthdefect.generate.inputs import folders_fingerprint
     from synthdefect.images import NoImagesError, NormalImages
-    from synthdefect.recipes import choose_recipe
-    from synthdefect.textures import as_texture_source
 
     if (data / MANIFEST_NAME).is_file():
-        if textures != "procedural" or any(value for value in recipe_options.values()):
+        if recipe.given:
             raise InputProblem(
                 "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
             )
@@ -316,24 +317,14 @@ def _training_set(
         images.load(0)  # decodes files until one is readable
     except NoImagesError as error:
         raise InputProblem(f"the training set is empty: {error} ({data})") from error
-    source = textures
-    if not generated_textures(textures):
-        try:
-            source = as_texture_source(textures)
-            source.name(0)  # decodes files until one is readable
-        except (NoImagesError, ValueError, OSError) as error:
-            raise InputProblem(f"--textures {textures}: {error}") from error
     try:
-        anomaly = choose_recipe(textures=source, **recipe_options)
-    except (ValueError, TypeError, OSError) as error:
+        anomaly = recipe.build(images.paths)
+    except ValueError as error:
         raise InputProblem(str(error)) from error
-    try:
-        dataset = SyntheticAnomalyDataset(
-            images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
-        )
-    except ValueError as error:  # e.g. a normal image without its --foreground mask
-        raise InputProblem(str(error)) from error
-    inputs = (textures, recipe_options["foreground"])
+    dataset = SyntheticAnomalyDataset(
+        images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
+    )
+    inputs = (recipe.textures, recipe.foreground)
     folders = [data, *(Path(p) for p in inputs if p is not None and Path(p).is_dir())]
     description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
     return dataset, folders_fingerprint(*folders, extra=description)

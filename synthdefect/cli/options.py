@@ -1,7 +1,7 @@
 """Options shared by commands, declared once.
 
 :func:`recipe_options` adds ``--preset``, ``--recipe``, ``--textures`` and ``--foreground``
-(what :func:`synthdefect.recipes.choose_recipe` takes); ``generate``, ``preview`` and ``train``
+(what :class:`synthdefect.recipes.RecipeOptions` holds); ``generate``, ``preview`` and ``train``
 use it.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from synthdefect.presets import DEFAULT_PRESET, PRESETS
+from synthdefect.recipes import DEFAULT_PRESET, PRESETS
 
 __all__ = ["recipe_options"]
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from synthdefect import __version__
 from synthdefect.limits import side_problem
 from synthdefect.outputs import OutputError
-from synthdefect.presets import DEFAULT_PRESET, PRESETS
+from synthdefect.recipes import RecipeOptions
+from synthdefect.textures import parse_textures
 
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform
@@ -29,7 +30,6 @@ __all__ = [
     "GenerateError",
     "Shard",
     "WorkerDiedError",
-    "generated_textures",
     "parse_size",
 ]
 
@@ -38,15 +38,6 @@ FORMATS = ("png", "jpg")
 
 LAYOUTS = ("flat", "mvtec")
 """Folder layouts, see :mod:`synthdefect.generate.layout`."""
-
-TEXTURE_KEYWORDS = ("procedural", "self")
-"""Texture sources that are not files: generated noise, or the normal image itself."""
-
-
-def generated_textures(spec: str) -> bool:
-    """Whether ``--textures`` names textures that no file holds: procedural ones (of any kinds,
-    ``"procedural:noise,cracks"``) or the normal image itself."""
-    return spec in TEXTURE_KEYWORDS or spec.startswith("procedural:")
 
 
 class GenerateError(OutputError):
@@ -158,24 +149,8 @@ class GenerateConfig:
                 self.channels not in (1, 3),
                 f"--channels must be 1 (grey) or 3 (RGB), got {self.channels}",
             ),
-            (
-                self.preset is not None and self.preset not in PRESETS,
-                f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}",
-            ),
-            (
-                self.preset is not None and self.recipe is not None,
-                "give --preset or --recipe, not both",
-            ),
-            (
-                self.recipe is not None and self.p_anomaly is not None,
-                "--p-anomaly applies to presets; a recipe sets its own probabilities",
-            ),
             (self.image_format not in FORMATS, f"unknown format {self.image_format!r}"),
             (self.layout not in LAYOUTS, f"unknown layout {self.layout!r}"),
-            (
-                self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0,
-                f"--p-anomaly must be in [0, 1], got {self.p_anomaly}",
-            ),
             (size_problem is not None, str(size_problem)),
             (
                 self.with_normal and self.layout != "flat",
@@ -195,34 +170,37 @@ class GenerateConfig:
         for failed, message in problems:
             if failed:
                 raise GenerateError(message)
+        try:
+            options = RecipeOptions(
+                self.preset, self.recipe, self.textures, self.p_anomaly, self.foreground
+            )
+        except ValueError as err:
+            raise GenerateError(str(err)) from err
+        object.__setattr__(self, "_recipe_options", options)
+
+    @property
+    def recipe_options(self) -> RecipeOptions:
+        """The anomaly options of the run (``preset``, ``recipe``, ``textures``, ``p_anomaly``,
+        ``foreground``), checked."""
+        return self._recipe_options  # type: ignore[attr-defined]
 
     @cached_property
     def anomaly(self) -> Transform:
         """The run's recipe, built once (workers receive it with the config), restricted to
         ``foreground`` when given, with its normal-image rotation switched off unless
         ``rotate_normal``; :class:`GenerateError` for a bad recipe, textures or foreground."""
-        from synthdefect.recipes import choose_recipe, load_foreground
         from synthdefect.transforms.geometry import without_rotation
 
         try:
-            foreground = None if self.foreground is None else load_foreground(self.foreground)
+            recipe = self.recipe_options.build()
         except ValueError as err:
-            raise GenerateError(f"--foreground: {err}") from err
-        try:
-            recipe = choose_recipe(
-                self.preset, self.recipe, self.textures, self.p_anomaly, foreground
-            )
-        except (ValueError, TypeError, OSError) as err:
-            option = "--recipe" if self.recipe is not None else "--textures"
-            raise GenerateError(f"{option}: {err}") from err
+            raise GenerateError(str(err)) from err
         return recipe if self.rotate_normal else without_rotation(recipe)
 
     @property
     def preset_name(self) -> str | None:
         """The preset in use (``None`` with a recipe)."""
-        if self.recipe is not None:
-            return None
-        return DEFAULT_PRESET if self.preset is None else self.preset
+        return self.recipe_options.preset_name
 
     @property
     def indices(self) -> range:
@@ -244,9 +222,7 @@ class GenerateConfig:
             "synthdefect_version": __version__,
             "n": self.n,
             "images": _absolute(self.images),
-            "textures": (
-                self.textures if generated_textures(self.textures) else _absolute(self.textures)
-            ),
+            "textures": parse_textures(self.textures).spelling(),
             "size": None if self.size is None else list(self.size),
             "channels": self.channels,
             "preset": self.preset_name,

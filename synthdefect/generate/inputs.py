@@ -3,8 +3,6 @@
 * :func:`check_apart` refuses an output that overlaps an input (``--out`` inside ``--images``
   or ``--textures``, or an input inside ``--out``) before anything is written: ``--overwrite``
   would delete the inputs, and a recursive input folder would pick up the run's own images.
-* :func:`check_textures` refuses texture files none of which decodes (e.g. all cut short
-  after a valid header) before anything is written.
 * :func:`fingerprint` describes the input files (count, bytes, names and sizes, modification
   times); ``config.json`` stores it and ``--resume`` refuses to continue with other inputs.
   :func:`folders_fingerprint` is the one-string form a training checkpoint stores (its
@@ -18,32 +16,23 @@ import glob
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from synthdefect import outputs
-from synthdefect.generate.config import GenerateConfig, GenerateError, generated_textures
+from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.lock import as_generate_error
-from synthdefect.image_files import NoImagesError
-from synthdefect.mask_folder import MaskFolder
-from synthdefect.textures import FileSource
-
-if TYPE_CHECKING:
-    from synthdefect.transforms import Transform
+from synthdefect.recipes import mask_folders, texture_sources
+from synthdefect.textures import parse_textures
 
 __all__ = [
     "check_apart",
-    "check_textures",
     "fingerprint",
     "fixed_root",
     "folders_fingerprint",
     "input_changes",
     "input_roots",
-    "skipped_textures",
-    "texture_sources",
     "without_mtimes",
 ]
-
-_Source = TypeVar("_Source")
 
 
 def fixed_root(spec: str) -> Path:
@@ -69,7 +58,7 @@ def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:
     if config.images is not None:
         path = Path(config.images)
         roots.append(("--images", path.resolve() if path.is_file() else fixed_root(config.images)))
-    if not generated_textures(config.textures):
+    if not parse_textures(config.textures).generated:
         roots.append(("--textures", fixed_root(config.textures)))
     if isinstance(config.foreground, (str, os.PathLike)) and Path(config.foreground).is_dir():
         roots.append(("--foreground", Path(config.foreground).resolve()))
@@ -82,34 +71,6 @@ def check_apart(config: GenerateConfig, out: Path) -> None:
     writes nothing."""
     with as_generate_error():
         outputs.check_apart({"--out": out}, dict(input_roots(config)))
-
-
-def _step_sources(recipe: Transform, kind: type[_Source]) -> list[_Source]:
-    """The ``source`` of every step of ``recipe`` that has one of type ``kind``."""
-    return [
-        step.source for _, step in recipe.walk() if isinstance(getattr(step, "source", None), kind)
-    ]
-
-
-def texture_sources(recipe: Transform) -> list[FileSource]:
-    """The recipe's texture sources that read files (none for procedural or ``self``)."""
-    return _step_sources(recipe, FileSource)
-
-
-def skipped_textures(recipe: Transform) -> list[str]:
-    """The texture files this process's copy of ``recipe`` has skipped so far: not images, or
-    found not to decode (paths as text)."""
-    return [str(path) for source in texture_sources(recipe) for path in source.files.skipped]
-
-
-def check_textures(config: GenerateConfig) -> None:
-    """:class:`GenerateError` unless every texture source of the recipe has an image that
-    decodes (e.g. not all cut short after a valid header)."""
-    for source in texture_sources(config.anomaly):
-        try:
-            source.name(0)  # decodes files from the first until one is readable
-        except NoImagesError as err:
-            raise GenerateError(f"--textures: {err}") from err
 
 
 def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, Any]:
@@ -125,7 +86,7 @@ def fingerprint(config: GenerateConfig, image_paths: list[Path]) -> dict[str, An
     images = None
     if config.images is not None:
         images = _describe(image_paths, fixed_root(config.images))
-    masks = [path for folder in _step_sources(config.anomaly, MaskFolder) for path in folder.paths]
+    masks = [path for folder in mask_folders(config.anomaly) for path in folder.paths]
     foreground = None
     if masks:
         foreground = _describe(masks, Path(os.path.commonpath([p.parent for p in masks])))

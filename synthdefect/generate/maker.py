@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from synthdefect.functional.masks import mask_area
 from synthdefect.generate.config import GenerateConfig
-from synthdefect.generate.inputs import skipped_textures
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.manifest import manifest_line
 from synthdefect.generate.sources import make_anomaly, make_sample, open_images, source_name
 from synthdefect.generate.writer import encode_mask
 from synthdefect.images import NormalImages
 from synthdefect.io import encode_image, write_atomic
+from synthdefect.recipes import skipped_textures
 from synthdefect.transforms.records import walk_records
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ import cv2
 from tqdm import tqdm
 
 from synthdefect.generate.config import GenerateConfig, GenerateError, WorkerDiedError
-from synthdefect.generate.inputs import check_apart, fingerprint, skipped_textures
+from synthdefect.generate.inputs import check_apart, fingerprint
 from synthdefect.generate.layout import run_file
 from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.lock import output_lock
@@ -43,6 +43,7 @@ from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages
 from synthdefect.limits import default_workers
 from synthdefect.outputs import os_error
+from synthdefect.recipes import skipped_textures
 
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform

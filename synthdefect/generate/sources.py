@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synthdefect.generate.config import GenerateConfig, GenerateError
-from synthdefect.generate.inputs import check_textures, fixed_root
+from synthdefect.generate.inputs import fixed_root
 from synthdefect.images import NoImagesError, NormalImages
+from synthdefect.recipes import check_inputs
 from synthdefect.sample import AnomalyResult, SampleError
 
 if TYPE_CHECKING:
@@ -55,17 +56,14 @@ def open_images(config: GenerateConfig) -> NormalImages:
 
 def make_anomaly(config: GenerateConfig, images: NormalImages) -> Transform:
     """The run's recipe (:attr:`GenerateConfig.anomaly`) for its normal ``images``
-    (:func:`open_images`); :class:`GenerateError` for bad recipes or textures (none of whose
-    files decodes, see :func:`~synthdefect.generate.inputs.check_textures`), or a normal image
-    that a folder of foreground masks lacks."""
-    from synthdefect.transforms.foreground import check_foreground_masks
-
-    check_textures(config)
+    (:func:`open_images`), checked against them (:func:`synthdefect.recipes.check_inputs`);
+    :class:`GenerateError` for bad recipes or textures (none of whose files decodes), or a
+    normal image that a folder of foreground masks lacks."""
     anomaly = config.anomaly
     try:
-        check_foreground_masks(anomaly, images.paths)
+        check_inputs(anomaly, images.paths)
     except ValueError as err:
-        raise GenerateError(f"--foreground: {err}") from err
+        raise GenerateError(str(err)) from err
     return anomaly
 
 

@@ -4,7 +4,8 @@
 * :class:`FolderSource`, :class:`PathSource`: image files, with a bounded LRU cache;
 * :class:`ArraySource`: images already in memory;
 * :class:`SelfSource`: the sample's own normal image;
-* :func:`as_texture_source`: any of the above from a short specification.
+* :func:`parse_textures`, :func:`as_texture_source`: a short specification parsed once into
+  a :class:`TextureInput`, and the source it names.
 
 See ``docs/textures.md``.
 """
@@ -15,7 +16,7 @@ from synthdefect.textures.base import DEFAULT_CACHE_BYTES, SelfSource, StoredSou
 from synthdefect.textures.files import FileSource, FolderSource, PathSource
 from synthdefect.textures.fit import crop_texture, fit_texture
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
-from synthdefect.textures.spec import TextureSpec, as_texture_source
+from synthdefect.textures.spec import TextureInput, TextureSpec, as_texture_source, parse_textures
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -29,10 +30,12 @@ __all__ = [
     "ProceduralSource",
     "SelfSource",
     "StoredSource",
+    "TextureInput",
     "TextureSource",
     "TextureSpec",
     "as_texture_source",
     "crop_texture",
     "fit_texture",
+    "parse_textures",
     "render_procedural",
 ]

@@ -1,6 +1,11 @@
-"""Composable transforms: each draws a parameter record and calls :mod:`synthdefect.functional`."""
+"""Composable transforms: each draws a parameter record and calls :mod:`synthdefect.functional`.
 
-from synthdefect.transforms.anomaly import SyntheticAnomaly
+The building blocks only; the recipes made of them live in :mod:`synthdefect.recipes`.
+"""
+
+import warnings
+from typing import Any
+
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
@@ -39,7 +44,6 @@ __all__ = [
     "RecordError",
     "ScarPatch",
     "SolidColor",
-    "SyntheticAnomaly",
     "TextureAugment",
     "TextureSample",
     "Transform",
@@ -48,3 +52,17 @@ __all__ = [
     "walk_records",
     "without_rotation",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SyntheticAnomaly":  # moved with the recipes
+        warnings.warn(
+            "synthdefect.transforms.SyntheticAnomaly moved to synthdefect.SyntheticAnomaly "
+            "(synthdefect.recipes)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        from synthdefect.recipes import SyntheticAnomaly
+
+        return SyntheticAnomaly
+    raise AttributeError(f"module 'synthdefect.transforms' has no attribute {name!r}")

@@ -36,8 +36,7 @@ estimator) fails.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -61,30 +60,11 @@ from synthdefect.transforms.records import (
     string,
 )
 
-__all__ = ["Foreground", "ForegroundSource", "check_foreground_masks"]
+__all__ = ["Foreground", "ForegroundSource"]
 
 ForegroundSource = str | MaskFolder | Callable[[np.ndarray], Any]
 
 _AREA_DECIMALS = 6
-
-
-def check_foreground_masks(recipe: Transform, names: Iterable[str | os.PathLike]) -> None:
-    """Raise the ``ValueError`` of the first normal image (a path or file name in ``names``)
-    that a :class:`~synthdefect.mask_folder.MaskFolder` foreground of ``recipe`` has no mask
-    for, or that shares its mask with another image of the same file name (in another folder),
-    before any work starts (file names only, nothing is decoded)."""
-    names = list(names)
-    for _, transform in recipe.walk():
-        if isinstance(transform, Foreground) and isinstance(transform.source, MaskFolder):
-            taken: dict[str, str | os.PathLike] = {}
-            for name in names:
-                mask = transform.source.lookup(name).name
-                first = taken.setdefault(mask, name)
-                if os.fspath(first) != os.fspath(name):
-                    raise ValueError(
-                        f"normal images {first} and {name} would share one mask ({mask}): "
-                        "masks are matched by file name, so rename one of them"
-                    )
 
 
 def _recorded(foreground: np.ndarray, mask_name: str | None) -> dict[str, Any]:
