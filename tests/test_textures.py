@@ -362,3 +362,54 @@ def test_as_texture_source_specs(dtd_dir: Path, tmp_path: Path) -> None:
         as_texture_source(42)
     with pytest.raises(TypeError):
         as_texture_source([one, np.zeros((8, 8), np.uint8)])
+
+
+def test_texture_specs_parse_once_into_a_typed_input(tmp_path: Path) -> None:
+    from synthdefect.textures import TextureInput, parse_textures
+
+    (tmp_path / "self").mkdir()
+    cases = {
+        None: ("none", False, True, True, "procedural"),
+        "procedural": ("procedural", True, True, True, "procedural"),
+        "procedural:noise,cracks": ("procedural", True, False, True, "procedural:noise,cracks"),
+        "self": ("self", True, False, True, "self"),
+        str(tmp_path / "self"): ("folder", True, False, False, str(tmp_path / "self")),
+        str(tmp_path / "*.png"): ("glob", True, False, False, str(tmp_path / "*.png")),
+        str(tmp_path / "a.png"): ("files", True, False, False, str(tmp_path / "a.png")),
+    }
+    for spec, (kind, given, default, generated, spelling) in cases.items():
+        parsed = parse_textures(spec)
+        assert (parsed.kind, parsed.given, parsed.default, parsed.generated) == (
+            kind,
+            given,
+            default,
+            generated,
+        ), spec
+        assert parsed.spelling() == spelling
+        assert parse_textures(parsed) is parsed
+    assert parse_textures("procedural:noise").value == ("noise",)
+    arrays = parse_textures([np.zeros((4, 4, 3), np.uint8)])
+    assert arrays.kind == "arrays" and arrays.spelling() is None
+    source = ProceduralSource()
+    assert parse_textures(source) == TextureInput("source", source)
+    assert parse_textures(source).source() is source
+    with pytest.raises(TypeError, match="only paths or only numpy arrays"):
+        parse_textures(["a.png", np.zeros((4, 4, 3))])
+    with pytest.raises(TypeError, match="cannot make a texture source"):
+        parse_textures(3)
+
+
+def test_the_moved_recipe_modules_still_import_with_a_deprecation_warning() -> None:
+    import importlib
+    import sys
+
+    import synthdefect.transforms as transforms
+    from synthdefect.recipes import PRESETS, SyntheticAnomaly
+
+    for old in ("synthdefect.presets", "synthdefect.transforms.anomaly"):
+        sys.modules.pop(old, None)
+        with pytest.warns(DeprecationWarning, match="moved to synthdefect.recipes"):
+            module = importlib.import_module(old)
+        assert getattr(module, "PRESETS", PRESETS) is PRESETS
+    with pytest.warns(DeprecationWarning, match="moved to synthdefect.SyntheticAnomaly"):
+        assert transforms.SyntheticAnomaly is SyntheticAnomaly
