@@ -9,7 +9,7 @@ import pytest
 from perlin_oracle import oracle_mask, oracle_noise
 
 from synthdefect.functional.geometry import rotate
-from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask, perlin_masks
+from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask
 from synthdefect.functional.perlin import fractal_perlin_noise, perlin_gradients
 from synthdefect.generate.writer import encode_mask
 from synthdefect.io import read_image
@@ -67,19 +67,6 @@ def test_threshold_controls_area() -> None:
     assert areas == sorted(areas, reverse=True)
     assert areas[0] > 0.8
     assert mask_area(perlin_mask(64, 64, 4, 4, 9, threshold=1.0)) == 0.0
-
-
-def test_batch_equals_single_masks() -> None:
-    params = [
-        {"res_y": 2, "res_x": 4, "seed": 0},
-        {"res_y": 8, "res_x": 1, "seed": 5, "angle": 20.0, "threshold": 0.3},
-        {"res_y": 1, "res_x": 1, "seed": 9, "octaves": 3, "persistence": 0.6, "lacunarity": 3},
-    ]
-    batch = perlin_masks(40, 50, params)
-    assert batch.shape == (3, 40, 50)
-    assert batch.dtype == np.float32
-    for mask, kwargs in zip(batch, params, strict=True):
-        np.testing.assert_array_equal(mask, perlin_mask(40, 50, **kwargs))
 
 
 def test_mask_area() -> None:

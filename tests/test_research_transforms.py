@@ -8,12 +8,12 @@ import pytest
 from synthdefect.functional.texture_ops import grayscale, hflip, vflip
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
+from synthdefect.transforms.anomaly_sources import GridShuffle, SolidColor
 from synthdefect.transforms.base import Compose
 from synthdefect.transforms.blend import GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.patch import CutPastePatch, ScarPatch
 from synthdefect.transforms.records import RecordError, transform_from_record
-from synthdefect.transforms.sources import GridShuffle, SolidColor
 from synthdefect.transforms.texture import TextureSample
 
 

@@ -26,7 +26,6 @@ from synthdefect.textures import (
     SelfSource,
     as_texture_source,
     crop_texture,
-    fit_texture,
 )
 
 
@@ -99,11 +98,11 @@ def test_crop_scales_small_sources_up_keeping_aspect() -> None:
     assert tall.shape == (120, 30, 3)
 
 
-def test_fit_dispatches_and_rejects_bad_requests() -> None:
+def test_load_dispatches_and_rejects_bad_requests() -> None:
     image = coordinate_image(60, 60)
-    assert fit_texture(image, 30, 30).shape == (30, 30, 3)
-    assert (fit_texture(image, 30, 30, (0.0, 0.0)) == image[:30, :30]).all()
     source = ArraySource([image])
+    assert source.load(0, 30, 30, 3).shape == (30, 30, 3)
+    assert (source.load(0, 30, 30, 3, crop=(0.0, 0.0)) == image[:30, :30]).all()
     for bad in [dict(crop=(1.0, 0.0)), dict(crop=(-0.1, 0.0)), dict(channels=2)]:
         with pytest.raises(ValueError):
             source.load(0, 10, 10, **bad)

@@ -3,10 +3,11 @@
 Images are HWC ``uint8`` unless a kernel says otherwise; masks are ``(H, W)`` float32.
 """
 
+from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color, transplant
 from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.geometry import rotate
-from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask, perlin_masks
+from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask
 from synthdefect.functional.perlin import (
     fractal_perlin_noise,
     octave_seed,
@@ -14,7 +15,6 @@ from synthdefect.functional.perlin import (
     perlin_noise,
 )
 from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
-from synthdefect.functional.sources import grid_shuffle, solid_color, transplant
 from synthdefect.functional.texture_ops import (
     autocontrast,
     brightness,
@@ -57,7 +57,6 @@ __all__ = [
     "octave_seed",
     "perlin_gradients",
     "perlin_mask",
-    "perlin_masks",
     "perlin_noise",
     "poisson_blend",
     "posterize",

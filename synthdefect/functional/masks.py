@@ -12,15 +12,12 @@ The one threshold that decides which pixels of a mask are anomalous, everywhere 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import numpy as np
 
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.perlin import fractal_perlin_noise
 
-__all__ = ["MASK_THRESHOLD", "anomalous_pixels", "mask_area", "perlin_mask", "perlin_masks"]
+__all__ = ["MASK_THRESHOLD", "anomalous_pixels", "mask_area", "perlin_mask"]
 
 MASK_THRESHOLD = 0.5
 """A float mask value at or above this marks an anomalous pixel (see :func:`anomalous_pixels`)."""
@@ -69,19 +66,6 @@ def perlin_mask(
     if angle != 0.0:
         noise = rotate(noise, float(angle))
     return (noise > threshold).astype(np.float32)
-
-
-def perlin_masks(height: int, width: int, params: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """A batch of Perlin masks, float32 ``(N, height, width)`` in {0, 1}.
-
-    ``params[n]`` holds the keyword arguments of :func:`perlin_mask` for mask ``n`` (``res_y``,
-    ``res_x``, ``seed`` and optionally ``angle``, ``threshold``, ``octaves``, ``persistence``,
-    ``lacunarity``).
-    """
-    out = np.empty((len(params), height, width), dtype=np.float32)
-    for n, kwargs in enumerate(params):
-        out[n] = perlin_mask(height, width, **kwargs)
-    return out
 
 
 def mask_area(mask: np.ndarray) -> float:

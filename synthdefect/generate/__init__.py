@@ -17,8 +17,8 @@ from synthdefect.generate.config import (
 from synthdefect.generate.layout import DEFECT_TYPE
 from synthdefect.generate.preview import contact_sheet, write_preview
 from synthdefect.generate.runner import generate
+from synthdefect.generate.samples import default_images
 from synthdefect.generate.shard import merge_shards
-from synthdefect.generate.sources import default_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.limits import default_workers
 

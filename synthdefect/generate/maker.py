@@ -14,7 +14,7 @@ from synthdefect.functional.masks import mask_area
 from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.manifest import manifest_line
-from synthdefect.generate.sources import make_anomaly, make_sample, open_images, source_name
+from synthdefect.generate.samples import make_anomaly, make_sample, open_images, source_name
 from synthdefect.generate.writer import encode_mask
 from synthdefect.images import NormalImages
 from synthdefect.io import encode_image, write_atomic

@@ -17,7 +17,7 @@ from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.lock import as_generate_error
-from synthdefect.generate.sources import make_anomaly, make_sample, open_images
+from synthdefect.generate.samples import make_anomaly, make_sample, open_images
 from synthdefect.io import image_note, match_channels, write_image
 from synthdefect.limits import MAX_CELL, MAX_SHEET_SAMPLES, MIN_CELL
 from synthdefect.outputs import check_writable, claim_file, os_error

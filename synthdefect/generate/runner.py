@@ -37,7 +37,7 @@ from synthdefect.generate.lock import output_lock
 from synthdefect.generate.maker import ChunkResult, SampleMaker
 from synthdefect.generate.manifest import ManifestWriter
 from synthdefect.generate.resume import Recovered, discard_if_empty, prepare_output
-from synthdefect.generate.sources import make_anomaly, open_images
+from synthdefect.generate.samples import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
 from synthdefect.generate.writer import write_json
 from synthdefect.images import NormalImages

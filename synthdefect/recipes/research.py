@@ -23,12 +23,12 @@ from __future__ import annotations
 from typing import Any
 
 from synthdefect.textures import TextureSpec, parse_textures
+from synthdefect.transforms.anomaly_sources import GridShuffle
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
 from synthdefect.transforms.patch import CutPastePatch, NSAPatches, ScarPatch
-from synthdefect.transforms.sources import GridShuffle
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 

@@ -14,7 +14,7 @@ from synthdefect.image_files import NoImagesError, NoReadableImagesError
 from synthdefect.textures.arrays import ArraySource
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, SelfSource, StoredSource, TextureSource
 from synthdefect.textures.files import FileSource, FolderSource, PathSource
-from synthdefect.textures.fit import crop_texture, fit_texture
+from synthdefect.textures.fit import crop_texture
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource, render_procedural
 from synthdefect.textures.spec import TextureInput, TextureSpec, as_texture_source, parse_textures
 
@@ -35,7 +35,6 @@ __all__ = [
     "TextureSpec",
     "as_texture_source",
     "crop_texture",
-    "fit_texture",
     "parse_textures",
     "render_procedural",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 
 from synthdefect.functional.geometry import resize
 
-__all__ = ["check_request", "crop_texture", "fit_texture"]
+__all__ = ["check_request", "crop_texture"]
 
 
 def check_request(
@@ -52,12 +52,3 @@ def crop_texture(
     y = math.floor(crop[0] * (src_h - height + 1))
     x = math.floor(crop[1] * (src_w - width + 1))
     return image[y : y + height, x : x + width]
-
-
-def fit_texture(
-    image: np.ndarray, height: int, width: int, crop: tuple[float, float] | None = None
-) -> np.ndarray:
-    """Apply the resize policy (``crop=None``) or the crop policy (see module doc)."""
-    if crop is None:
-        return resize(image, height, width)
-    return crop_texture(image, height, width, crop)

@@ -6,6 +6,7 @@ The building blocks only; the recipes made of them live in :mod:`synthdefect.rec
 import warnings
 from typing import Any
 
+from synthdefect.transforms.anomaly_sources import GridShuffle, SolidColor
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
@@ -21,7 +22,6 @@ from synthdefect.transforms.records import (
     register_transform,
     walk_records,
 )
-from synthdefect.transforms.sources import GridShuffle, SolidColor
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 

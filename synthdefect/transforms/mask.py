@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -14,6 +13,7 @@ from synthdefect.functional.masks import perlin_mask
 from synthdefect.functional.shapes import combine_masks
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
+from synthdefect.transforms.ranges import float_range
 from synthdefect.transforms.records import (
     Check,
     RecordError,
@@ -79,8 +79,8 @@ class PerlinMask(MaskTransform):
         max_retries: int = 10,
     ) -> None:
         super().__init__(min_area, redraw_empty, max_retries)
-        k_min, k_max = _pair("scale_exponents", scale_exponents)
-        if int(k_min) != k_min or int(k_max) != k_max or not 0 <= k_min <= k_max:
+        k_min, k_max = float_range("scale_exponents", scale_exponents, 0.0)
+        if not (k_min.is_integer() and k_max.is_integer()):
             raise ValueError(
                 f"scale_exponents must be integers 0 <= k_min <= k_max, got {scale_exponents!r}"
             )
@@ -89,8 +89,8 @@ class PerlinMask(MaskTransform):
         if isinstance(angle, Real):
             angle = (-abs(angle), abs(angle))
         self.scale_exponents = (int(k_min), int(k_max))
-        self.angle = _range("angle", angle, -math.inf, math.inf)
-        self.threshold = _range("threshold", threshold, -1.0, 1.0)
+        self.angle = float_range("angle", angle)
+        self.threshold = float_range("threshold", threshold, -1.0, 1.0, scalar=True)
         if int(octaves) != octaves or octaves < 1:
             raise ValueError(f"octaves must be a positive integer, got {octaves!r}")
         if not persistence > 0:
@@ -146,25 +146,6 @@ def _power_of_two(low: int, high: int) -> Check:
             raise RecordError(f"{where} must hold powers of 2, got {value!r}")
 
     return check
-
-
-def _pair(name: str, value: Any) -> tuple[Any, Any]:
-    try:
-        lo, hi = value
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}") from None
-    return lo, hi
-
-
-def _range(name: str, value: Any, lower: float, upper: float) -> tuple[float, float]:
-    """``value`` (a number or a ``(lo, hi)`` pair) as a float range within [lower, upper]."""
-    lo, hi = (value, value) if isinstance(value, Real) else _pair(name, value)
-    lo, hi = float(lo), float(hi)
-    if not (math.isfinite(lo) and math.isfinite(hi) and lower <= lo <= hi <= upper):
-        raise ValueError(
-            f"{name} must be finite with {lower} <= lo <= hi <= {upper}, got {value!r}"
-        )
-    return lo, hi
 
 
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:

@@ -12,7 +12,8 @@ Three shapes of patch, one mechanism (:class:`PatchTransform`):
 The patch content comes from ``sample.texture`` when a step before set it (a colour-jittered
 copy of the image for CutPaste, another normal image for NSA) or else from the normal image.
 Each patch sets ``sample.mask`` (the patch at its new place) and ``sample.texture`` (the moved
-content, see :func:`~synthdefect.functional.sources.transplant`); a blend step then pastes it.
+content, see :func:`~synthdefect.functional.anomaly_sources.transplant`); a blend step then
+pastes it.
 With ``sample.foreground`` the patches are centred on foreground pixels and their masks cut to
 it, and their source centres lie on the foreground too, so that patches are cut from the object
 (NSA checks its source patches against the object likewise). Parameters are drawn before any
@@ -30,16 +31,17 @@ target centres in pixels, ellipse centres relative to the patch centre (before s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from synthdefect.functional.anomaly_sources import transplant
 from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
-from synthdefect.functional.sources import transplant
 from synthdefect.io import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
+from synthdefect.transforms.ranges import float_range
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -53,16 +55,6 @@ from synthdefect.transforms.records import (
 __all__ = ["CutPastePatch", "NSAPatches", "PatchTransform", "ScarPatch"]
 
 Patch = dict[str, Any]
-
-
-def _pair(name: str, value: Sequence[float], low: float = 0.0) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (lo, hi), got {value!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and low <= lo <= hi):
-        raise ValueError(f"{name} must satisfy {low} <= lo <= hi, got {value!r}")
-    return lo, hi
 
 
 class PatchTransform(MaskTransform):
@@ -229,8 +221,8 @@ class CutPastePatch(PatchTransform):
         max_retries: int = 10,
     ) -> None:
         super().__init__(max_retries)
-        self.area = _pair("area", area)
-        self.aspect = _pair("aspect", aspect, low=1e-6)
+        self.area = float_range("area", area, 0.0)
+        self.aspect = float_range("aspect", aspect, 1e-6)
         if not (self.area[1] <= 1.0 and self.aspect[0] <= 1.0 <= self.aspect[1]):
             raise ValueError(
                 f"need area <= 1 and aspect[0] <= 1 <= aspect[1], got {area}, {aspect}"
@@ -267,9 +259,9 @@ class ScarPatch(PatchTransform):
         max_retries: int = 10,
     ) -> None:
         super().__init__(max_retries)
-        self.width = tuple(int(v) for v in _pair("width", width, low=1))
-        self.height = tuple(int(v) for v in _pair("height", height, low=1))
-        self.angle = _pair("angle", angle, low=-360.0)
+        self.width = tuple(int(v) for v in float_range("width", width, 1))
+        self.height = tuple(int(v) for v in float_range("height", height, 1))
+        self.angle = float_range("angle", angle, -360.0)
 
     def draw_patches(
         self, rng: np.random.Generator, height: int, width: int, foreground: np.ndarray | None
@@ -315,14 +307,14 @@ class NSAPatches(PatchTransform):
         if ellipses is not None and (int(ellipses) != ellipses or ellipses < 1):
             raise ValueError(f"ellipses must be None or a positive integer, got {ellipses!r}")
         self.patches = int(patches)
-        self.half_width = _pair("half_width", half_width)
+        self.half_width = float_range("half_width", half_width, 0.0)
         if not (0 < self.half_width[0] and self.half_width[1] <= 0.5):
             raise ValueError(f"half_width must lie in (0, 0.5], got {half_width!r}")
         shape, scale, offset = (float(v) for v in gamma)
         if not (shape > 0 and scale > 0 and offset >= 0):
             raise ValueError(f"gamma must be (shape > 0, scale > 0, offset >= 0), got {gamma!r}")
         self.gamma = (shape, scale, offset)
-        self.resize = _pair("resize", resize, low=1e-6)
+        self.resize = float_range("resize", resize, 1e-6)
         self.ellipses = None if ellipses is None else int(ellipses)
 
     def max_patches(self) -> int:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
+from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color, transplant
 from synthdefect.functional.shapes import rectangle_mask
-from synthdefect.functional.sources import grid_shuffle, solid_color, transplant
 from synthdefect.functional.texture_ops import color_jitter, contrast
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from synthdefect.functional.sources import grid_shuffle, solid_color
+from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
@@ -28,8 +28,9 @@ __all__ = ["GridShuffle", "SolidColor"]
 @register_transform
 class GridShuffle(Transform):
     """Cut ``sample.texture`` into ``grid`` = (rows, cols) cells and put them back in a uniformly
-    random order (see :func:`~synthdefect.functional.sources.grid_shuffle`); MemSeg uses an 8x8
-    grid. Record params: ``{"order": [int, ...]}`` (cell k of the result is cell order[k])."""
+    random order (see :func:`~synthdefect.functional.anomaly_sources.grid_shuffle`); MemSeg uses
+    an 8x8 grid. Record params: ``{"order": [int, ...]}`` (cell k of the result is cell
+    order[k])."""
 
     settings_fields = ("grid",)
 
