@@ -16,8 +16,9 @@ from pathlib import Path
 
 import cv2
 
+from synthdefect.files.codec import read_image, write_image
+from synthdefect.files.paths import find_images
 from synthdefect.functional.geometry import resize
-from synthdefect.io import find_images, read_image, write_image
 
 SIDE = 256
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from synthdefect import BetaBlend, Compose, PerlinMask, TextureAugment, TextureSample
+from synthdefect.files.codec import read_image, write_image
 from synthdefect.functional import anomalous_pixels
 from synthdefect.generate import default_images
-from synthdefect.io import read_image, write_image
 
 recipe = Compose(
     [

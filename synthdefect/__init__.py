@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from synthdefect.image_files import NoImagesError, NoReadableImagesError, UnreadableImageWarning
-from synthdefect.images import NormalImages
-from synthdefect.mask_folder import MaskFolder
+from synthdefect.files.mask_folder import MaskFolder
+from synthdefect.files.normal_images import NormalImages
+from synthdefect.files.paths import NoImagesError, NoReadableImagesError
+from synthdefect.files.readable import UnreadableImageWarning
 from synthdefect.recipes import (
     PRESETS,
     Preset,

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
-from synthdefect.images import NormalImages, PathSpec
+from synthdefect.files.normal_images import NormalImages
+from synthdefect.files.paths import PathSpec
 from synthdefect.recipes import RecipeOptions
 from synthdefect.sample import Sample, SampleError
 from synthdefect.seeding import sample_rng
@@ -48,7 +49,7 @@ class SyntheticAnomalyDataset:
     """Normal images turned into training samples by ``transform`` (a torch ``Dataset``).
 
     Args:
-        images: folder (recursive), glob, file list, or a :class:`~synthdefect.images.NormalImages`.
+        images: folder (recursive), glob, file list, or a :class:`~synthdefect.files.NormalImages`.
         transform: the recipe: a Transform, or a preset name, recipe file or ``module:attribute``
             (see :func:`synthdefect.load_recipe`); default the ``draem-code`` preset with
             procedural textures.

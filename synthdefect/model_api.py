@@ -5,7 +5,7 @@
 keeps it so. Each name is defined, and documented, where it lives:
 
 * images and masks: :func:`find_images`, :func:`read_image`, :func:`read_mask`,
-  :func:`write_image`, :func:`write_atomic` (:mod:`synthdefect.io`); :func:`resize`
+  :func:`write_image`, :func:`write_atomic` (:mod:`synthdefect.files`); :func:`resize`
   (:mod:`synthdefect.functional.geometry`), :func:`anomalous_pixels`
   (:mod:`synthdefect.functional.masks`); :func:`image_to_tensor` and :data:`IMAGE_DTYPES`
   (:mod:`synthdefect.convert`);
@@ -22,11 +22,13 @@ keeps it so. Each name is defined, and documented, where it lives:
 
 from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
 from synthdefect.dataset import parse_key
+from synthdefect.files.atomic import write_atomic
+from synthdefect.files.codec import read_image, read_mask, write_image
+from synthdefect.files.paths import find_images
 from synthdefect.functional.geometry import resize
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
-from synthdefect.io import find_images, read_image, read_mask, write_atomic, write_image
 from synthdefect.limits import MIN_TRAINING_SAMPLES, side_problem
 from synthdefect.outputs import (
     OutputError,

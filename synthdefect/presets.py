@@ -1,8 +1,7 @@
-"""Deprecated: the presets moved to :mod:`synthdefect.recipes` (``synthdefect.recipes.presets``)."""
+"""Deprecated alias: this module moved to :mod:`synthdefect.recipes`."""
 
-import warnings
-
+from synthdefect._moved import warn_moved
 from synthdefect.recipes.presets import *  # noqa: F403
 from synthdefect.recipes.presets import __all__  # noqa: F401
 
-warnings.warn("synthdefect.presets moved to synthdefect.recipes", DeprecationWarning, stacklevel=2)
+warn_moved(__name__, "synthdefect.recipes")

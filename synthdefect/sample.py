@@ -45,7 +45,7 @@ class Sample:
     in {0, 1}, or ``None`` for the whole image) is where defects may go: set by
     :class:`~synthdefect.transforms.foreground.Foreground`, honoured by the mask transforms.
     ``source`` is the normal image's file path or name when known (``None`` otherwise), for
-    lookups by name such as a :class:`~synthdefect.mask_folder.MaskFolder` of foreground masks.
+    lookups by name such as a :class:`~synthdefect.files.MaskFolder` of foreground masks.
     """
 
     image: np.ndarray

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from synthdefect.images import NormalImages
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.recipes import DRAEM_VARIANTS, PRESETS, SyntheticAnomaly
 from synthdefect.transforms.records import find_step
 

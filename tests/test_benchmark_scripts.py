@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthdefect.io import read_image, write_image
+from synthdefect.files.codec import read_image, write_image
 
 ROOT = Path(__file__).resolve().parents[1]
 

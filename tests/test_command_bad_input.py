@@ -28,7 +28,7 @@ from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tab
 from click.testing import CliRunner
 
 from synthdefect.cli import main
-from synthdefect.io import write_image
+from synthdefect.files.codec import write_image
 from synthdefect.outputs import folder_lock
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"

@@ -31,7 +31,7 @@ from test_command_bad_input import (  # noqa: F401 (checkpoint: a fixture)
 
 import reference_model.predict as predict_module
 from synthdefect.cli import main
-from synthdefect.io import image_note, write_image
+from synthdefect.files.codec import image_note, write_image
 
 SYNTHDEFECT = [
     sys.executable,

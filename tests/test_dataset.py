@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from synthdefect.dataset import SyntheticAnomalyDataset
-from synthdefect.io import write_image
+from synthdefect.files.codec import write_image
 from synthdefect.recipes import SyntheticAnomaly
 from synthdefect.sampler import EpochSampler
 from synthdefect.transforms.records import find_step

@@ -1,4 +1,4 @@
-"""docs/recipe.md's Python examples run as written (those that need no optional package)."""
+"""docs/building-recipes.md's Python examples run as written (those needing no optional package)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "recipe.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "building-recipes.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
 RUNNABLE = [b for b in BLOCKS if "torchvision" not in b]
 

@@ -14,6 +14,7 @@ import pytest
 
 from synthdefect import SyntheticAnomaly
 from synthdefect.data.make_default_images import render_all
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate import (
     GenerateConfig,
     GenerateError,
@@ -22,7 +23,6 @@ from synthdefect.generate import (
     generate,
     merge_shards,
 )
-from synthdefect.images import NormalImages
 from synthdefect.transforms import without_rotation
 
 # Files whose content legitimately differs between two runs with the same settings.

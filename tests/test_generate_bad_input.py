@@ -22,9 +22,9 @@ from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tab
 from test_convert import BAD_IMAGES
 from test_generate import make_image_folder, tree_bytes
 
+from synthdefect.files.codec import write_image
 from synthdefect.generate import GenerateConfig, Shard, generate
 from synthdefect.generate.lock import output_lock
-from synthdefect.io import write_image
 
 QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": ("--size", "32")}
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"

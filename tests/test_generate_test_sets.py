@@ -9,8 +9,8 @@ import pytest
 from test_generate import make_image_folder, manifest, small
 from test_generate_cli import QUICK, assert_input_problem, run
 
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate import GenerateError, generate
-from synthdefect.images import NormalImages
 from synthdefect.transforms import find_step
 
 

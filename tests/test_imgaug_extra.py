@@ -52,7 +52,7 @@ def test_imgaug_pipeline_drives_the_texture_augmentation(rgb_image):
 
 
 def test_imgaug_on_real_textures(bottle_train_dir, dtd_dir):
-    from synthdefect.images import NormalImages
+    from synthdefect.files.normal_images import NormalImages
 
     image = NormalImages(bottle_train_dir, size=(96, 96))[0]
     anomaly = SyntheticAnomaly(textures=dtd_dir, augment=draem_imgaug_pipeline(), p_anomaly=1.0)

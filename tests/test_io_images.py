@@ -1,4 +1,4 @@
-"""Image files (synthdefect.io) and normal-image sets (synthdefect.images)."""
+"""Image files (synthdefect.files) and normal-image sets (synthdefect.files.NormalImages)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,18 @@ import numpy as np
 import pytest
 from test_generate import make_image_folder, small
 
+from synthdefect.files.atomic import write_atomic
+from synthdefect.files.codec import ImageReadError, read_image
+from synthdefect.files.normal_images import NormalImages
+from synthdefect.files.paths import (
+    NoImagesError,
+    NoReadableImagesError,
+    find_images,
+    resolve_image_paths,
+)
+from synthdefect.files.readable import UnreadableImageWarning
 from synthdefect.generate import GenerateError, generate
-from synthdefect.image_files import NoReadableImagesError, UnreadableImageWarning
-from synthdefect.images import NoImagesError, NormalImages, resolve_image_paths
-from synthdefect.io import ImageReadError, find_images, read_image, to_uint8, write_atomic
+from synthdefect.pixels import to_uint8
 from synthdefect.textures import FolderSource, as_texture_source
 
 

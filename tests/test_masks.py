@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 from perlin_oracle import oracle_mask, oracle_noise
 
+from synthdefect.files.codec import encode_mask, read_image
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask
 from synthdefect.functional.perlin import fractal_perlin_noise, perlin_gradients
-from synthdefect.generate.writer import encode_mask
-from synthdefect.io import read_image
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.mask import PerlinMask

@@ -23,9 +23,9 @@ import pytest
 from test_generate import tree_bytes
 
 from synthdefect import replay
+from synthdefect.files.codec import write_image
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate import GenerateConfig, default_images, generate
-from synthdefect.images import NormalImages
-from synthdefect.io import write_image
 from synthdefect.recipes import PRESETS
 
 DATA = Path(__file__).resolve().parent / "data"

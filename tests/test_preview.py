@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from test_generate import make_image_folder
 
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate import GenerateConfig, GenerateError, contact_sheet, write_preview
 from synthdefect.generate.preview import OUTLINE_RGB, parse_grid
-from synthdefect.images import NormalImages
 
 
 def outline_pixels(panel: np.ndarray) -> int:

@@ -178,7 +178,7 @@ def test_recipe_options_check_the_inputs_against_the_images(tmp_path):
 
 
 def test_dataset_takes_a_recipe_spec(tmp_path, rgb_image):
-    from synthdefect.io import write_image
+    from synthdefect.files.codec import write_image
 
     write_image(tmp_path / "a.png", rgb_image)
     dataset = SyntheticAnomalyDataset(tmp_path, transform=CUSTOM, size=(32, 32), length=2)
@@ -312,7 +312,7 @@ def test_a_recipe_file_path_is_relative_to_the_recipe_file(tmp_path, monkeypatch
 
 
 def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
-    from synthdefect.mask_folder import MaskFolder
+    from synthdefect.files.mask_folder import MaskFolder
     from synthdefect.transforms.foreground import Foreground
 
     inner = Compose([("mask", PerlinMask()), ("texture", TextureSample()), ("blend", BetaBlend())])

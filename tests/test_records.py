@@ -29,8 +29,8 @@ from synthdefect import (
     walk_records,
 )
 from synthdefect.bench.baseline import baseline_recipe
+from synthdefect.files.codec import read_image
 from synthdefect.generate import GenerateConfig, generate
-from synthdefect.io import read_image
 from synthdefect.recipes import PRESETS, register_preset
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
@@ -82,7 +82,7 @@ def test_no_transform_overrides_forward():
 def test_texture_sample_draws_without_reading_files(tmp_path, rgb_image):
     folder = tmp_path / "textures"
     folder.mkdir()
-    synthdefect.io.write_image(folder / "good.png", rgb_image)
+    synthdefect.files.write_image(folder / "good.png", rgb_image)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
     transform = TextureSample(folder)
     with warnings.catch_warnings():

@@ -22,8 +22,8 @@ from reference_model.evaluate import METRIC_NAMES
 from reference_model.predict import overlay_heatmap
 from reference_model.train import LOG_NAME
 from synthdefect.cli import main
+from synthdefect.files.codec import read_image, write_image
 from synthdefect.generate.manifest import manifest_line
-from synthdefect.io import read_image, write_image
 
 FILE_SIDE = 80
 TRAIN_STEPS = 60

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance, ImageOps
 
+from synthdefect.files.codec import read_image
+from synthdefect.files.paths import find_images
 from synthdefect.functional import texture_ops as F
 from synthdefect.functional.geometry import rotate
-from synthdefect.io import find_images, read_image
 
 TEXTURE_SIZE = 128  # real images are resized so that the comparisons stay fast
 

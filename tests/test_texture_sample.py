@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthdefect.io import read_image
+from synthdefect.files.codec import read_image
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.textures import FolderSource

@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from synthdefect.cache import ArrayCache
+from synthdefect.files.cache import ArrayCache
+from synthdefect.files.codec import write_image
+from synthdefect.files.readable import UnreadableImageWarning
 from synthdefect.functional.geometry import resize
-from synthdefect.image_files import UnreadableImageWarning
-from synthdefect.io import write_image
 from synthdefect.textures import (
     PROCEDURAL_KINDS,
     ArraySource,
@@ -398,17 +398,30 @@ def test_texture_specs_parse_once_into_a_typed_input(tmp_path: Path) -> None:
         parse_textures(3)
 
 
-def test_the_moved_recipe_modules_still_import_with_a_deprecation_warning() -> None:
+def test_moved_modules_still_import_with_a_deprecation_warning() -> None:
     import importlib
     import sys
 
     import synthdefect.transforms as transforms
+    from synthdefect.files import NormalImages, read_image
+    from synthdefect.pixels import to_uint8
     from synthdefect.recipes import PRESETS, SyntheticAnomaly
 
-    for old in ("synthdefect.presets", "synthdefect.transforms.anomaly"):
+    moved = {
+        "synthdefect.presets": ("synthdefect.recipes", "PRESETS", PRESETS),
+        "synthdefect.transforms.anomaly": (
+            "synthdefect.recipes",
+            "SyntheticAnomaly",
+            SyntheticAnomaly,
+        ),
+        "synthdefect.io": ("synthdefect.files", "read_image", read_image),
+        "synthdefect.images": ("synthdefect.files", "NormalImages", NormalImages),
+    }
+    for old, (new, name, value) in moved.items():
         sys.modules.pop(old, None)
-        with pytest.warns(DeprecationWarning, match="moved to synthdefect.recipes"):
+        with pytest.warns(DeprecationWarning, match=f"{old} moved to {new}"):
             module = importlib.import_module(old)
-        assert getattr(module, "PRESETS", PRESETS) is PRESETS
+        assert getattr(module, name) is value
+    assert sys.modules["synthdefect.io"].to_uint8 is to_uint8
     with pytest.warns(DeprecationWarning, match="moved to synthdefect.SyntheticAnomaly"):
         assert transforms.SyntheticAnomaly is SyntheticAnomaly

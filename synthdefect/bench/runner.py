@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from synthdefect.bench import baseline
-from synthdefect.images import NormalImages
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.recipes import RecipeOptions, SyntheticAnomaly
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng

@@ -281,7 +281,7 @@ def _report(result: TrainResult) -> None:
 def check_with_inputs(out: Path, data: Path, recipe: RecipeOptions) -> None:
     """Refuse a train ``--out`` that overlaps ``--data``, a texture or mask folder, or that
     cannot be written, and ``--data`` while another run still writes it."""
-    from synthdefect.generate.inputs import fixed_root
+    from synthdefect.files.paths import fixed_root
 
     inputs: dict[str, Path | None] = {"--data": data}
     if not recipe.texture_input.generated:
@@ -302,8 +302,9 @@ def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int):
     """
     from reference_model.data import MANIFEST_NAME, GeneratedFolder
     from synthdefect.dataset import SyntheticAnomalyDataset
+    from synthdefect.files.normal_images import NormalImages
+    from synthdefect.files.paths import NoImagesError
     from synthdefect.generate.inputs import folders_fingerprint
-    from synthdefect.images import NoImagesError, NormalImages
 
     if (data / MANIFEST_NAME).is_file():
         if recipe.given:
@@ -314,7 +315,7 @@ def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int):
             return GeneratedFolder(data, size, image_dtype="uint8"), folders_fingerprint(data)
     try:
         images = NormalImages(data, (size, size))
-        images.load(0)  # decodes files until one is readable
+        images.check_readable()
     except NoImagesError as error:
         raise InputProblem(f"the training set is empty: {error} ({data})") from error
     try:
@@ -370,7 +371,7 @@ def evaluate(
     from reference_model.checkpoint import load_model
     from reference_model.evaluate import METRICS_NAME, format_table, is_metrics_file
     from reference_model.evaluate import evaluate as evaluate_model
-    from synthdefect.io import write_atomic
+    from synthdefect.files.atomic import write_atomic
 
     torch_device = _device(device)
     out = out or checkpoint.parent / METRICS_NAME

@@ -28,7 +28,7 @@ _RECIPE_OPTIONS = [
         metavar="FILE|MODULE:ATTR",
         default=None,
         help="A recipe file (.json, .toml) or a Python recipe (module:attribute or "
-        "file.py:attribute) instead of --preset. See docs/recipe.md.",
+        "file.py:attribute) instead of --preset. See docs/building-recipes.md.",
     ),
     click.option(
         "--textures",
@@ -46,7 +46,7 @@ _RECIPE_OPTIONS = [
         help="Put defects only on the object: auto (per-image estimate, for objects on a plain "
         "background), a folder of masks (<name>.png or <name>_mask.png per normal image, "
         "foreground >= 128) or a callable fn(image) -> mask (module:attribute or "
-        "file.py:attribute). See docs/recipes.md.",
+        "file.py:attribute). See docs/research-recipes.md.",
     ),
 ]
 

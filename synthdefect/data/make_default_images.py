@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synthdefect.io import write_image
+from synthdefect.files.codec import write_image
 from synthdefect.seeding import sample_rng
 
 SIZE = 256

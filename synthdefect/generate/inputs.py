@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from synthdefect import outputs
+from synthdefect.files.paths import fixed_root
 from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.lock import as_generate_error
 from synthdefect.recipes import mask_folders, texture_sources
@@ -27,27 +27,11 @@ from synthdefect.textures import parse_textures
 __all__ = [
     "check_apart",
     "fingerprint",
-    "fixed_root",
     "folders_fingerprint",
     "input_changes",
     "input_roots",
     "without_mtimes",
 ]
-
-
-def fixed_root(spec: str) -> Path:
-    """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
-    path = Path(spec)
-    if path.is_dir():
-        return path.resolve()
-    if path.is_file():
-        return path.parent.resolve()
-    fixed: list[str] = []
-    for part in path.parts:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()
 
 
 def input_roots(config: GenerateConfig) -> list[tuple[str, Path]]:

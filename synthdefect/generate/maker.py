@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from synthdefect.files.atomic import write_atomic
+from synthdefect.files.codec import encode_image, encode_mask
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.functional.masks import mask_area
 from synthdefect.generate.config import GenerateConfig
 from synthdefect.generate.layout import layout_folders, sample_files
 from synthdefect.generate.manifest import manifest_line
 from synthdefect.generate.samples import make_anomaly, make_sample, open_images, source_name
-from synthdefect.generate.writer import encode_mask
-from synthdefect.images import NormalImages
-from synthdefect.io import encode_image, write_atomic
 from synthdefect.recipes import skipped_textures
 from synthdefect.transforms.records import walk_records
 

@@ -13,14 +13,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from synthdefect.files.codec import image_note, write_image
 from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.lock import as_generate_error
 from synthdefect.generate.samples import make_anomaly, make_sample, open_images
-from synthdefect.io import image_note, match_channels, write_image
 from synthdefect.limits import MAX_CELL, MAX_SHEET_SAMPLES, MIN_CELL
 from synthdefect.outputs import check_writable, claim_file, os_error
+from synthdefect.pixels import match_channels
 
 __all__ = [
     "OUTLINE_RGB",

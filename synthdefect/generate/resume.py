@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthdefect.files.atomic import write_json
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import input_changes, without_mtimes
 from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file, sample_files
 from synthdefect.generate.lock import as_generate_error
 from synthdefect.generate.manifest import ManifestError, iter_lines
-from synthdefect.generate.writer import write_json
 from synthdefect.outputs import refuse_links
 
 __all__ = [

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 import cv2
 from tqdm import tqdm
 
+from synthdefect.files.atomic import write_json
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate.config import GenerateConfig, GenerateError, WorkerDiedError
 from synthdefect.generate.inputs import check_apart, fingerprint
 from synthdefect.generate.layout import run_file
@@ -39,8 +41,6 @@ from synthdefect.generate.manifest import ManifestWriter
 from synthdefect.generate.resume import Recovered, discard_if_empty, prepare_output
 from synthdefect.generate.samples import make_anomaly, open_images
 from synthdefect.generate.summary import RunReport
-from synthdefect.generate.writer import write_json
-from synthdefect.images import NormalImages
 from synthdefect.limits import default_workers
 from synthdefect.outputs import os_error
 from synthdefect.recipes import skipped_textures

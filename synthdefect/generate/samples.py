@@ -6,9 +6,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synthdefect.files.normal_images import NormalImages
+from synthdefect.files.paths import NoImagesError, fixed_root
 from synthdefect.generate.config import GenerateConfig, GenerateError
-from synthdefect.generate.inputs import fixed_root
-from synthdefect.images import NoImagesError, NormalImages
 from synthdefect.recipes import check_inputs
 from synthdefect.sample import AnomalyResult, SampleError
 
@@ -48,7 +48,7 @@ def open_images(config: GenerateConfig) -> NormalImages:
         images = NormalImages(
             spec, size=config.size, channels=config.channels, cache_bytes=IMAGE_CACHE_BYTES
         )
-        images.load(0)  # decodes files from the first until one is readable
+        images.check_readable()
     except NoImagesError as err:
         raise GenerateError(f"--images: {err}") from err
     return images

@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+from synthdefect.files.atomic import write_json
 from synthdefect.generate.config import GenerateError, Shard
 from synthdefect.generate.inputs import without_mtimes
 from synthdefect.generate.layout import run_file
@@ -22,7 +23,6 @@ from synthdefect.generate.lock import as_generate_error, output_lock
 from synthdefect.generate.manifest import ManifestError, iter_manifest
 from synthdefect.generate.resume import RECORDS, missing_file, read_record
 from synthdefect.generate.summary import RunReport
-from synthdefect.generate.writer import write_json
 from synthdefect.outputs import refuse_links
 
 __all__ = ["merge_shards"]

@@ -1,6 +1,6 @@
 """Everything about recipes: the presets, the DRAEM and research recipes, recipe specs and files,
 rebuilding a recipe from a record, and :class:`RecipeOptions`, the one builder that
-``generate``, ``preview``, ``train`` and the Dataset call (see ``docs/recipes.md``).
+``generate``, ``preview``, ``train`` and the Dataset call (see ``docs/research-recipes.md``).
 
 * :mod:`~synthdefect.recipes.presets`: the registry of named recipes (``PRESETS``);
 * :mod:`~synthdefect.recipes.draem`: DRAEM's recipe, :class:`SyntheticAnomaly`;

@@ -53,7 +53,7 @@ DRAEM_VARIANTS: dict[str, DraemVariant] = {
         scale_exponents=(0, 5),
         noise_angle=(-90.0, 90.0),
         # The paper draws t "uniformly at random" without a range; this one keeps masks in the
-        # size range of the released code's fixed t = 0.5 (see docs/recipe.md).
+        # size range of the released code's fixed t = 0.5 (see docs/building-recipes.md).
         threshold=(0.3, 0.7),
         ops="paper",
         k=3,

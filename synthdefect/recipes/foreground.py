@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from synthdefect.mask_folder import MaskFolder
+from synthdefect.files.mask_folder import MaskFolder
 from synthdefect.recipes.imports import named_attribute
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground, ForegroundSource
@@ -16,7 +16,7 @@ __all__ = ["load_foreground", "restricted"]
 
 
 def load_foreground(spec: Any) -> ForegroundSource:
-    """A foreground source: ``"auto"``, a :class:`~synthdefect.mask_folder.MaskFolder` or a
+    """A foreground source: ``"auto"``, a :class:`~synthdefect.files.MaskFolder` or a
     callable as they are, a folder path (a folder of masks, one per normal image),
     ``"module:attribute"`` / ``"file.py:attribute"`` naming a callable ``fn(image) -> mask``.
     ``ValueError`` in one line otherwise."""

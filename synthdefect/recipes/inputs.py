@@ -7,8 +7,8 @@ import os
 from collections.abc import Iterable
 from typing import TypeVar
 
-from synthdefect.image_files import NoImagesError
-from synthdefect.mask_folder import MaskFolder
+from synthdefect.files.mask_folder import MaskFolder
+from synthdefect.files.paths import NoImagesError
 from synthdefect.textures import FileSource
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground
@@ -52,7 +52,7 @@ def check_inputs(recipe: Transform, image_paths: Iterable[str | os.PathLike]) ->
     in every folder of foreground masks (file names only)."""
     for source in texture_sources(recipe):
         try:
-            source.name(0)
+            source.files.check_readable()
         except NoImagesError as err:
             raise ValueError(f"--textures: {err}") from err
     names = list(image_paths)

@@ -1,4 +1,4 @@
-"""The preset registry: every named recipe, as a factory (see ``docs/recipe.md``).
+"""The preset registry: every named recipe, as a factory (see ``docs/building-recipes.md``).
 
 A preset is a name, a one-line summary and a factory ``build(textures=None, **overrides)`` that
 returns a fresh :class:`~synthdefect.transforms.Transform` (usually a
@@ -11,7 +11,7 @@ this registry; :func:`register_preset` adds to it.
 * ``draem-code`` (default): DRAEM's released training code;
 * ``paper``: DRAEM's ICCV 2021 paper (see :data:`~synthdefect.recipes.draem.DRAEM_VARIANTS`);
 * ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``memseg``, ``glass``, ``destseg``: the research
-  recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/recipes.md``).
+  recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/research-recipes.md``).
 """
 
 from __future__ import annotations

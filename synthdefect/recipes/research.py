@@ -1,5 +1,5 @@
 """The research recipes beside DRAEM's, as named :class:`~synthdefect.transforms.base.Compose`
-pipelines (see ``docs/recipes.md`` for their sources and parameters).
+pipelines (see ``docs/research-recipes.md`` for their sources and parameters).
 
 Every recipe is ``Compose([("anomaly", RandomApply(<steps>, p=p_anomaly))], name=<preset>)``;
 the steps are:

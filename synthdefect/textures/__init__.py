@@ -10,7 +10,7 @@
 See ``docs/textures.md``.
 """
 
-from synthdefect.image_files import NoImagesError, NoReadableImagesError
+from synthdefect.files.paths import NoImagesError, NoReadableImagesError
 from synthdefect.textures.arrays import ArraySource
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, SelfSource, StoredSource, TextureSource
 from synthdefect.textures.files import FileSource, FolderSource, PathSource

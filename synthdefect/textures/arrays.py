@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from synthdefect.io import to_uint8
+from synthdefect.pixels import to_uint8
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, StoredSource
 
 __all__ = ["ArraySource", "as_texture_array"]

@@ -11,9 +11,9 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from synthdefect.cache import ArrayCache
+from synthdefect.files.cache import ArrayCache
 from synthdefect.functional.geometry import resize
-from synthdefect.io import match_channels
+from synthdefect.pixels import match_channels
 from synthdefect.textures.fit import check_request, crop_texture
 
 __all__ = [

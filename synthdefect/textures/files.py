@@ -1,8 +1,8 @@
 """Texture sources backed by image files: :class:`FolderSource` and :class:`PathSource`.
 
-Files are resolved, checked and decoded by :mod:`synthdefect.image_files`, the layer normal
+Files are resolved, checked and decoded by :mod:`synthdefect.files`, the layer normal
 images use too: files that are not images are dropped at construction with one
-:class:`~synthdefect.image_files.UnreadableImageWarning` naming them all; a file that fails to
+:class:`~synthdefect.files.UnreadableImageWarning` naming them all; a file that fails to
 decode is found when first used (one warning names it) and its index falls back to the next
 readable file (wrapping around), so a given index always yields the same texture and
 :meth:`FileSource.name` names the file actually used.
@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from synthdefect.image_files import ImageFiles, NoImagesError, resolve_image_paths
-from synthdefect.io import read_image
+from synthdefect.files.codec import read_image
+from synthdefect.files.paths import NoImagesError, resolve_image_paths
+from synthdefect.files.readable import ImageFiles
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, StoredSource
 
 __all__ = ["FileSource", "FolderSource", "PathSource"]
@@ -66,8 +67,8 @@ class FolderSource(FileSource):
     """All image files under ``root`` (by suffix; sorted; sub-folders too when ``recursive``).
 
     Names are paths relative to ``root`` with ``/`` separators, e.g. ``"banded/banded_0002.jpg"``.
-    Raises :class:`~synthdefect.image_files.NoImagesError` for a missing folder or one without
-    image files, :class:`~synthdefect.image_files.NoReadableImagesError` when none is readable.
+    Raises :class:`~synthdefect.files.NoImagesError` for a missing folder or one without
+    image files, :class:`~synthdefect.files.NoReadableImagesError` when none is readable.
     """
 
     def __init__(
@@ -92,7 +93,7 @@ class PathSource(FileSource):
     """The given image files, in the given order.
 
     Names are paths relative to the files' common folder (``/`` separators). Raises
-    :class:`~synthdefect.image_files.NoImagesError` for an empty list or one naming a missing
+    :class:`~synthdefect.files.NoImagesError` for an empty list or one naming a missing
     file.
     """
 

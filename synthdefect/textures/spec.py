@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from synthdefect.image_files import resolve_image_paths
+from synthdefect.files.paths import resolve_image_paths
 from synthdefect.textures.arrays import ArraySource
 from synthdefect.textures.base import SelfSource, TextureSource
 from synthdefect.textures.files import FolderSource, PathSource
@@ -86,7 +86,7 @@ class TextureInput:
 
     def source(self) -> TextureSource:
         """The :class:`TextureSource` this input names (files are listed now, not decoded);
-        :class:`~synthdefect.image_files.NoImagesError` when paths name no image file."""
+        :class:`~synthdefect.files.NoImagesError` when paths name no image file."""
         if self.kind in ("none", "procedural"):
             return ProceduralSource() if self.value is None else ProceduralSource(self.value)
         if self.kind == "self":
@@ -163,8 +163,8 @@ def parse_textures(spec: TextureSpec | TextureInput) -> TextureInput:
 def as_texture_source(spec: TextureSpec | TextureInput) -> TextureSource:
     """The texture source that ``spec`` describes (see :func:`parse_textures`; ``None``: the
     built-in :class:`ProceduralSource`). Raises
-    :class:`~synthdefect.image_files.NoImagesError` when the paths name no image file (missing
+    :class:`~synthdefect.files.NoImagesError` when the paths name no image file (missing
     folder or file, glob without matches), its subclass
-    :class:`~synthdefect.image_files.NoReadableImagesError` when none is readable, and
+    :class:`~synthdefect.files.NoReadableImagesError` when none is readable, and
     ``TypeError`` for anything else."""
     return parse_textures(spec).source()

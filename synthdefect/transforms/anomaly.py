@@ -1,12 +1,7 @@
-"""Deprecated: DRAEM's recipe moved to :mod:`synthdefect.recipes.draem`."""
+"""Deprecated alias: this module moved to :mod:`synthdefect.recipes`."""
 
-import warnings
-
+from synthdefect._moved import warn_moved
 from synthdefect.recipes.draem import *  # noqa: F403
 from synthdefect.recipes.draem import __all__  # noqa: F401
 
-warnings.warn(
-    "synthdefect.transforms.anomaly moved to synthdefect.recipes.draem",
-    DeprecationWarning,
-    stacklevel=2,
-)
+warn_moved(__name__, "synthdefect.recipes")

@@ -12,7 +12,7 @@ import numpy as np
 
 from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.functional.masks import anomalous_pixels
-from synthdefect.io import to_uint8
+from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import Schema, number, register_transform

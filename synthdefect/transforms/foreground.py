@@ -14,7 +14,7 @@ foreground comes from:
   segmentation model), read as every mask is
   (:func:`~synthdefect.functional.masks.anomalous_pixels`: float >= 0.5, ``uint8`` >= 128, bool).
   It must be deterministic given the image;
-* a :class:`~synthdefect.mask_folder.MaskFolder`: the user's mask of the image, looked up by
+* a :class:`~synthdefect.files.MaskFolder`: the user's mask of the image, looked up by
   the sample's ``source`` name (``<stem>.*`` or ``<stem>_mask.*`` in the folder; pass
   ``source=`` when calling the transform on an image; the Dataset, ``generate`` and ``preview``
   pass the file's path).
@@ -41,10 +41,10 @@ from typing import Any
 
 import numpy as np
 
+from synthdefect.files.mask_folder import MaskFolder
 from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.masks import anomalous_pixels
-from synthdefect.io import to_uint8
-from synthdefect.mask_folder import MaskFolder
+from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import (
@@ -81,7 +81,7 @@ class Foreground(Transform):
 
     Args:
         transform: the recipe (any transform whose masks come from the built-in mask transforms).
-        source: ``"auto"``, a :class:`~synthdefect.mask_folder.MaskFolder` or a callable
+        source: ``"auto"``, a :class:`~synthdefect.files.MaskFolder` or a callable
             ``fn(image) -> mask``.
         background, threshold, blur_sigma, radius: settings of ``"auto"`` (see
             :func:`~synthdefect.functional.foreground.estimate_foreground`).

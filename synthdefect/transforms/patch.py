@@ -38,7 +38,7 @@ import numpy as np
 
 from synthdefect.functional.anomaly_sources import transplant
 from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
-from synthdefect.io import to_uint8
+from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.ranges import float_range

@@ -11,7 +11,7 @@ their children's records instead of (or beside) draws: :class:`~synthdefect.tran
 under ``"steps"`` (a dict keyed by step name, in order), and
 :class:`~synthdefect.transforms.base.RandomApply` under ``"transform"``. A record without
 ``"params"`` anywhere is a *description*: it rebuilds the recipe but makes no sample (recipe
-files are descriptions, see ``docs/recipe.md``).
+files are descriptions, see ``docs/building-recipes.md``).
 
 A transform declares what its records hold instead of writing their plumbing: the names of its
 settings (``Transform.settings_fields``) and a *schema* of its draws (``Transform.params_schema``,

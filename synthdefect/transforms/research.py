@@ -1,12 +1,7 @@
-"""Deprecated: the research recipes moved to :mod:`synthdefect.recipes.research`."""
+"""Deprecated alias: this module moved to :mod:`synthdefect.recipes`."""
 
-import warnings
-
+from synthdefect._moved import warn_moved
 from synthdefect.recipes.research import *  # noqa: F403
 from synthdefect.recipes.research import __all__  # noqa: F401
 
-warnings.warn(
-    "synthdefect.transforms.research moved to synthdefect.recipes.research",
-    DeprecationWarning,
-    stacklevel=2,
-)
+warn_moved(__name__, "synthdefect.recipes")

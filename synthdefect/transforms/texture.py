@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from synthdefect.io import to_uint8
+from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.textures import SelfSource, TextureSpec, as_texture_source
 from synthdefect.textures.procedural import PROCEDURAL_KINDS, ProceduralSource

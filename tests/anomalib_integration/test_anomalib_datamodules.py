@@ -16,8 +16,8 @@ import torch
 pytest.importorskip("anomalib")
 
 from synthdefect import SyntheticAnomaly
+from synthdefect.files.normal_images import NormalImages
 from synthdefect.generate import GenerateConfig, default_images, generate
-from synthdefect.images import NormalImages
 from synthdefect.torchvision_interop import to_v2
 
 SIZE = 64

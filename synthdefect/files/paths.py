@@ -1,0 +1,115 @@
+"""Which files a user's path spec names: image suffixes and signatures, folders, globs, lists.
+
+* :func:`resolve_image_paths` turns a folder (searched recursively), a glob pattern, one file
+  or a list of files into paths; it raises :class:`NoImagesError` when they name no image file;
+* :func:`find_images` lists a folder's image files; :func:`looks_like_image` checks a file's
+  first bytes against the signatures of the formats OpenCV decodes;
+* :func:`fixed_root` is the folder a spec starts from (a glob's non-magic prefix).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "NoImagesError",
+    "NoReadableImagesError",
+    "PathSpec",
+    "find_images",
+    "fixed_root",
+    "looks_like_image",
+    "resolve_image_paths",
+]
+
+PathSpec = str | os.PathLike | Sequence[str | os.PathLike]
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+)
+
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*")
+
+
+class NoImagesError(ValueError):
+    """No image file: a missing folder or file, a folder without image files, a glob that
+    matches none, an empty list, a list naming missing files, or (the subclass
+    :class:`NoReadableImagesError`) files of which none is readable."""
+
+
+class NoReadableImagesError(NoImagesError):
+    """Image files were found, but none of them can be decoded."""
+
+
+def find_images(root: str | os.PathLike, recursive: bool = True) -> list[Path]:
+    """Image files under ``root`` (by suffix, case-insensitive), sorted for a stable order."""
+    root = Path(root)
+    pattern = root.rglob("*") if recursive else root.glob("*")
+    return sorted(p for p in pattern if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def resolve_image_paths(spec: PathSpec, recursive: bool = True) -> list[Path]:
+    """The image paths named by ``spec``: a folder (sorted, sub-folders too when
+    ``recursive``), a glob pattern (sorted image files), one file, or a list of files (as given).
+
+    Raises :class:`NoImagesError` when they name no image file or a listed file is missing.
+    """
+    if isinstance(spec, str | os.PathLike):
+        text = os.fspath(spec)
+        path = Path(text)
+        if path.is_dir():
+            paths = find_images(path, recursive=recursive)
+            if not paths:
+                raise NoImagesError(f"no image files in folder: {path}")
+            return paths
+        if path.is_file():
+            return [path]
+        if glob.has_magic(text):
+            paths = sorted(
+                Path(p)
+                for p in glob.glob(text, recursive=True)
+                if Path(p).suffix.lower() in IMAGE_SUFFIXES and os.path.isfile(p)
+            )
+            if not paths:
+                raise NoImagesError(f"no image files match: {text}")
+            return paths
+        raise NoImagesError(f"no such folder or file: {path}")
+    paths = [Path(p) for p in spec]
+    if not paths:
+        raise NoImagesError("the list of image files is empty")
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise NoImagesError(f"missing image files: {', '.join(missing[:5])}")
+    return paths
+
+
+def looks_like_image(path: str | os.PathLike) -> bool:
+    """Whether the file starts with the signature of an image format OpenCV decodes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    if head.startswith(_SIGNATURES):
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"123456" and head[2:3].isspace()
+
+
+def fixed_root(spec: str) -> Path:
+    """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
+    path = Path(spec)
+    if path.is_dir():
+        return path.resolve()
+    if path.is_file():
+        return path.parent.resolve()
+    fixed: list[str] = []
+    for part in path.parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()
