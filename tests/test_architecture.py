@@ -3,8 +3,8 @@
 Each package or module of synthdefect (and ``reference_model``) sits on one floor; an import
 from another group must point to a lower floor. The top-level ``synthdefect`` package is the
 public API (it re-exports the floors below it; ``reference_model`` builds on it) and is
-imported below its floor only for ``__version__``. Deprecated aliases of moved modules (they call ``warn_moved``) and a package's lazy
-``__getattr__`` are not layers and are skipped.
+imported below its floor only for ``__version__``. Deprecated aliases of moved modules (they
+call ``warn_moved``) and a package's lazy ``__getattr__`` are not layers and are skipped.
 """
 
 from __future__ import annotations
