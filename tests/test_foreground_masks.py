@@ -155,10 +155,10 @@ def test_a_manifest_line_replays_with_its_source_name(folders, tmp_path):
         entry = json.loads(line)
         image = cv2.imread(str(normal / entry["source"]))[:, :, ::-1].copy()
         made = cv2.imread(str(out / entry["files"]["image"]))[:, :, ::-1]
-        assert np.array_equal(synthdefect.replay(line, image).image, made)
+        assert np.array_equal(synthdefect.replay(image, line).image, made)
         other = f"part_{(int(entry['source'][len('part_')]) + 1) % 3}.png"
         with pytest.raises(RecordError, match="the record's foreground is the mask"):
-            synthdefect.replay(entry["params"], image, source=other)
+            synthdefect.replay(image, entry["params"], source=other)
 
 
 def test_resume_refuses_changed_masks(folders, tmp_path):

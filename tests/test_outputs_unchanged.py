@@ -95,7 +95,7 @@ def _replayed(line: dict[str, Any]) -> str:
     normal image at :data:`SIZE`."""
     names = {f"builtin/{p.name}": i for i, p in enumerate(default_images())}
     normal = NormalImages(default_images(), size=SIZE)[names[line["source"]]]
-    result = replay(line, normal)
+    result = replay(normal, line)
     digest = hashlib.sha256(np.ascontiguousarray(result.image).tobytes())
     digest.update(np.ascontiguousarray(result.mask).tobytes())
     return digest.hexdigest()

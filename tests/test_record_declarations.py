@@ -78,7 +78,7 @@ def test_a_declared_transform_round_trips_through_its_description(darken, rgb_im
     rebuilt = recipe_from_record(description)
     assert rebuilt.describe() == recipe.describe()
     made = recipe(rgb_image, seed=4)
-    again = replay(json.dumps(made.params), rgb_image)
+    again = replay(rgb_image, json.dumps(made.params))
     assert made.params == rebuilt(rgb_image, seed=4).params
     assert np.array_equal(again.image, made.image) and np.array_equal(again.mask, made.mask)
 
@@ -102,7 +102,7 @@ def test_a_bad_record_of_a_declared_transform_is_refused_in_one_line(
     recipe = Compose([("dark", darken((0.3, 0.5), 6))])
     record = copy.deepcopy(recipe(rgb_image, seed=0).params)
     record["steps"]["dark"]["params"] = params
-    for attempt in (lambda: recipe.replay(rgb_image, record), lambda: replay(record, rgb_image)):
+    for attempt in (lambda: recipe.replay(rgb_image, record), lambda: replay(rgb_image, record)):
         with pytest.raises(RecordError, match=message) as error:
             attempt()
         assert "\n" not in str(error.value) and str(error.value).startswith("record at steps.dark")
@@ -137,7 +137,7 @@ def test_a_transform_written_the_older_way_still_records_and_rebuilds(rgb_image)
     try:
         made = Shift(5)(rgb_image, seed=1)
         assert made.params["settings"] == {"by": 5}
-        assert np.array_equal(replay(made.params, rgb_image).image, made.image)
+        assert np.array_equal(replay(rgb_image, made.params).image, made.image)
         with pytest.raises(RecordError, match="TestShift params are"):
             Shift(5).replay(rgb_image, {**made.params, "params": {}})
     finally:

@@ -107,7 +107,7 @@ def test_replay_from_a_manifest_line_alone(tmp_path):
         normal = synthdefect.NormalImages(
             [p for p in synthdefect.generate.default_images() if p.name == name], size=(48, 64)
         )[0]
-        result = replay(line, normal)  # the manifest line is all it needs
+        result = replay(normal, line)  # the manifest line is all it needs
         written = read_image(tmp_path / "run" / entry["files"]["image"])
         assert np.array_equal(result.image, written)
         assert result.label == 1
@@ -118,11 +118,11 @@ def test_replay_from_a_manifest_line_alone(tmp_path):
 def test_replay_with_user_textures_needs_them_and_checks_names(dtd_dir, rgb_image):
     made = SyntheticAnomaly(textures=dtd_dir / "banded", p_anomaly=1.0)(rgb_image, seed=3)
     with pytest.raises(ValueError, match="textures="):
-        replay(made.params, rgb_image)
-    again = replay(made.params, rgb_image, textures=dtd_dir / "banded")
+        replay(rgb_image, made.params)
+    again = replay(rgb_image, made.params, textures=dtd_dir / "banded")
     assert np.array_equal(again.image, made.image)
     with pytest.raises(ValueError, match="replay with the texture source"):
-        replay(made.params, rgb_image, textures=dtd_dir / "bumpy")
+        replay(rgb_image, made.params, textures=dtd_dir / "bumpy")
 
 
 def test_replay_by_another_transform_fails(rgb_image):
@@ -183,7 +183,7 @@ def test_malformed_records_raise_clear_errors(rgb_image, path, value, message):
     assert isinstance(error.value, ValueError)
     if "settings" not in path:  # other settings rebuild another (valid) recipe
         with pytest.raises(ValueError):
-            replay(bad, rgb_image)
+            replay(rgb_image, bad)
 
 
 def test_replay_needs_a_record(rgb_image):
@@ -193,7 +193,7 @@ def test_replay_needs_a_record(rgb_image):
     with pytest.raises(ValueError, match="must be a dict"):
         anomaly.replay(rgb_image, [None])
     with pytest.raises(ValueError, match="unknown transform type"):
-        replay({"type": "Nope", "version": 1, "settings": {}}, rgb_image)
+        replay(rgb_image, {"type": "Nope", "version": 1, "settings": {}})
 
 
 def test_error_names_where_in_the_recipe(rgb_image):
@@ -269,7 +269,7 @@ def test_all_draws_empty_gives_a_consistent_label_zero(rgb_image):
     assert find_step(result.params, "mask")["params"]["attempts"] == 10
     assert result.label == 0 and not result.mask.any()
     assert np.array_equal(result.image, result.normal)  # no defect pixel anywhere
-    assert np.array_equal(replay(result.params, rgb_image).image, result.image)
+    assert np.array_equal(replay(rgb_image, result.params).image, result.image)
 
 
 def test_preset_registry_takes_new_recipes(tmp_path):
@@ -310,7 +310,15 @@ def test_every_preset_replays_from_its_record_alone(name, rgb_image):
     recipe = make_recipe(name, p_anomaly=1.0)
     for index in range(3):
         made = recipe(rgb_image, seed=2, index=index)
-        again = replay(json.dumps(made.params), rgb_image)
+        again = replay(rgb_image, json.dumps(made.params))
         assert np.array_equal(again.image, made.image) and np.array_equal(again.mask, made.mask)
         assert again.label == made.label
     assert recipe_from_record(recipe.describe()).describe() == recipe.describe()
+
+
+def test_replay_takes_the_image_first_and_the_old_order_with_a_warning(rgb_image):
+    made = SyntheticAnomaly("paper", p_anomaly=1.0)(rgb_image, seed=1, index=0)
+    assert np.array_equal(replay(rgb_image, made.params).image, made.image)
+    with pytest.warns(DeprecationWarning, match=r"now replay\(image, record\)"):
+        again = replay(made.params, rgb_image)
+    assert np.array_equal(again.image, made.image)

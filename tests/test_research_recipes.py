@@ -286,7 +286,7 @@ def test_replay_from_the_record_alone(name, object_image):
 
     recipe = make_recipe(name, foreground="auto", p_anomaly=1.0)
     result = recipe(object_image, seed=0, index=2)
-    again = replay(json.dumps(result.params), object_image)
+    again = replay(object_image, json.dumps(result.params))
     assert np.array_equal(again.image, result.image) and np.array_equal(again.mask, result.mask)
 
 

@@ -11,6 +11,7 @@ differs.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,14 +53,24 @@ def recipe_from_record(record: Any, textures: Any = None, **inputs: Any) -> Tran
 
 
 def replay(
-    record: Any, image: Any, textures: Any = None, source: str | None = None, **inputs: Any
+    image: Any, record: Any, textures: Any = None, source: str | None = None, **inputs: Any
 ) -> AnomalyResult:
-    """Re-make the sample ``record`` describes from its normal ``image`` (numpy, torch or PIL).
+    """Re-make the sample ``record`` (a record, its JSON or a manifest line) describes from its
+    normal ``image`` (numpy, torch or PIL), in the argument order of
+    :meth:`Transform.replay(image, record, source) <synthdefect.transforms.Transform.replay>`.
 
     Same as ``recipe_from_record(record, textures, **inputs).replay(image, record, source)``;
     ``source`` (the image's file name, for a foreground from a folder of masks) defaults to a
-    manifest line's ``source``.
+    manifest line's ``source``. The earlier order ``replay(record, image)`` still works, with a
+    ``DeprecationWarning`` (a record is a dict or JSON text, never an image).
     """
+    if isinstance(image, (Mapping, str, bytes)) and not isinstance(record, (Mapping, str, bytes)):
+        warnings.warn(
+            "replay(record, image) is now replay(image, record), as Transform.replay",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        image, record = record, image
     line = _loaded(record)
     if source is None and isinstance(line, Mapping) and "type" not in line:
         source = line.get("source")
