@@ -11,7 +11,9 @@ this registry; :func:`register_preset` adds to it.
 * ``draem-code`` (default): DRAEM's released training code;
 * ``paper``: DRAEM's ICCV 2021 paper (see :data:`~synthdefect.recipes.draem.DRAEM_VARIANTS`);
 * ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``memseg``, ``glass``, ``destseg``: the research
-  recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/research-recipes.md``).
+  recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/research-recipes.md``);
+* ``cutout`` (:mod:`synthdefect.recipes.cutout`), ``intensity-disc``
+  (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from synthdefect.recipes.cutout import cutout_recipe
 from synthdefect.recipes.draem import SyntheticAnomaly
 from synthdefect.recipes.foreground import restricted
+from synthdefect.recipes.intensity_disc import intensity_disc_recipe
 from synthdefect.recipes.research import research_recipe
 from synthdefect.textures import TextureSpec
 from synthdefect.transforms.base import Transform
@@ -104,3 +108,7 @@ register_preset("nsa", _research("nsa"), "NSA: resized patches, Poisson-blended"
 register_preset("memseg", _research("memseg"), "MemSeg: texture or shuffled-image anomalies")
 register_preset("glass", _research("glass"), "GLASS (image level): Perlin union/intersection")
 register_preset("destseg", _research("destseg"), "DeSTSeg: DRAEM's masks, no texture ops")
+register_preset("cutout", cutout_recipe, "CutOut: a rectangle filled with one colour")
+register_preset(
+    "intensity-disc", intensity_disc_recipe, "a disc made brighter or darker (ASBench's FPI)"
+)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthdefect.recipes.anomaly_step import anomaly_recipe, refuse_textures
 from synthdefect.textures import TextureSpec, parse_textures
 from synthdefect.transforms.anomaly_sources import GridShuffle
-from synthdefect.transforms.base import Compose, RandomApply, Transform
+from synthdefect.transforms.base import Compose, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
@@ -64,16 +65,9 @@ _GLASS_RANGES = {
 _PERLIN = {"scale_exponents": (0, 5), "angle": (-90.0, 90.0), "threshold": 0.5}
 
 
-def _no_textures(name: str, textures: TextureSpec) -> None:
-    """Refuse textures given to a recipe that cannot use them (the default is no choice)."""
-    if not parse_textures(textures).default:
-        raise ValueError(
-            f"the {name} recipe cuts its patches from the image itself and takes no textures"
-        )
-
-
 def _cutpaste(textures: TextureSpec, scar: bool) -> list[tuple[str, Transform]]:
-    _no_textures("cutpaste-scar" if scar else "cutpaste", textures)
+    name = "cutpaste-scar" if scar else "cutpaste"
+    refuse_textures(name, textures, "cuts its patches from the image itself")
     return [
         ("texture", TextureSample("self")),
         ("augment", TextureAugment(["color_jitter"], k=1)),
@@ -143,8 +137,4 @@ def research_recipe(
     steps = RECIPES.get(name)
     if steps is None:
         raise ValueError(f"unknown research recipe {name!r}; choose one of {sorted(RECIPES)}")
-    p_anomaly = 0.5 if p_anomaly is None else float(p_anomaly)
-    if not 0.0 <= p_anomaly <= 1.0:
-        raise ValueError(f"p_anomaly must be in [0, 1], got {p_anomaly}")
-    anomaly = RandomApply(Compose(steps(textures, **options)), p=p_anomaly)
-    return Compose([("anomaly", anomaly)], name=name)
+    return anomaly_recipe(name, steps(textures, **options), p_anomaly)

@@ -6,7 +6,7 @@ The building blocks only; the recipes made of them live in :mod:`synthdefect.rec
 import warnings
 from typing import Any
 
-from synthdefect.transforms.anomaly_sources import GridShuffle, SolidColor
+from synthdefect.transforms.anomaly_sources import GridShuffle, IntensityShift, SolidColor
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
@@ -22,6 +22,7 @@ from synthdefect.transforms.records import (
     register_transform,
     walk_records,
 )
+from synthdefect.transforms.shape_masks import DiscMask, RectangleMask
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -30,9 +31,11 @@ __all__ = [
     "BetaBlend",
     "Compose",
     "CutPastePatch",
+    "DiscMask",
     "Foreground",
     "GaussianBetaBlend",
     "GridShuffle",
+    "IntensityShift",
     "MaskTransform",
     "NSAPatches",
     "PerlinMask",
@@ -42,6 +45,7 @@ __all__ = [
     "RandomChoice",
     "RandomRotate",
     "RecordError",
+    "RectangleMask",
     "ScarPatch",
     "SolidColor",
     "TextureAugment",

@@ -2,7 +2,9 @@
 
 * :class:`GridShuffle`: shuffle ``sample.texture`` in grid cells (MemSeg's "structure" anomaly:
   a ``TextureSample("self")`` and a ``TextureAugment`` before it give the augmented image);
-* :class:`SolidColor`: one random colour (DRAEM's uniform-colour ablation).
+* :class:`SolidColor`: one colour, random (DRAEM's uniform-colour ablation), black or the image
+  mean (CutOut);
+* :class:`IntensityShift`: the texture brighter or darker by one amount (intensity discs).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color
+from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.ranges import float_range
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -22,7 +26,7 @@ from synthdefect.transforms.records import (
     register_transform,
 )
 
-__all__ = ["GridShuffle", "SolidColor"]
+__all__ = ["FILL_MODES", "GridShuffle", "IntensityShift", "SolidColor"]
 
 
 @register_transform
@@ -59,14 +63,34 @@ class GridShuffle(Transform):
         return sample.evolve(texture=grid_shuffle(sample.texture, *self.grid, order))
 
 
+FILL_MODES = ("random", "black", "mean")
+"""How :class:`SolidColor` picks its colour."""
+
+
 @register_transform
 class SolidColor(Transform):
-    """Set ``sample.texture`` to one colour, each channel uniform in 0..255.
-    Record params: ``{"color": [int, ...]}`` (one value per image channel)."""
+    """Set ``sample.texture`` to one colour: ``mode="random"`` (default; each channel uniform in
+    0..255, DRAEM's uniform-colour ablation), ``"black"`` (0) or ``"mean"`` (the image's mean
+    per channel, rounded: this draw reads the pixels). Record params:
+    ``{"color": [int, ...]}`` (one value per image channel)."""
+
+    settings_fields = ("mode",)
+
+    def __init__(self, mode: str = "random") -> None:
+        if mode not in FILL_MODES:
+            raise ValueError(f"mode must be one of {FILL_MODES}, got {mode!r}")
+        self.mode = mode
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         channels = sample.image.shape[2]
-        return self.record(color=[int(v) for v in rng.integers(0, 256, size=channels)])
+        if self.mode == "black":
+            color = [0] * channels
+        elif self.mode == "mean":
+            means = to_uint8(sample.image).reshape(-1, channels).mean(axis=0)
+            color = [int(v + 0.5) for v in means]
+        else:
+            color = [int(v) for v in rng.integers(0, 256, size=channels)]
+        return self.record(color=color)
 
     def params_schema(self) -> Schema:
         return {"color": list_of(integer(0, 255), 1, 3)}
@@ -77,3 +101,31 @@ class SolidColor(Transform):
         if len(color) != channels:
             raise RecordError(f"SolidColor record has {len(color)} channels, the image {channels}")
         return sample.evolve(texture=solid_color(height, width, color))
+
+
+@register_transform
+class IntensityShift(Transform):
+    """Shift every pixel of ``sample.texture`` by one signed amount: ``amount`` (a fraction of
+    the 0..255 range, uniform) up or down with equal chance, clipped to 0..255 (no wrap-around).
+    Record params: ``{"shift": int}`` (grey levels, signed)."""
+
+    settings_fields = ("amount",)
+
+    def __init__(self, amount: tuple[float, float] = (0.2, 0.3)) -> None:
+        self.amount = float_range("amount", amount, 0.0, 1.0)
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        magnitude = rng.uniform(*self.amount) * 255.0
+        sign = 1 if rng.random() < 0.5 else -1
+        return self.record(shift=sign * int(magnitude + 0.5))
+
+    def params_schema(self) -> Schema:
+        limit = int(self.amount[1] * 255.0 + 0.5)
+        return {"shift": integer(-limit, limit)}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        if sample.texture is None:
+            raise ValueError("IntensityShift needs sample.texture (put a TextureSample first)")
+        shift = self.unpack(params)["shift"]
+        shifted = np.clip(sample.texture.astype(np.int16) + shift, 0, 255).astype(np.uint8)
+        return sample.evolve(texture=shifted)

@@ -41,6 +41,7 @@ from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangl
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
+from synthdefect.transforms.placement import draw_centre
 from synthdefect.transforms.ranges import float_range
 from synthdefect.transforms.records import (
     RecordError,
@@ -85,7 +86,7 @@ class PatchTransform(MaskTransform):
         patches = self.draw_patches(rng, height, width, sample.foreground)
         for patch in patches:
             h, w = (side * patch["scale"] for side in patch["size"])
-            patch["target"] = _draw_centre(rng, h, w, height, width, sample.foreground)
+            patch["target"] = draw_centre(rng, h, w, height, width, sample.foreground)
         return {"patches": patches}
 
     def patch_mask(self, height: int, width: int, patch: Mapping[str, Any]) -> np.ndarray:
@@ -166,40 +167,6 @@ def _ellipses(value: Any, where: str) -> None:
         raise RecordError(f"{where} must be null or a list of [cy, cx, a, b, angle], got {value!r}")
 
 
-def _draw_centre(
-    rng: np.random.Generator,
-    h: float,
-    w: float,
-    height: int,
-    width: int,
-    foreground: np.ndarray | None,
-) -> list[float]:
-    """A centre keeping an unturned ``h`` x ``w`` patch inside the image; on the foreground
-    when there is one (any foreground pixel if none lies in the allowed range)."""
-    y0, y1 = _centre_range(h, height)
-    x0, x1 = _centre_range(w, width)
-    if foreground is None:
-        return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
-    allowed = np.zeros((height, width), bool)
-    allowed[y0 : y1 + 1, x0 : x1 + 1] = True
-    candidates = np.flatnonzero((foreground > 0) & allowed)
-    if candidates.size == 0:
-        candidates = np.flatnonzero(foreground > 0)
-    if candidates.size == 0:
-        return [float(rng.integers(y0, y1 + 1)), float(rng.integers(x0, x1 + 1))]
-    y, x = divmod(int(candidates[rng.integers(candidates.size)]), width)
-    return [float(y), float(x)]
-
-
-def _centre_range(side: float, size: int) -> tuple[int, int]:
-    """Integer centres from which a patch of ``side`` pixels stays inside ``size`` pixels."""
-    lo = math.ceil(side / 2.0 - 0.5)
-    hi = math.floor(size - side / 2.0 - 0.5)
-    if lo > hi:
-        return (size - 1) // 2, (size - 1) // 2
-    return lo, hi
-
-
 def _block_centre(top: int, side: int) -> float:
     return top + (side - 1) / 2.0
 
@@ -240,7 +207,7 @@ class CutPastePatch(PatchTransform):
             top, left = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
             source = [_block_centre(top, h), _block_centre(left, w)]
         else:
-            source = _draw_centre(rng, h, w, height, width, foreground)
+            source = draw_centre(rng, h, w, height, width, foreground)
         return [_patch([h, w], source, 0.0, 1.0)]
 
 
@@ -269,7 +236,7 @@ class ScarPatch(PatchTransform):
         w = min(width, int(rng.integers(self.width[0], self.width[1] + 1)))
         h = min(height, int(rng.integers(self.height[0], self.height[1] + 1)))
         angle = float(rng.uniform(*self.angle))
-        source = _draw_centre(rng, h, w, height, width, foreground)
+        source = draw_centre(rng, h, w, height, width, foreground)
         return [_patch([h, w], source, angle, 1.0)]
 
 
@@ -351,7 +318,7 @@ class NSAPatches(PatchTransform):
                 a = float(rng.uniform(min_axis[0], max(min_axis[0], half[0] / 2) + 1))
                 b = float(rng.uniform(min_axis[1], max(min_axis[1], half[1] / 2) + 1))
                 ellipses.append([dy, dx, a, b, theta])
-        source = _draw_centre(rng, h, w, height, width, foreground)
+        source = draw_centre(rng, h, w, height, width, foreground)
         return _patch([h, w], source, 0.0, resize, ellipses)
 
 
