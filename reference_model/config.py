@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from synthdefect import PRESETS
+from synthdefect import PRESETS, is_preset
 from synthdefect.model_api import DEFAULT_PRESET, side_problem
 
 __all__ = ["SCHEDULES", "ModelConfig", "Schedule", "TrainConfig"]
@@ -93,7 +93,7 @@ class TrainConfig:
     compile: bool = False
 
     def __post_init__(self) -> None:
-        if self.preset is not None and self.preset not in PRESETS:
+        if self.preset is not None and not is_preset(self.preset):
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {self.preset!r}")
         if self.preset is not None and self.recipe is not None:
             raise ValueError("give a preset or a recipe, not both")

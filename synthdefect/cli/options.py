@@ -12,16 +12,36 @@ from typing import Any
 
 import click
 
-from synthdefect.recipes import DEFAULT_PRESET, PRESETS
+from synthdefect.recipes import DEFAULT_PRESET, PRESETS, get_preset, is_preset
 
-__all__ = ["recipe_options"]
+__all__ = ["PresetName", "recipe_options"]
+
+
+class PresetName(click.ParamType):
+    """A preset, or a mixture of presets (``a+b``, ``a:2+b``); click's usage error otherwise."""
+
+    name = "preset"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(PRESETS) + "|A+B[:W]...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if is_preset(value):
+            return value
+        try:
+            get_preset(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        return value
+
 
 _RECIPE_OPTIONS = [
     click.option(
         "--preset",
-        type=click.Choice(list(PRESETS)),
+        type=PresetName(),
         default=None,
-        help=f"Named recipe. Default: {DEFAULT_PRESET} (unless --recipe).",
+        help=f"Named recipe, or a mixture such as draem-code+cutpaste (weights: draem-code:2+"
+        f"cutpaste:1). Default: {DEFAULT_PRESET} (unless --recipe).",
     ),
     click.option(
         "--recipe",

@@ -5,6 +5,8 @@ rebuilding a recipe from a record, and :class:`RecipeOptions`, the one builder t
 * :mod:`~synthdefect.recipes.presets`: the registry of named recipes (``PRESETS``);
 * :mod:`~synthdefect.recipes.draem`: DRAEM's recipe, :class:`SyntheticAnomaly`;
 * :mod:`~synthdefect.recipes.research`: CutPaste, NSA, MemSeg, GLASS, DeSTSeg;
+* :mod:`~synthdefect.recipes.cutout`, :mod:`~synthdefect.recipes.intensity_disc`: shape families;
+* :mod:`~synthdefect.recipes.mixture`: presets mixed with weights (``"a+b"``, ``"a:2+b"``);
 * :mod:`~synthdefect.recipes.files`: recipe specs and files (:func:`load_recipe`,
   :func:`save_recipe`), with :mod:`~synthdefect.recipes.imports` for ``module:attribute``;
 * :mod:`~synthdefect.recipes.replay`: :func:`recipe_from_record`, :func:`replay`;
@@ -18,11 +20,13 @@ from synthdefect.recipes.draem import DRAEM_VARIANTS, DraemVariant, SyntheticAno
 from synthdefect.recipes.files import RECIPE_SUFFIXES, RecipeSpec, load_recipe, save_recipe
 from synthdefect.recipes.foreground import load_foreground, restricted
 from synthdefect.recipes.inputs import check_inputs, mask_folders, skipped_textures, texture_sources
+from synthdefect.recipes.mixture import mixture_recipe, parse_mixture
 from synthdefect.recipes.presets import (
     DEFAULT_PRESET,
     PRESETS,
     Preset,
     get_preset,
+    is_preset,
     make_recipe,
     register_preset,
 )
@@ -43,10 +47,13 @@ __all__ = [
     "SyntheticAnomaly",
     "check_inputs",
     "get_preset",
+    "is_preset",
     "load_foreground",
     "load_recipe",
     "make_recipe",
     "mask_folders",
+    "mixture_recipe",
+    "parse_mixture",
     "recipe_from_record",
     "register_preset",
     "replay",

@@ -15,7 +15,8 @@ from typing import Any
 from synthdefect.recipes.files import RecipeSpec, load_recipe
 from synthdefect.recipes.foreground import load_foreground
 from synthdefect.recipes.inputs import check_inputs
-from synthdefect.recipes.presets import DEFAULT_PRESET, PRESETS, make_recipe
+from synthdefect.recipes.mixture import is_mixture
+from synthdefect.recipes.presets import DEFAULT_PRESET, PRESETS, get_preset, is_preset, make_recipe
 from synthdefect.textures import TextureInput, TextureSpec, parse_textures
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground
@@ -28,7 +29,8 @@ class RecipeOptions:
     """The anomaly options ``--preset``, ``--recipe``, ``--textures``, ``--p-anomaly`` and
     ``--foreground`` (or the same keyword arguments).
 
-    * ``preset``: a preset name (default ``draem-code`` when no ``recipe`` is given);
+    * ``preset``: a preset name or a mixture of presets such as ``"draem-code+cutpaste"`` (see
+      :mod:`~synthdefect.recipes.mixture`; default ``draem-code`` when no ``recipe`` is given);
     * ``recipe``: a recipe spec (a file, ``module:attribute``, a preset name or a Transform; see
       :func:`~synthdefect.recipes.files.load_recipe`), not with ``preset`` or ``p_anomaly``;
     * ``textures``: the texture input of presets and recipe files (see
@@ -53,7 +55,9 @@ class RecipeOptions:
             raise ValueError("give --preset or --recipe, not both")
         if self.recipe is not None and self.p_anomaly is not None:
             raise ValueError("--p-anomaly applies to presets; a recipe sets its own probabilities")
-        if self.preset is not None and self.preset not in PRESETS:
+        if self.preset is not None and not is_preset(self.preset):
+            if is_mixture(self.preset):
+                get_preset(self.preset)  # the mixture's own one-line error
             raise ValueError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}")
         if self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0:
             raise ValueError(f"--p-anomaly must be in [0, 1], got {self.p_anomaly}")

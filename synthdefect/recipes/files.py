@@ -21,7 +21,7 @@ from typing import Any
 
 from synthdefect.outputs import OutputError, inside
 from synthdefect.recipes.imports import named_attribute
-from synthdefect.recipes.presets import PRESETS, make_recipe
+from synthdefect.recipes.presets import PRESETS, is_preset, make_recipe
 from synthdefect.recipes.replay import recipe_from_record
 from synthdefect.textures import TextureSpec, parse_textures
 from synthdefect.transforms.base import Transform
@@ -51,7 +51,7 @@ def load_recipe(spec: RecipeSpec, textures: TextureSpec = None) -> Transform:
         return _from_file(Path(spec), textures)
     if not isinstance(spec, str):
         raise TypeError(f"a recipe is a preset name, file, module:attribute or Transform: {spec!r}")
-    if spec in PRESETS:
+    if is_preset(spec):
         return make_recipe(spec, textures=textures)
     if ":" in spec:
         return _from_attribute(spec, textures)
