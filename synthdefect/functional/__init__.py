@@ -3,9 +3,15 @@
 Images are HWC ``uint8`` unless a kernel says otherwise; masks are ``(H, W)`` float32.
 """
 
-from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color, transplant
+from synthdefect.functional.anomaly_sources import (
+    gaussian_noise,
+    grid_shuffle,
+    solid_color,
+    transplant,
+)
 from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.functional.foreground import estimate_foreground
+from synthdefect.functional.fractal import ifs_raster, singular_values
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask
 from synthdefect.functional.perlin import (
@@ -14,7 +20,12 @@ from synthdefect.functional.perlin import (
     perlin_gradients,
     perlin_noise,
 )
-from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
+from synthdefect.functional.shapes import (
+    combine_masks,
+    dilate_mask,
+    ellipses_mask,
+    rectangle_mask,
+)
 from synthdefect.functional.texture_ops import (
     autocontrast,
     brightness,
@@ -29,6 +40,7 @@ from synthdefect.functional.texture_ops import (
     invert,
     posterize,
     rotate_texture,
+    scale_channels,
     sharpness,
     solarize,
     vflip,
@@ -43,15 +55,18 @@ __all__ = [
     "color_jitter",
     "combine_masks",
     "contrast",
+    "dilate_mask",
     "ellipses_mask",
     "equalize",
     "estimate_foreground",
     "fractal_perlin_noise",
     "gamma",
+    "gaussian_noise",
     "grayscale",
     "grid_shuffle",
     "hflip",
     "hue_saturation",
+    "ifs_raster",
     "invert",
     "mask_area",
     "octave_seed",
@@ -63,7 +78,9 @@ __all__ = [
     "rectangle_mask",
     "rotate",
     "rotate_texture",
+    "scale_channels",
     "sharpness",
+    "singular_values",
     "solarize",
     "solid_color",
     "transplant",

@@ -9,6 +9,7 @@ into (the "texture" of :mod:`synthdefect.functional.blend`); only its pixels und
 * :func:`grid_shuffle`: the image cut into a grid of cells that are put back in another order
   (MemSeg's "structure" anomaly, applied to an augmented copy of the image itself).
 * :func:`solid_color`: one colour everywhere (DRAEM's uniform-colour ablation).
+* :func:`gaussian_noise`: seeded Gaussian noise added to an image (Fractal's noisy defects).
 
 Coordinates follow :mod:`synthdefect.functional.shapes`: pixels centres at integer ``(y, x)``,
 angles in degrees counter-clockwise on screen.
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["grid_shuffle", "solid_color", "transplant"]
+__all__ = ["gaussian_noise", "grid_shuffle", "solid_color", "transplant"]
 
 
 def _check_image(image: np.ndarray) -> None:
@@ -39,9 +40,11 @@ def transplant(
     target_center: tuple[float, float],
     angle: float = 0.0,
     scale: float = 1.0,
+    flip: tuple[bool, bool] = (False, False),
 ) -> np.ndarray:
     """``source`` moved so that its point ``source_center`` lands on ``target_center``, turned
-    by ``angle`` degrees and scaled by ``scale`` (> 0) about that point.
+    by ``angle`` degrees and scaled by ``scale`` (> 0) about that point; ``flip`` = (top-bottom,
+    left-right) mirrors it about that point first.
 
     Returns ``(height, width, C)`` uint8 (the size of the image the patch goes into, which may
     differ from the source's). Bilinear interpolation; places that map outside the source take
@@ -57,6 +60,10 @@ def transplant(
         raise ValueError(f"target size must be at least 1x1, got {height}x{width}")
     (src_y, src_x), (dst_y, dst_x) = source_center, target_center
     matrix = cv2.getRotationMatrix2D((float(src_x), float(src_y)), float(angle), float(scale))
+    if any(flip):
+        mirror = np.array([-1.0 if flip[1] else 1.0, -1.0 if flip[0] else 1.0])
+        matrix[:, 2] += matrix[:, :2] @ ((1.0 - mirror) * (src_x, src_y))
+        matrix[:, :2] *= mirror  # columns: x then y
     matrix[0, 2] += dst_x - src_x
     matrix[1, 2] += dst_y - src_y
     out = cv2.warpAffine(
@@ -104,3 +111,15 @@ def solid_color(height: int, width: int, color: Sequence[int]) -> np.ndarray:
     out = np.empty((height, width, len(color)), dtype=np.uint8)
     out[...] = np.asarray(color, dtype=np.uint8)
     return out
+
+
+def gaussian_noise(image: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    """``image`` (HWC uint8) plus Gaussian noise of standard deviation ``sigma`` (>= 0) grey
+    levels on every value (float32 draws of ``np.random.default_rng(seed)``), rounded and
+    clipped to 0..255."""
+    _check_image(image)
+    if not sigma >= 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    noise = np.random.default_rng(seed).standard_normal(image.shape, dtype=np.float32)
+    noisy = np.floor(image + np.float32(sigma) * noise + np.float32(0.5))
+    return np.clip(noisy, 0, 255).astype(np.uint8)

@@ -1,5 +1,6 @@
-"""Geometric anomaly-mask shapes: rectangles (CutPaste, scars, NSA patches), ellipses (NSA) and
-the union or intersection of two masks (GLASS combines two Perlin masks this way).
+"""Geometric anomaly-mask shapes: rectangles (CutPaste, scars, NSA patches), ellipses (NSA), the
+union or intersection of two masks (GLASS combines two Perlin masks this way) and a mask grown
+by dilation (Fractal).
 
 Coordinates are in pixels with pixel centres at integer positions: pixel ``(i, j)`` (row,
 column) sits at ``y = i``, ``x = j``. A rectangle whose top-left pixel is ``(top, left)`` and that
@@ -15,11 +16,12 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from synthdefect.functional.masks import anomalous_pixels
 
-__all__ = ["combine_masks", "ellipses_mask", "rectangle_mask"]
+__all__ = ["combine_masks", "dilate_mask", "ellipses_mask", "rectangle_mask"]
 
 
 def _check_size(height: int, width: int) -> None:
@@ -126,3 +128,14 @@ def combine_masks(
     else:
         raise ValueError(f"how must be 'union' or 'intersection', got {how!r}")
     return combined.astype(np.float32)
+
+
+def dilate_mask(mask: np.ndarray, iterations: int) -> np.ndarray:
+    """``mask`` (float32 ``(H, W)`` in {0, 1}) dilated ``iterations`` (>= 0) times with a 3x3
+    square, i.e. grown by ``iterations`` pixels in every direction (8-connected); float32."""
+    if int(iterations) != iterations or iterations < 0:
+        raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
+    if iterations == 0:
+        return mask.astype(np.float32)
+    square = np.ones((3, 3), np.uint8)
+    return cv2.dilate(mask.astype(np.float32), square, iterations=int(iterations))

@@ -14,6 +14,8 @@ against Pillow on real images to within one grey level (most match exactly):
 :func:`color_jitter` chains brightness, contrast, saturation and hue, as torchvision's
 ``ColorJitter`` (which CutPaste applies to its patches) does on PIL images.
 
+:func:`scale_channels` multiplies each channel by its own factor (FractalAD's colour change).
+
 The others follow imgaug, which DRAEM's released code uses: :func:`gamma` (GammaContrast),
 :func:`hue_saturation` (AddToHueAndSaturation), :func:`invert` and :func:`rotate_texture`
 (Affine rotation, bilinear, zero fill).
@@ -46,6 +48,7 @@ __all__ = [
     "invert",
     "posterize",
     "rotate_texture",
+    "scale_channels",
     "sharpness",
     "solarize",
     "vflip",
@@ -170,6 +173,16 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
     factor = _check_factor("brightness factor", factor)
     add = _check_finite("brightness add", add)
     return _lut(image, _round_to_uint8(_LEVELS * factor + add))
+
+
+def scale_channels(image: np.ndarray, factors: Sequence[float]) -> np.ndarray:
+    """``clip(round(v * factors[c]), 0, 255)`` for every value ``v`` of channel ``c``: one
+    factor >= 0 per channel (1 keeps the channel; FractalAD scales two of three by [0, 2))."""
+    image = _check_image(image)
+    factors = [_check_factor("channel factor", f) for f in factors]
+    if len(factors) != image.shape[2]:
+        raise ValueError(f"need one factor per channel ({image.shape[2]}), got {len(factors)}")
+    return _lut(image, _round_to_uint8(np.asarray(factors)[:, None] * _LEVELS[None, :]))
 
 
 @numba.njit(cache=True, nogil=True)

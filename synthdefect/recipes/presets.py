@@ -13,7 +13,8 @@ this registry; :func:`register_preset` adds to it.
 * ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``memseg``, ``glass``, ``destseg``: the research
   recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/research-recipes.md``);
 * ``cutout`` (:mod:`synthdefect.recipes.cutout`), ``intensity-disc``
-  (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares.
+  (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares;
+* ``fractal`` (:mod:`synthdefect.recipes.fractal`): FractalAD's fractal-shaped patches.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from synthdefect.recipes.cutout import cutout_recipe
 from synthdefect.recipes.draem import SyntheticAnomaly
 from synthdefect.recipes.foreground import restricted
+from synthdefect.recipes.fractal import fractal_recipe
 from synthdefect.recipes.intensity_disc import intensity_disc_recipe
 from synthdefect.recipes.mixture import MIX_SEPARATOR, is_mixture, mixture_recipe, parse_mixture
 from synthdefect.recipes.research import research_recipe
@@ -155,6 +157,9 @@ register_preset(
     intensity_disc_recipe,
     "a disc made brighter or darker (ASBench's FPI)",
     False,
+)
+register_preset(
+    "fractal", fractal_recipe, "FractalAD: a patch of the image cut out by a fractal", False
 )
 register_preset(
     "mix",

@@ -6,11 +6,17 @@ The building blocks only; the recipes made of them live in :mod:`synthdefect.rec
 import warnings
 from typing import Any
 
-from synthdefect.transforms.anomaly_sources import GridShuffle, IntensityShift, SolidColor
+from synthdefect.transforms.anomaly_sources import (
+    GaussianNoise,
+    GridShuffle,
+    IntensityShift,
+    SolidColor,
+)
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.foreground import Foreground
+from synthdefect.transforms.fractal import FractalPatch
 from synthdefect.transforms.geometry import RandomRotate, without_rotation
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
 from synthdefect.transforms.mask_base import MaskTransform
@@ -33,7 +39,9 @@ __all__ = [
     "CutPastePatch",
     "DiscMask",
     "Foreground",
+    "FractalPatch",
     "GaussianBetaBlend",
+    "GaussianNoise",
     "GridShuffle",
     "IntensityShift",
     "MaskTransform",

@@ -4,7 +4,8 @@
   a ``TextureSample("self")`` and a ``TextureAugment`` before it give the augmented image);
 * :class:`SolidColor`: one colour, random (DRAEM's uniform-colour ablation), black or the image
   mean (CutOut);
-* :class:`IntensityShift`: the texture brighter or darker by one amount (intensity discs).
+* :class:`IntensityShift`: the texture brighter or darker by one amount (intensity discs);
+* :class:`GaussianNoise`: Gaussian noise added to the texture under the mask (Fractal).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from synthdefect.functional.anomaly_sources import grid_shuffle, solid_color
+from synthdefect.functional.anomaly_sources import gaussian_noise, grid_shuffle, solid_color
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
@@ -26,7 +27,7 @@ from synthdefect.transforms.records import (
     register_transform,
 )
 
-__all__ = ["FILL_MODES", "GridShuffle", "IntensityShift", "SolidColor"]
+__all__ = ["FILL_MODES", "GaussianNoise", "GridShuffle", "IntensityShift", "SolidColor"]
 
 
 @register_transform
@@ -129,3 +130,42 @@ class IntensityShift(Transform):
         shift = self.unpack(params)["shift"]
         shifted = np.clip(sample.texture.astype(np.int16) + shift, 0, 255).astype(np.uint8)
         return sample.evolve(texture=shifted)
+
+
+@register_transform
+class GaussianNoise(Transform):
+    """Add Gaussian noise of standard deviation ``sigma`` grey levels (default 10, FractalAD's)
+    to ``sample.texture`` within the bounding box of ``sample.mask`` (the only pixels a blend
+    takes), rounded and clipped (see
+    :func:`~synthdefect.functional.anomaly_sources.gaussian_noise`). Record params:
+    ``{"seed": int}``, the seed of the noise."""
+
+    settings_fields = ("sigma",)
+
+    def __init__(self, sigma: float = 10.0) -> None:
+        if not 0.0 <= sigma < float("inf"):
+            raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
+        self.sigma = float(sigma)
+
+    def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
+        return self.record(seed=int(rng.integers(0, 2**63)))
+
+    def params_schema(self) -> Schema:
+        return {"seed": integer(0, 2**63 - 1)}
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        seed = self.unpack(params)["seed"]
+        if sample.texture is None:
+            raise ValueError(
+                "GaussianNoise needs sample.texture: put a texture or patch step first"
+            )
+        rows, cols = (
+            np.flatnonzero(sample.mask.any(axis=1)),
+            np.flatnonzero(sample.mask.any(axis=0)),
+        )
+        if rows.size == 0:
+            return sample
+        box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+        texture = to_uint8(sample.texture).copy()
+        texture[box] = gaussian_noise(texture[box], self.sigma, seed)
+        return sample.evolve(texture=texture)

@@ -9,6 +9,9 @@ Three shapes of patch, one mechanism (:class:`PatchTransform`):
 * :class:`NSAPatches`: one to N rectangles (or unions of ellipses inside them) whose half-widths
   follow a gamma distribution, resized by 0.7-1.3 (NSA, Schlüter et al., ECCV 2022).
 
+(:class:`~synthdefect.transforms.fractal.FractalPatch`, a square cut out by a fractal, is a
+fourth, in its own module.)
+
 The patch content comes from ``sample.texture`` when a step before set it (a colour-jittered
 copy of the image for CutPaste, another normal image for NSA) or else from the normal image.
 Each patch sets ``sample.mask`` (the patch at its new place) and ``sample.texture`` (the moved
@@ -111,8 +114,9 @@ class PatchTransform(MaskTransform):
             np.maximum(mask, self.patch_mask(height, width, patch), out=mask)
         return mask
 
-    def draw_schema(self) -> Schema:
-        patch = {
+    def patch_schema(self) -> Schema:
+        """The schema of one patch of the record (see module doc)."""
+        return {
             "size": _positive_pair,
             "source": pair(number()),
             "target": pair(number()),
@@ -120,7 +124,14 @@ class PatchTransform(MaskTransform):
             "scale": number(1e-6),
             "ellipses": _ellipses,
         }
-        return {"patches": list_of(fields(patch), 1, self.max_patches())}
+
+    def draw_schema(self) -> Schema:
+        return {"patches": list_of(fields(self.patch_schema()), 1, self.max_patches())}
+
+    def flip(self, patch: Mapping[str, Any]) -> tuple[bool, bool]:
+        """Whether ``patch`` is mirrored (top-bottom, left-right) before it is turned: never,
+        but for patches that draw it."""
+        return False, False
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         sample = super().apply(sample, params)  # the mask, validated and cut to the foreground
@@ -147,6 +158,7 @@ class PatchTransform(MaskTransform):
                 (ty - top, tx - left),
                 patch["angle"],
                 patch["scale"],
+                self.flip(patch),
             )
             inside = shape[top:bottom, left:right] > 0
             texture[top:bottom, left:right][inside] = moved[inside]

@@ -88,6 +88,17 @@ def _sample_solarize(rng: np.random.Generator, ranges: Ranges, channels: int) ->
     return {"threshold": threshold if rng.random() < ranges["p"] else 256}
 
 
+def _sample_channel_factors(
+    rng: np.random.Generator, ranges: Ranges, channels: int
+) -> dict[str, Any]:
+    """Two distinct channels (FractalAD) scaled by factors from ``ranges["factor"]``, the third
+    kept (factor 1); a grey image's one channel is scaled."""
+    factors = [1.0] * channels
+    for c in rng.choice(channels, size=min(2, channels), replace=False):
+        factors[int(c)] = float(rng.uniform(*ranges["factor"]))
+    return {"factors": factors}
+
+
 TEXTURE_OPS: dict[str, TextureOp] = {
     "gamma": TextureOp(F.gamma, _sample_gamma, {"gamma": (0.5, 2.0)}),
     "brightness": TextureOp(
@@ -120,6 +131,7 @@ TEXTURE_OPS: dict[str, TextureOp] = {
     "hflip": TextureOp(F.hflip, _no_params, {}),
     "vflip": TextureOp(F.vflip, _no_params, {}),
     "grayscale": TextureOp(F.grayscale, _no_params, {}),
+    "scale_channels": TextureOp(F.scale_channels, _sample_channel_factors, {"factor": (0.0, 2.0)}),
 }
 
 PRESETS: dict[str, tuple[str, ...]] = {
