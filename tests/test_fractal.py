@@ -6,8 +6,10 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import synthdefect as sd
+from synthdefect.cli import main
 from synthdefect.functional import (
     dilate_mask,
     gaussian_noise,
@@ -225,3 +227,18 @@ def test_fractal_patch_refuses_edited_records(change, message):
     change(record["params"]["patches"][0])
     with pytest.raises(RecordError, match=message):
         FractalPatch().apply(sample, record)
+
+
+def test_the_command_line_generates_and_benches_the_fractal_preset(tmp_path):
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    out = tmp_path / "run"
+    args = ["--n", "4", "--out", str(out), "--preset", "fractal", "--p-anomaly", "1"]
+    result = run("generate", *args, "--size", "48", "--channels", "1", "--workers", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = (out / "manifest.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["label"] == 1 for line in lines)
+    result = run("bench", "--preset", "fractal", "--seconds", "0.2", "--size", "64")
+    assert result.exit_code == 0, result.output
+    assert result.output.split()[0] == "fractal" and float(result.output.split()[1]) > 0
