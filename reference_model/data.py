@@ -8,9 +8,10 @@ MVTec AD category layout::
 Images are resized to the model's square input side as the training set resizes them
 (:func:`synthdefect.functional.geometry.resize`: area interpolation when shrinking); masks
 are resized with nearest-neighbour and binarised at 128
-(:func:`synthdefect.functional.masks.anomalous_pixels`), so every metric is computed at the
-model's resolution. Images reach the model as float32 ``(3, S, S)`` in [0, 1], RGB, with no
-normalisation.
+(:func:`synthdefect.functional.masks.anomalous_pixels`: the evaluation's ground truth is the mask
+thresholded at 0.5, soft masks included), so every metric is computed at the model's resolution.
+Training masks keep their soft values (:class:`GeneratedFolder`). Images reach the model as
+float32 ``(3, S, S)`` in [0, 1], RGB, with no normalisation.
 
 A folder written by ``synthdefect generate --layout flat --with-normal`` (``manifest.jsonl``
 with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`GeneratedFolder`.
@@ -180,15 +181,16 @@ class ImageFolder(Dataset):
 class GeneratedFolder(Dataset):
     """Training samples written by ``synthdefect generate --layout flat --with-normal``.
 
-    Yields the same dict as :class:`synthdefect.SyntheticAnomalyDataset`: ``image`` (the
-    ``images/`` file, with the anomaly) and ``normal`` (the clean ``normal/`` file) float32
-    ``(3, size, size)`` in [0, 1], ``mask`` float32 ``(1, size, size)`` 0/1, ``label`` int64,
-    ``params`` (JSON string), ``index``, ``source``. The samples are fixed: every epoch sees the
-    same anomalies (keys ``(epoch, i)`` are accepted; the epoch is ignored). ``image_dtype``
-    ``"uint8"`` gives images in [0, 255] instead.
+        Yields the same dict as :class:`synthdefect.SyntheticAnomalyDataset`: ``image`` (the
+        ``images/`` file, with the anomaly) and ``normal`` (the clean ``normal/`` file) float32
+        ``(3, size, size)`` in [0, 1], ``mask`` float32 ``(1, size, size)`` in [0, 1] (the file's
+    levels / 255: 0/1 for hard masks, a soft mask's target kept), ``label`` int64,
+        ``params`` (JSON string), ``index``, ``source``. The samples are fixed: every epoch sees the
+        same anomalies (keys ``(epoch, i)`` are accepted; the epoch is ignored). ``image_dtype``
+        ``"uint8"`` gives images in [0, 255] instead.
 
-    A garbled manifest line or a file it names that does not exist raises :class:`DataError`
-    here, before any training.
+        A garbled manifest line or a file it names that does not exist raises :class:`DataError`
+        here, before any training.
     """
 
     def __init__(self, root: str | os.PathLike, size: int, image_dtype: str = "float32") -> None:
@@ -231,7 +233,7 @@ class GeneratedFolder(Dataset):
             "index": record["index"],
             "image": image_to_tensor(load("image", 3), self.image_dtype),
             "normal": image_to_tensor(load("normal", 3), self.image_dtype),
-            "mask": torch.from_numpy(anomalous_pixels(mask).astype(np.float32))[None],
+            "mask": torch.from_numpy(mask.astype(np.float32) / np.float32(255.0))[None],
             "label": torch.tensor(record["label"], dtype=torch.int64),
             "params": json.dumps(record["params"]),
             "source": record["source"],

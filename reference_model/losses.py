@@ -2,7 +2,8 @@
 
 All functions take ``float32`` ``(B, C, H, W)`` tensors; images are in [0, 1]. The defaults
 follow DRAEM's released code: SSIM's dynamic range is read from the first image (2 once its
-minimum falls below -0.5) and the focal loss smooths its one-hot target by 1e-5.
+minimum falls below -0.5) and the focal loss smooths its target by 1e-5. Soft masks in [0, 1]
+are the focal loss's soft targets (see :func:`focal_loss`), not thresholded.
 """
 
 from __future__ import annotations
@@ -94,19 +95,26 @@ def focal_loss(
 ) -> torch.Tensor:
     """Focal loss ``-(1 - p_t)^gamma log(p_t)`` averaged over pixels, a 0-dim tensor >= 0.
 
-    ``logits``: ``(B, K, H, W)``; ``mask``: ``(B, 1, H, W)`` or ``(B, H, W)`` class indices
-    (0/1 floats accepted). With ``smooth = 0``, ``p_t`` is the softmax probability ``p`` of the
-    target class; otherwise, as in DRAEM's released code, the one-hot target is clamped to
-    ``[smooth / (K - 1), 1 - smooth]`` and ``p_t = sum(target * softmax) + smooth``. ``eps``
+    ``logits``: ``(B, K, H, W)``; ``mask``: ``(B, 1, H, W)`` or ``(B, H, W)``. The target is a
+    distribution over the K classes per pixel: with two classes a float mask ``m`` in [0, 1] is
+    the target ``(1 - m, m)``, so soft masks (``fpi``'s alpha) are learnt as they are and 0/1
+    masks are DRAEM's one-hot targets; otherwise the mask holds class indices, one-hot. As in
+    DRAEM's released code, ``p_t = sum(target * softmax)``; with ``smooth`` > 0 the target is
+    first clamped to ``[smooth / (K - 1), 1 - smooth]`` and ``p_t = sum(...) + smooth``. ``eps``
     clamps ``p_t`` away from 0 so the log stays finite.
     """
-    target = mask.reshape(mask.shape[0], 1, *mask.shape[-2:]).round().long()
-    probabilities = torch.softmax(logits, dim=1)
-    p_t = probabilities.gather(1, target)
+    mask = mask.reshape(mask.shape[0], 1, *mask.shape[-2:])
+    classes = logits.shape[1]
+    if classes == 2 and mask.is_floating_point():
+        target = torch.cat((1.0 - mask, mask), dim=1).to(logits.dtype)
+    else:
+        target = F.one_hot(mask[:, 0].round().long(), classes).permute(0, 3, 1, 2)
+        target = target.to(logits.dtype)
     if smooth:
-        # sum(clamped one-hot * p) = (1 - smooth) p + smooth / (K - 1) (1 - p) for p = p_target.
-        off = smooth / (logits.shape[1] - 1)
-        p_t = (1.0 - smooth) * p_t + off * (1.0 - p_t) + smooth
+        target = target.clamp(smooth / (classes - 1), 1.0 - smooth)
+    p_t = (target * torch.softmax(logits, dim=1)).sum(dim=1, keepdim=True)
+    if smooth:
+        p_t = p_t + smooth
     p_t = p_t.clamp_min(eps)
     return (-((1.0 - p_t) ** gamma) * torch.log(p_t)).mean()
 

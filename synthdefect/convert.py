@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.functional.masks import mask_levels
 from synthdefect.sample import AnomalyResult, Sample
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def _from_pil(image: Image.Image) -> Converted:
 
     def restore_pil(samples: list[Sample], params: list[dict]) -> AnomalyResult:
         s = samples[0]
-        mask = Image.fromarray(anomalous_pixels(s.mask).astype(np.uint8) * 255, mode="L")
+        mask = Image.fromarray(mask_levels(s.mask), mode="L")
         return AnomalyResult(encode(s.image), mask, s.label, params[0], encode(s.normal))
 
     return Converted([hwc], restore_pil)

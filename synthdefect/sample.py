@@ -5,11 +5,16 @@ Conventions used throughout synthdefect:
 * **image**: numpy ``(H, W, C)`` (HWC), ``C`` in {1, 3}, either ``uint8`` in [0, 255] or
   ``float32`` in [0, 1]. Transforms keep the dtype they are given.
 * **texture**: numpy ``(H, W, C)`` ``uint8``, same ``H, W, C`` as the image it will be blended into.
-* **mask**: numpy ``(H, W)`` ``float32`` in [0, 1]; 1 marks anomalous pixels (hard masks are 0/1).
-  A pixel is anomalous when its value is >= 0.5 (>= 128 in an 8-bit mask file): the one threshold,
-  :func:`synthdefect.functional.masks.anomalous_pixels`, used for labels, mask files and areas.
-* **label**: 1 when the mask has any anomalous pixel, else 0 (so a label-1 sample's mask file
-  is never empty, and a label-0 sample's is).
+* **mask**: numpy ``(H, W)`` ``float32`` in [0, 1]; 1 marks anomalous pixels. Hard masks are
+  0/1; a soft mask (``fpi``) holds a target in between, which every output keeps: mask files
+  store ``round(255 * m)`` (:func:`synthdefect.functional.masks.mask_levels`), the Dataset and
+  the torch/torchvision results the float values. Where a binary reading is needed (areas,
+  evaluation's ground truth, integer masks) a pixel is anomalous when its value is >= 0.5
+  (>= 128 in an 8-bit mask file): the one threshold,
+  :func:`synthdefect.functional.masks.anomalous_pixels`.
+* **label**: 1 when the mask marks any pixel (its 8-bit level is > 0,
+  :func:`synthdefect.functional.masks.marked_pixels`), else 0: so a label-1 sample's mask file
+  is never empty, and a label-0 sample's is. For hard masks this is "any anomalous pixel".
 * **params**: a JSON-serialisable dict recording every random draw; giving it back replays the
   sample exactly.
 """
@@ -22,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.functional.masks import marked_pixels
 
 __all__ = ["AnomalyResult", "Sample", "SampleError"]
 
@@ -65,7 +70,7 @@ class Sample:
 
     @property
     def label(self) -> int:
-        return int(anomalous_pixels(self.mask).any())
+        return int(marked_pixels(self.mask).any())
 
     def within_foreground(self, mask: np.ndarray) -> np.ndarray:
         """``mask`` cut to the foreground (float32), or ``mask`` itself when there is none."""
@@ -85,7 +90,8 @@ class AnomalyResult(NamedTuple):
     * torch CHW input: ``image`` CHW (input dtype), ``mask`` ``(1, H, W)`` float32, ``label`` int.
     * torch batch ``(B, C, H, W)``: ``mask`` ``(B, 1, H, W)``, ``label`` int64 ``(B,)``,
       ``params`` a list of B records.
-    * PIL input: ``image`` PIL (input mode), ``mask`` PIL mode ``"L"`` (0 or 255), ``label`` int.
+    * PIL input: ``image`` PIL (input mode), ``mask`` PIL mode ``"L"`` (``round(255 * m)``: 0 or
+      255 for hard masks), ``label`` int.
 
     ``normal`` is the defect-free image in the same type as ``image`` (differs from the input
     only when a geometric augmentation such as the ``draem-code`` rotation was applied).

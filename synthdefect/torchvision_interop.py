@@ -6,7 +6,8 @@
   PIL) becomes ``(image, Mask)``, so that geometric v2 transforms placed after it move the anomaly
   mask with the image; this is also the signature of anomalib's Draem ``augmenter``;
 * in a tuple or list, the first image is made defective and every ``tv_tensors.Mask`` is replaced
-  by the anomaly mask (same dtype and shape: float in [0, 1], or integer 0/1);
+  by the anomaly mask (same dtype and shape: float in [0, 1], soft values kept, or integer 0/1,
+  anomalous at >= 0.5 as :func:`~synthdefect.functional.masks.anomalous_pixels` reads a mask);
 * in a dict, ``"image"`` is made defective and ``"normal"`` (the clean target) and ``"params"``
   (the record) are set, plus ``"mask"`` (``tv_tensors.Mask``) and ``"label"`` (int64), or, in an
   anomalib-style dict (one with a ``"gt_mask"`` or ``"gt_label"`` entry), ``"gt_mask"`` and
@@ -40,6 +41,7 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from synthdefect.functional.masks import MASK_THRESHOLD
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.geometry import without_rotation
 
@@ -64,9 +66,12 @@ def _as_tensor(image: Any) -> torch.Tensor:
 
 
 def _fit_mask(mask: torch.Tensor, like: Any) -> tv_tensors.Mask:
-    """``mask`` as a ``Mask`` in the dtype and, where the sizes agree, the shape of ``like``."""
+    """``mask`` as a ``Mask`` in the dtype and, where the sizes agree, the shape of ``like``
+    (an integer or bool ``like`` gets the binary reading, ``mask >= 0.5``)."""
     if not isinstance(like, torch.Tensor):
         return tv_tensors.Mask(mask)
+    if not like.dtype.is_floating_point:
+        mask = mask >= MASK_THRESHOLD
     fits = mask.numel() == like.numel()
     return tv_tensors.Mask((mask.reshape(like.shape) if fits else mask).to(like.dtype))
 

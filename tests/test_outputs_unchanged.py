@@ -49,6 +49,7 @@ CASES: dict[str, tuple[dict[str, Any], int]] = {
     },
     "draem-code texture files": (_run("draem-code", textures=TEXTURES), 1),
     "memseg texture files": (_run("memseg", textures=TEXTURES), 1),
+    "fpi texture files": (_run("fpi", textures=TEXTURES), 1),
     "paper textures=self": (_run("paper", textures="self"), 1),
     "draem-code procedural:cracks": (_run("draem-code", textures="procedural:cracks"), 1),
     "draem-code grey": (_run("draem-code", channels=1), 1),

@@ -181,3 +181,26 @@ def test_tuples_warn_that_the_label_is_not_set(tv, image):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # once per wrapper
         wrapped(tv_tensors.Image(image), holder)
+
+
+def test_soft_masks_stay_soft_in_float_masks_and_are_cut_at_one_half_in_integer_ones(tv, image):
+    from torchvision import tv_tensors
+
+    from synthdefect import find_step, make_recipe
+    from synthdefect.torchvision_interop import to_v2
+
+    others = [np.full((64, 80, 3), v, np.uint8) for v in (0, 255)]
+    wrapped = to_v2(make_recipe("fpi", textures=others, p_anomaly=1.0))
+    seen = set()
+    for seed in range(6):
+        torch.manual_seed(seed)
+        soft = wrapped({"image": tv_tensors.Image(image)})
+        alpha = find_step(soft["params"], "blend")["params"]["beta"]
+        assert soft["mask"].dtype == torch.float32
+        assert soft["mask"].unique().tolist() == pytest.approx([0.0, alpha])
+        torch.manual_seed(seed)
+        holder = tv_tensors.Mask(torch.zeros(64, 80, dtype=torch.uint8))
+        cut = wrapped({"image": tv_tensors.Image(image), "gt_mask": holder})["gt_mask"]
+        assert set(cut.unique().tolist()) == ({0, 1} if alpha >= 0.5 else {0})
+        seen.add(alpha >= 0.5)
+    assert seen == {True, False}

@@ -2,8 +2,10 @@
 
 Decoded images are numpy ``(H, W, C)`` ``uint8`` RGB (``C`` = 3) or grey (``C`` = 1). 16-bit
 files are scaled to 8 bits, alpha is dropped, BGR (OpenCV's order) is converted to RGB once here.
-Masks are written as 8-bit grey PNG, 255 at the anomalous pixels. Writes are atomic
-(:mod:`synthdefect.files.atomic`).
+Masks are written as 8-bit grey PNG, ``round(255 * m)`` per pixel
+(:func:`~synthdefect.functional.masks.mask_levels`): 0 / 255 for hard masks; a soft mask's file
+(any other level) carries the note :data:`SOFT_MASK_NOTE`, so that :func:`read_mask` takes its
+low levels as meant. Writes are atomic (:mod:`synthdefect.files.atomic`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import numpy as np
 from PIL import Image
 
 from synthdefect.files.atomic import write_atomic
-from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.functional.masks import mask_levels
 from synthdefect.limits import MAX_IMAGE_PIXELS
 from synthdefect.pixels import match_channels, to_uint8
 
 __all__ = [
+    "SOFT_MASK_NOTE",
     "ImageReadError",
     "MaskValuesError",
     "encode_image",
@@ -33,6 +36,10 @@ __all__ = [
     "read_mask",
     "write_image",
 ]
+
+
+SOFT_MASK_NOTE = "synthdefect soft mask"
+"""The note (PNG ``Software`` chunk) of a mask file with levels other than 0 and 255."""
 
 
 class ImageReadError(OSError):
@@ -96,15 +103,16 @@ def _too_large(path: Path) -> str | None:
 
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
-    """Decode a mask file to ``(H, W)`` ``uint8``, anomalous (or foreground) pixels >= 128.
+    """Decode a mask file to ``(H, W)`` ``uint8``, anomalous (or foreground) pixels >= 128; a
+    soft mask written by :func:`encode_mask` reads back as its levels ``round(255 * m)``.
 
     Raises :class:`MaskValuesError` for a mask whose marked pixels are all below 128 (a mask
-    stored as 0/1, or 0..k, would otherwise be read as empty), besides :func:`read_image`'s
-    errors.
+    stored as 0/1, or 0..k, would otherwise be read as empty) unless it is such a soft mask
+    (:data:`SOFT_MASK_NOTE`), besides :func:`read_image`'s errors.
     """
     mask = read_image(path, channels=1)[:, :, 0]
     top = int(mask.max())
-    if 0 < top < 128:
+    if 0 < top < 128 and image_note(path) != SOFT_MASK_NOTE:
         raise MaskValuesError(
             f"mask {path} holds values 0..{top}, none >= 128: an 8-bit mask marks pixels with "
             "255 (store 0/1 masks multiplied by 255)"
@@ -163,6 +171,8 @@ def write_image(
 
 
 def encode_mask(mask: np.ndarray) -> bytes:
-    """``(H, W)`` float mask in [0, 1] -> 8-bit grey PNG bytes: 255 at the anomalous pixels
-    (:func:`~synthdefect.functional.masks.anomalous_pixels`), else 0."""
-    return encode_image(anomalous_pixels(mask).astype(np.uint8) * 255, ".png")
+    """``(H, W)`` float mask in [0, 1] -> 8-bit grey PNG bytes of its levels ``round(255 * m)``
+    (a hard mask: 255 at the anomalous pixels, else 0; a soft one with :data:`SOFT_MASK_NOTE`)."""
+    levels = mask_levels(mask)
+    soft = bool(np.any((levels != 0) & (levels != 255)))
+    return encode_image(levels, ".png", note=SOFT_MASK_NOTE if soft else None)

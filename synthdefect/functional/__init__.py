@@ -13,7 +13,13 @@ from synthdefect.functional.blend import beta_blend, poisson_blend
 from synthdefect.functional.foreground import estimate_foreground
 from synthdefect.functional.fractal import ifs_raster, singular_values
 from synthdefect.functional.geometry import rotate
-from synthdefect.functional.masks import anomalous_pixels, mask_area, perlin_mask
+from synthdefect.functional.masks import (
+    anomalous_pixels,
+    marked_pixels,
+    mask_area,
+    mask_levels,
+    perlin_mask,
+)
 from synthdefect.functional.perlin import (
     fractal_perlin_noise,
     octave_seed,
@@ -68,7 +74,9 @@ __all__ = [
     "hue_saturation",
     "ifs_raster",
     "invert",
+    "marked_pixels",
     "mask_area",
+    "mask_levels",
     "octave_seed",
     "perlin_gradients",
     "perlin_mask",

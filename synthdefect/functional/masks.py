@@ -8,6 +8,11 @@ The one threshold that decides which pixels of a mask are anomalous, everywhere 
 (labels, mask files, areas, ground truth read back for training and evaluation), is
 :func:`anomalous_pixels`: a float mask value ``m`` in [0, 1] is anomalous when ``m >= 0.5``, an
 8-bit mask file value when ``>= 128`` (the same cut: 127 / 255 < 0.5 <= 128 / 255).
+
+Soft masks (targets in [0, 1], such as FPI's interpolation factor) are stored in 8 bits as
+:func:`mask_levels`, ``round(255 * m)``; a mask *marks* a pixel whose level is > 0
+(:func:`marked_pixels`, ``m >= 0.5 / 255``): that decides a sample's label, so that a label-1
+sample's mask file is never empty. For hard masks (0/1) marked and anomalous pixels coincide.
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ import numpy as np
 from synthdefect.functional.geometry import rotate
 from synthdefect.functional.perlin import fractal_perlin_noise
 
-__all__ = ["MASK_THRESHOLD", "anomalous_pixels", "mask_area", "perlin_mask"]
+__all__ = [
+    "MASK_THRESHOLD",
+    "anomalous_pixels",
+    "marked_pixels",
+    "mask_area",
+    "mask_levels",
+    "perlin_mask",
+]
 
 MASK_THRESHOLD = 0.5
 """A float mask value at or above this marks an anomalous pixel (see :func:`anomalous_pixels`)."""
@@ -37,6 +49,19 @@ def anomalous_pixels(mask: np.ndarray) -> np.ndarray:
     if np.issubdtype(mask.dtype, np.floating):
         return mask >= MASK_THRESHOLD
     raise TypeError(f"a mask must be float in [0, 1], uint8 (0 / 255) or bool, not {mask.dtype}")
+
+
+def mask_levels(mask: np.ndarray) -> np.ndarray:
+    """A float mask in [0, 1] as 8-bit levels, ``uint8`` of its shape: ``round(255 * m)``
+    (halves up; values outside [0, 1] clipped). Hard masks give 0 / 255."""
+    levels = np.floor(np.asarray(mask, dtype=np.float32) * np.float32(255.0) + np.float32(0.5))
+    return np.clip(levels, 0, 255).astype(np.uint8)
+
+
+def marked_pixels(mask: np.ndarray) -> np.ndarray:
+    """Bool array of a float mask's shape: ``True`` where its 8-bit level is > 0 (see module
+    doc); the pixels a soft mask marks at all, the anomalous ones of a hard mask."""
+    return mask_levels(mask) > 0
 
 
 def perlin_mask(

@@ -7,6 +7,7 @@ rebuilding a recipe from a record, and :class:`RecipeOptions`, the one builder t
 * :mod:`~synthdefect.recipes.research`: CutPaste, NSA, MemSeg, GLASS, DeSTSeg;
 * :mod:`~synthdefect.recipes.cutout`, :mod:`~synthdefect.recipes.intensity_disc`: shape families;
 * :mod:`~synthdefect.recipes.fractal`: FractalAD's fractal patches;
+* :mod:`~synthdefect.recipes.fpi`: Foreign Patch Interpolation (a soft target);
 * :mod:`~synthdefect.recipes.mixture`: presets mixed with weights (``"a+b"``, ``"a:2+b"``);
 * :mod:`~synthdefect.recipes.files`: recipe specs and files (:func:`load_recipe`,
   :func:`save_recipe`), with :mod:`~synthdefect.recipes.imports` for ``module:attribute``;

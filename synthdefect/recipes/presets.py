@@ -15,6 +15,7 @@ this registry; :func:`register_preset` adds to it.
 * ``cutout`` (:mod:`synthdefect.recipes.cutout`), ``intensity-disc``
   (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares;
 * ``fractal`` (:mod:`synthdefect.recipes.fractal`): FractalAD's fractal-shaped patches.
+* ``fpi`` (:mod:`synthdefect.recipes.fpi`): Foreign Patch Interpolation, with a soft target.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from synthdefect.recipes.cutout import cutout_recipe
 from synthdefect.recipes.draem import SyntheticAnomaly
 from synthdefect.recipes.foreground import restricted
+from synthdefect.recipes.fpi import fpi_recipe
 from synthdefect.recipes.fractal import fractal_recipe
 from synthdefect.recipes.intensity_disc import intensity_disc_recipe
 from synthdefect.recipes.mixture import MIX_SEPARATOR, is_mixture, mixture_recipe, parse_mixture
@@ -160,6 +162,9 @@ register_preset(
 )
 register_preset(
     "fractal", fractal_recipe, "FractalAD: a patch of the image cut out by a fractal", False
+)
+register_preset(
+    "fpi", fpi_recipe, "FPI: a patch of another image interpolated, soft target (alpha)"
 )
 register_preset(
     "mix",

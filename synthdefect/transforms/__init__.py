@@ -13,7 +13,7 @@ from synthdefect.transforms.anomaly_sources import (
     SolidColor,
 )
 from synthdefect.transforms.base import Compose, RandomApply, Transform
-from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend
+from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend, SoftBetaBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.foreground import Foreground
 from synthdefect.transforms.fractal import FractalPatch
@@ -55,6 +55,7 @@ __all__ = [
     "RecordError",
     "RectangleMask",
     "ScarPatch",
+    "SoftBetaBlend",
     "SolidColor",
     "TextureAugment",
     "TextureSample",

@@ -1,6 +1,7 @@
 """Blend steps: put the prepared texture into the image through the mask.
 
 :class:`BetaBlend` (DRAEM: opacity uniform in a range; ``(1, 1)`` pastes, as CutPaste does),
+:class:`SoftBetaBlend` (FPI: the opacity is also the target, a soft mask),
 :class:`GaussianBetaBlend` (GLASS: opacity normal, clipped), :class:`PoissonBlend` (NSA: seamless).
 """
 
@@ -17,7 +18,7 @@ from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.records import Schema, number, register_transform
 
-__all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend"]
+__all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend", "SoftBetaBlend"]
 
 
 @register_transform
@@ -52,6 +53,19 @@ class BetaBlend(Transform):
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         return _beta_blended(sample, self.unpack(params)["beta"])
+
+
+@register_transform
+class SoftBetaBlend(BetaBlend):
+    """:class:`BetaBlend` whose target is soft: after blending, ``sample.mask`` becomes
+    ``beta * mask`` (float32 in [0, 1]), the share of the texture in each pixel. FPI (Tan et
+    al., 2020) interpolates a foreign patch with a factor ``alpha ~ U(0, 1)`` and regresses that
+    factor: ``SoftBetaBlend((0, 1))``. Record params: ``{"beta": float}``."""
+
+    def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
+        beta = self.unpack(params)["beta"]
+        blended = _beta_blended(sample, beta)
+        return blended.evolve(mask=(sample.mask * np.float32(beta)).astype(np.float32))
 
 
 @register_transform
