@@ -14,7 +14,8 @@
 # (default .venv/bin/synthdefect), PYTHON (default .venv/bin/python, for the table). A
 # finished run (RUN_DIR/<dataset>/<preset>/metrics.json) is not trained again, so an
 # interrupted benchmark continues where it stopped; an unfinished one is trained anew. Textures: DTD for the Perlin-mask recipes, the normal images
-# themselves for nsa (its patches come from another normal image), none for cutpaste.
+# themselves for nsa and fpi (their patches come from another normal image), none for cutpaste,
+# cutout, intensity-disc and fractal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,8 +39,8 @@ root_of() {  # dataset name -> MVTec-layout root
 
 texture_args() {  # preset, train folder -> --textures arguments
     case "$1" in
-        cutpaste | cutpaste-scar) ;;
-        nsa) echo "--textures $2" ;;
+        cutpaste | cutpaste-scar | cutout | intensity-disc | fractal) ;;
+        nsa | fpi) echo "--textures $2" ;;
         *) echo "--textures $DATA/dtd_subset/images" ;;
     esac
 }

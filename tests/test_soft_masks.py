@@ -167,3 +167,14 @@ def test_the_focal_loss_learns_soft_targets():
     expected = (-((1 - soft_p) ** 2) * soft_p.log()).mean()
     got = focal_loss(noisy, torch.full((2, 1, 8, 8), 0.3), smooth=0.0)
     assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_preview_outlines_a_soft_mask_below_one_half():
+    from synthdefect.generate.preview import _cell
+
+    image = np.full((16, 20, 3), 100, np.uint8)
+    cell = _cell(image, image, _soft(0.3), 0, (20, 16))
+    hard = _cell(image, image, (_soft(0.3) > 0).astype(np.float32), 0, (20, 16))
+    body = slice(cell.shape[0] - 16, None)
+    assert np.array_equal(cell[body], hard[body])  # the same outline as the hard mask's
+    assert (cell[body, -20:] != 100).any()  # drawn over the image

@@ -1,8 +1,9 @@
 """A contact sheet of the first samples a run would make, to check settings at a glance.
 
 Each cell shows sample ``i`` (``i`` = 0, 1, ... in reading order) as three panels: the normal
-image, the defective image, and the defective image with the mask outline drawn in bright green.
-A strip above each cell gives the index, the label and the anomalous area.
+image, the defective image, and the defective image with the mask outline drawn in bright green
+(around every pixel the mask marks, a soft mask's too). A strip above each cell gives the index,
+the label and the marked area (and a soft mask's largest value).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import cv2
 import numpy as np
 
 from synthdefect.files.codec import image_note, write_image
-from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.functional.masks import marked_pixels
 from synthdefect.generate.config import GenerateConfig, GenerateError
 from synthdefect.generate.inputs import check_apart
 from synthdefect.generate.lock import as_generate_error
@@ -91,7 +92,7 @@ def _cell(
     """One sample: caption strip over [normal | defective | defective + outline], in RGB."""
     normal_small = cv2.resize(match_channels(normal, 3), panel, interpolation=cv2.INTER_AREA)
     image_small = cv2.resize(match_channels(image, 3), panel, interpolation=cv2.INTER_AREA)
-    binary = anomalous_pixels(mask).astype(np.uint8)
+    binary = marked_pixels(mask).astype(np.uint8)
     contours, _ = cv2.findContours(
         cv2.resize(binary, panel, interpolation=cv2.INTER_NEAREST),
         cv2.RETR_LIST,
@@ -101,6 +102,8 @@ def _cell(
     body = _join([normal_small, image_small, outlined], axis=1, gap=_GAP_PX)
     area = float(binary.mean())
     caption = f"#{index} defect {area:.1%}" if area > 0 else f"#{index} normal"
+    if area > 0 and mask.max() < 1.0:  # a soft target: its largest value
+        caption += f", target {mask.max():.2f}"
     return _join([_text_strip(body.shape[1], [(0, caption)]), body], axis=0, gap=0)
 
 
