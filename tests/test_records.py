@@ -34,6 +34,7 @@ from synthdefect.generate import GenerateConfig, generate
 from synthdefect.recipes import PRESETS, register_preset
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
+from synthdefect.transforms.base import Transform
 
 
 def with_texture(image: np.ndarray) -> Sample:
@@ -322,3 +323,31 @@ def test_replay_takes_the_image_first_and_the_old_order_with_a_warning(rgb_image
     with pytest.warns(DeprecationWarning, match=r"now replay\(image, record\)"):
         again = replay(made.params, rgb_image)
     assert np.array_equal(again.image, made.image)
+
+
+def test_a_fresh_draw_is_applied_unchecked_and_every_other_record_checked(rgb_image, monkeypatch):
+    checked = []
+    original = Transform.check_header
+
+    def counting(self, record, keys):
+        checked.append(self.record_type)
+        return original(self, record, keys)
+
+    monkeypatch.setattr(Transform, "check_header", counting)
+    anomaly = SyntheticAnomaly("draem-code", p_anomaly=1.0, rotate_p=1.0)
+    made = anomaly(rgb_image, seed=4)
+    assert checked == []  # make_params drew it valid: apply does not check it again
+    assert np.array_equal(anomaly.replay(rgb_image, made.params).image, made.image)
+    assert {"Compose", "RandomApply", "PerlinMask", "BetaBlend"} <= set(checked)
+    checked.clear()
+    mask = PerlinMask()
+    record = mask.make_params(sample_rng(0, 0), Sample.from_image(rgb_image))
+    mask.apply(Sample.from_image(rgb_image), record)
+    assert checked == []
+    for other, copied in [(PerlinMask(), record), (mask, copy.deepcopy(record))]:
+        other.apply(Sample.from_image(rgb_image), copied)
+        assert checked == ["PerlinMask"]
+        checked.clear()
+    record["params"]["threshold"] = 5.0  # an edited draw, replayed: refused
+    with pytest.raises(RecordError, match="within"):
+        mask.replay(rgb_image, record)

@@ -13,7 +13,10 @@ A transform splits its work in two, after torchvision v2:
   file), so that a replay on another image fails;
 * :meth:`Transform.apply` is deterministic and complete: given a
   :class:`~synthdefect.sample.Sample` and a record it validates the record against the transform
-  and calls the kernels of :mod:`synthdefect.functional`.
+  and calls the kernels of :mod:`synthdefect.functional`. A record that this very transform's
+  ``make_params`` returned (a fresh draw, already valid) is not checked again; one read back,
+  copied, or made by another transform always is, and a replay through ``params=`` checks every
+  record it is given.
 
 Everything ``apply`` needs is in the record, and a transform keeps no state between the two
 calls: values that ``make_params`` computed from its draws and that ``apply`` would compute
@@ -37,6 +40,7 @@ makes and checks every record and rebuilds transforms from them.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
@@ -54,6 +58,7 @@ from synthdefect.transforms.records import (
     boolean,
     check_keys,
     check_schema,
+    drawn_by,
     first_difference,
     integer,
     register_transform,
@@ -118,7 +123,9 @@ class Transform:
 
     def header(self) -> Record:
         """``{"type", "version", "settings"}``: what every record of this transform starts with."""
-        return Record(type=self.record_type, version=self.version, settings=self.settings())
+        return Record(
+            type=self.record_type, version=self.version, settings=self.settings(), made_by=self
+        )
 
     def describe(self) -> Record:
         """A record without draws: enough to rebuild the transform (composites add children)."""
@@ -184,7 +191,10 @@ class Transform:
         return record
 
     def unpack(self, record: Any) -> Mapping[str, Any]:
-        """The validated draws of ``record`` (see :meth:`check_header`, :meth:`check_params`)."""
+        """The validated draws of ``record`` (see :meth:`check_header`, :meth:`check_params`);
+        this transform's own fresh draw is taken as it is (see module doc)."""
+        if drawn_by(record, self):
+            return record["params"]
         self.check_header(record, ("type", "version", "settings", "params"))
         return self.check_params(record["params"])
 
@@ -194,10 +204,13 @@ class Transform:
 
     def unpack_children(self, record: Any) -> tuple[Mapping[str, Any], dict[str, Any]]:
         """A composite's validated draws and its children's records, by child name."""
-        keys = ("params",) if self.has_params else ()
-        self.check_header(record, ("type", "version", "settings", *keys, self.children_key))
-        draws = self.check_params(record["params"]) if self.has_params else {}
         names = list(self.children())
+        if drawn_by(record, self):
+            draws = record["params"] if self.has_params else {}
+        else:
+            keys = ("params",) if self.has_params else ()
+            self.check_header(record, ("type", "version", "settings", *keys, self.children_key))
+            draws = self.check_params(record["params"]) if self.has_params else {}
         found = record[self.children_key]
         if self.single_child:
             return draws, {names[0]: found}
@@ -218,6 +231,8 @@ class Transform:
 
     def check_described(self, name: str, record: Any) -> None:
         """Check that ``record`` describes child ``name`` (a child that was not applied)."""
+        if drawn_by(record, self.children()[name]):
+            return
         difference = first_difference(record, self.children()[name].describe())
         if difference is not None:
             message = f"record describes another transform ({difference})"
@@ -290,7 +305,9 @@ class Transform:
             if len(records) != n:
                 raise ValueError(f"got {len(records)} parameter records for {n} images")
             items = zip(converted.images, records, sources, strict=True)
-            samples = [self.apply(Sample.from_image(im, name), p) for im, p, name in items]
+            samples = [  # copies: a replay checks every record, fresh draws included
+                self.apply(Sample.from_image(im, name), copy.deepcopy(p)) for im, p, name in items
+            ]
         else:
             if rng is None and seed is None:
                 seed = fresh_seed()

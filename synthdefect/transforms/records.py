@@ -83,15 +83,17 @@ class RecordError(ValueError):
 
 class Record(dict):
     """A record as ``make_params`` returns it: a plain JSON dict to every reader, with
-    ``derived``, the values computed while drawing that ``apply`` reuses (see
+    ``derived``, the values computed while drawing that ``apply`` reuses, and ``made_by``, the
+    transform whose draw it is, which ``apply`` trusts without checking it again (see
     :mod:`synthdefect.transforms.base`). JSON, pickles and copies hold the plain dict, so a
-    record read back or copied has no ``derived`` (change draws on a copy)."""
+    record read back or copied has neither and is checked in full (change draws on a copy)."""
 
-    __slots__ = ("derived",)
+    __slots__ = ("derived", "made_by")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, made_by: object = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.derived: dict[str, Any] = {}
+        self.made_by = made_by
 
     def __reduce_ex__(self, protocol: Any) -> tuple[type, tuple[dict[str, Any]]]:
         return dict, (dict(self),)
@@ -100,6 +102,12 @@ class Record(dict):
 def derived(record: Any) -> dict[str, Any]:
     """The values ``make_params`` kept beside ``record`` (see :class:`Record`), else ``{}``."""
     return record.derived if isinstance(record, Record) else {}
+
+
+def drawn_by(record: Any, transform: object) -> bool:
+    """Whether ``record`` is ``transform``'s own draw, as its ``make_params`` returned it (see
+    :class:`Record`): such a record needs no check before ``apply``."""
+    return isinstance(record, Record) and record.made_by is transform
 
 
 def qualified_name(fn: Callable[..., Any]) -> str:
