@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from synthdefect.files.anomaly_pairs import AnomalyPairs
 from synthdefect.files.mask_folder import MaskFolder
 from synthdefect.files.normal_images import NormalImages
 from synthdefect.files.paths import NoImagesError, NoReadableImagesError
@@ -21,6 +22,7 @@ from synthdefect.recipes import (
     Preset,
     RecipeOptions,
     SyntheticAnomaly,
+    external_recipe,
     get_preset,
     is_preset,
     load_recipe,
@@ -49,6 +51,7 @@ from synthdefect.transforms import (
     Compose,
     CutPastePatch,
     DiscMask,
+    ExternalAnomaly,
     Foreground,
     FractalPatch,
     GaussianBetaBlend,
@@ -83,6 +86,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PRESETS",
+    "AnomalyPairs",
     "AnomalyResult",
     "ArraySource",
     "BetaBlend",
@@ -90,6 +94,7 @@ __all__ = [
     "CutPastePatch",
     "DiscMask",
     "EpochSampler",
+    "ExternalAnomaly",
     "FolderSource",
     "Foreground",
     "FractalPatch",
@@ -131,6 +136,7 @@ __all__ = [
     "UnreadableImageWarning",
     "__version__",
     "as_texture_source",
+    "external_recipe",
     "find_step",
     "get_preset",
     "is_preset",

@@ -9,11 +9,13 @@ bounded cache, atomic writes, and the folders built on them (normal images, mask
 * :mod:`~synthdefect.files.readable`: :class:`ImageFiles`, the skip policy;
 * :mod:`~synthdefect.files.cache`: :class:`ArrayCache`;
 * :mod:`~synthdefect.files.normal_images`: :class:`NormalImages`;
-* :mod:`~synthdefect.files.mask_folder`: :class:`MaskFolder`.
+* :mod:`~synthdefect.files.mask_folder`: :class:`MaskFolder`;
+* :mod:`~synthdefect.files.anomaly_pairs`: :class:`AnomalyPairs`, anomalies made elsewhere.
 
 Pixel conversions (``to_uint8``, ``match_channels``) live in :mod:`synthdefect.pixels`.
 """
 
+from synthdefect.files.anomaly_pairs import AnomalyPairs
 from synthdefect.files.atomic import write_atomic, write_json
 from synthdefect.files.cache import ArrayCache
 from synthdefect.files.codec import (
@@ -42,6 +44,7 @@ from synthdefect.files.readable import ImageFiles, UnreadableImageWarning
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "AnomalyPairs",
     "ArrayCache",
     "ImageFiles",
     "ImageReadError",

@@ -8,6 +8,7 @@ rebuilding a recipe from a record, and :class:`RecipeOptions`, the one builder t
 * :mod:`~synthdefect.recipes.cutout`, :mod:`~synthdefect.recipes.intensity_disc`: shape families;
 * :mod:`~synthdefect.recipes.fractal`: FractalAD's fractal patches;
 * :mod:`~synthdefect.recipes.fpi`: Foreign Patch Interpolation (a soft target);
+* :mod:`~synthdefect.recipes.external`: anomalies made elsewhere, from a folder of pairs;
 * :mod:`~synthdefect.recipes.mixture`: presets mixed with weights (``"a+b"``, ``"a:2+b"``);
 * :mod:`~synthdefect.recipes.files`: recipe specs and files (:func:`load_recipe`,
   :func:`save_recipe`), with :mod:`~synthdefect.recipes.imports` for ``module:attribute``;
@@ -19,6 +20,7 @@ rebuilding a recipe from a record, and :class:`RecipeOptions`, the one builder t
 
 from synthdefect.recipes.builder import RecipeOptions
 from synthdefect.recipes.draem import DRAEM_VARIANTS, DraemVariant, SyntheticAnomaly
+from synthdefect.recipes.external import external_recipe
 from synthdefect.recipes.files import RECIPE_SUFFIXES, RecipeSpec, load_recipe, save_recipe
 from synthdefect.recipes.foreground import load_foreground, restricted
 from synthdefect.recipes.inputs import check_inputs, mask_folders, skipped_textures, texture_sources
@@ -48,6 +50,7 @@ __all__ = [
     "RecipeSpec",
     "SyntheticAnomaly",
     "check_inputs",
+    "external_recipe",
     "get_preset",
     "is_preset",
     "load_foreground",

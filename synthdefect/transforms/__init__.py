@@ -15,6 +15,7 @@ from synthdefect.transforms.anomaly_sources import (
 from synthdefect.transforms.base import Compose, RandomApply, Transform
 from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBlend, SoftBetaBlend
 from synthdefect.transforms.choice import RandomChoice
+from synthdefect.transforms.external import ExternalAnomaly
 from synthdefect.transforms.foreground import Foreground
 from synthdefect.transforms.fractal import FractalPatch
 from synthdefect.transforms.geometry import RandomRotate, without_rotation
@@ -38,6 +39,7 @@ __all__ = [
     "Compose",
     "CutPastePatch",
     "DiscMask",
+    "ExternalAnomaly",
     "Foreground",
     "FractalPatch",
     "GaussianBetaBlend",
