@@ -3,10 +3,11 @@
 The dataset yields dicts with ``image`` (with the anomaly, ``(3, H, W)`` uint8 in [0, 255] or
 float in [0, 1]), ``normal`` (the clean target, same shape and type) and ``mask`` (float32
 ``(1, H, W)`` in [0, 1]: 0/1, or a soft target that the focal loss learns as it is), as
-:class:`synthdefect.SyntheticAnomalyDataset` does, for keys ``(epoch, i)``. The keys come from an :class:`~synthdefect.sampler.EpochSampler` seeded with the
-run's seed, through ONE DataLoader for the whole run (its workers live as long as the run, their
-decode caches stay warm and they prefetch across epoch boundaries): every epoch has a new order
-and new anomalies, a run is reproducible and a resumed run continues exactly, mid-epoch too.
+:class:`synthdefect.SyntheticAnomalyDataset` does, for keys ``(epoch, i)``. The keys come from
+an :class:`~synthdefect.sampler.EpochSampler` seeded with the run's seed, through ONE DataLoader
+for the whole run (its workers live as long as the run, their decode caches stay warm and they
+prefetch across epoch boundaries): every epoch has a new order and new anomalies, a run is
+reproducible and a resumed run continues exactly, mid-epoch too.
 
 Hot path: the losses stay on the device and are read every ``log_every`` steps; images travel
 as uint8 and become float on the device; Adam is fused on CUDA; cuDNN picks its fastest
