@@ -157,3 +157,15 @@ def test_pairs_mix_with_a_preset_and_replay(tmp_path, rgb_image):
         again = sd.replay(rgb_image, result.params)
         assert np.array_equal(again.image, result.image)
         assert np.array_equal(again.mask, result.mask)
+
+
+def test_a_recipe_file_names_its_pairs_folder_relative_to_itself(tmp_path, rgb_image):
+    project = tmp_path / "project"
+    recipe = sd.external_recipe(_named(project / "made"), p_anomaly=1.0)
+    sd.save_recipe(recipe, project / "pairs.json")
+    saved = json.loads((project / "pairs.json").read_text())
+    assert sd.find_step(saved, "pairs")["settings"]["folder"] == "made"
+    made = sd.load_recipe(project / "pairs.json")(rgb_image, seed=0, index=0)
+    assert np.array_equal(made.image, recipe(rgb_image, seed=0, index=0).image)
+    with pytest.raises(ValueError, match="lies outside"):
+        sd.save_recipe(recipe, tmp_path / "elsewhere" / "pairs.json")

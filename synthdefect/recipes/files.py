@@ -64,9 +64,10 @@ def load_recipe(spec: RecipeSpec, textures: TextureSpec = None) -> Transform:
 def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:
     """Write ``recipe``'s description as a JSON recipe file that :func:`load_recipe` reads.
 
-    A folder the recipe names (a ``Foreground``'s masks) is written relative to the file's
-    folder; ``ValueError`` when it lies outside (pass such masks with ``foreground=`` /
-    ``--foreground`` instead), since recipe files never name paths outside their folder.
+    A folder the recipe names (a ``Foreground``'s masks, an ``ExternalAnomaly``'s pairs) is
+    written relative to the file's folder; ``ValueError`` when it lies outside (pass such masks
+    with ``foreground=`` / ``--foreground`` instead), since recipe files never name paths outside
+    their folder.
     """
     path = Path(path)
     description = recipe.describe()
@@ -122,9 +123,10 @@ def _from_file(path: Path, textures: TextureSpec) -> Transform:
 
 def _paths_within(description: Any, path: Path) -> Any:
     """A copy of a recipe file's ``description`` whose folder paths (a ``TextureSample``'s
-    source folder, a ``Foreground``'s mask folder) are relative to the recipe file's folder;
-    :class:`OutputError` for one that leaves it (absolute, ``..``): inputs from outside come from
-    the command line (``--textures``, ``--foreground``), so a recipe file moves with its folder."""
+    source folder, a ``Foreground``'s mask folder, an ``ExternalAnomaly``'s pairs) are relative
+    to the recipe file's folder; :class:`OutputError` for one that leaves it (absolute, ``..``):
+    inputs from outside come from the command line (``--textures``, ``--foreground``), so a
+    recipe file moves with its folder."""
     description = copy.deepcopy(description)
     for where, record, key, value in _folder_paths(description):
         where = f"{where or 'recipe'}.settings.{key}"
@@ -134,14 +136,17 @@ def _paths_within(description: Any, path: Path) -> Any:
 
 def _folder_paths(description: Any) -> Iterator[tuple[str, dict[str, Any], str, str]]:
     """``(where, record, key, path)`` of every folder path a recipe description holds: a
-    ``TextureSample``'s source (unless a keyword) and a ``Foreground``'s mask folder."""
+    ``TextureSample``'s source (unless a keyword), a ``Foreground``'s mask folder and an
+    ``ExternalAnomaly``'s folder of pairs."""
     for where, record in walk_records(description):
         settings = record.get("settings")
         if not isinstance(settings, dict):
             continue
         if record.get("type") == "TextureSample":
             key = "source"
-        elif record.get("type") == "Foreground" and settings.get("source") == "masks":
+        elif (
+            record.get("type") == "Foreground" and settings.get("source") == "masks"
+        ) or record.get("type") == "ExternalAnomaly":
             key = "folder"
         else:
             continue
