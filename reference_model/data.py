@@ -14,7 +14,8 @@ Training masks keep their soft values (:class:`GeneratedFolder`). Images reach t
 float32 ``(3, S, S)`` in [0, 1], RGB, with no normalisation.
 
 A folder written by ``synthdefect generate --layout flat --with-normal`` (``manifest.jsonl``
-with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`GeneratedFolder`.
+with ``images/``, ``masks/``, ``normal/``) is a fixed training set: :class:`GeneratedFolder`;
+normal images with a recipe are one made on the fly: :func:`anomaly_training_set`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from synthdefect import NoImagesError, NormalImages, RecipeOptions, SyntheticAnomalyDataset
 from synthdefect.model_api import (
     IMAGE_DTYPES,
     MANIFEST_NAME,
@@ -37,6 +39,7 @@ from synthdefect.model_api import (
     anomalous_pixels,
     distinct_names,
     find_images,
+    folders_fingerprint,
     image_to_tensor,
     parse_key,
     read_image,
@@ -53,6 +56,7 @@ __all__ = [
     "ImageFolder",
     "TestImage",
     "TestSet",
+    "anomaly_training_set",
     "list_test_images",
 ]
 
@@ -238,3 +242,36 @@ class GeneratedFolder(Dataset):
             "params": json.dumps(record["params"]),
             "source": record["source"],
         }
+
+
+def anomaly_training_set(
+    data: Path,
+    recipe: RecipeOptions,
+    size: int,
+    seed: int,
+    images: list[Path] | None = None,
+    extra: str = "",
+) -> tuple[SyntheticAnomalyDataset, str]:
+    """The training set of the normal images under ``data`` (or the files ``images`` of it)
+    with ``recipe``'s anomalies at side ``size`` (uint8 images), and its data fingerprint.
+
+    The fingerprint covers ``data``'s files, a texture or mask folder's files, the recipe's
+    description and ``extra`` (what else picks the training images). :class:`DataError` in one
+    line before any training: no image, none readable, a recipe that cannot be made.
+    """
+    try:
+        normal = NormalImages(data if images is None else images, (size, size))
+        normal.check_readable()
+    except NoImagesError as error:
+        raise DataError(f"the training set is empty: {error} ({data})") from error
+    try:
+        anomaly = recipe.build(normal.paths)
+    except ValueError as error:
+        raise DataError(str(error)) from error
+    dataset = SyntheticAnomalyDataset(
+        normal, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
+    )
+    inputs = (recipe.textures, recipe.foreground)
+    folders = [data, *(Path(p) for p in inputs if isinstance(p, str | Path) and Path(p).is_dir())]
+    description = json.dumps(anomaly.describe(), sort_keys=True, default=str) + extra
+    return dataset, folders_fingerprint(*folders, extra=description)

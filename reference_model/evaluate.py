@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from reference_model.model import DraemModel
 from reference_model.scoring import score_batch
 
 __all__ = ["METRICS_NAME", "METRIC_NAMES", "EmptyMaskWarning", "evaluate", "format_table",
-           "is_metrics_file"]  # fmt: skip
+           "is_metrics_file", "metrics_by_group", "score_batches"]  # fmt: skip
 
 METRIC_NAMES = ("image_auroc", "pixel_auroc", "pixel_ap", "aupro")
 
@@ -38,13 +39,16 @@ class EmptyMaskWarning(UserWarning):
 
 
 def is_metrics_file(path: Path) -> bool:
-    """Whether ``path`` holds what :func:`evaluate` returns plus its ``checkpoint`` (a previous
-    output of ``synthdefect evaluate``, which it may replace)."""
+    """Whether ``path`` holds what :func:`evaluate` (or
+    :func:`~reference_model.synthetic.evaluate_synthetic`) returns plus its ``checkpoint`` (a
+    previous output of ``synthdefect evaluate``, which it may replace)."""
     try:
         record = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return False
-    return isinstance(record, dict) and {"metrics", "checkpoint", "category"} <= record.keys()
+    if not isinstance(record, dict) or not {"metrics", "checkpoint"} <= record.keys():
+        return False
+    return "category" in record or "synthetic" in record
 
 
 def evaluate(
@@ -64,10 +68,6 @@ def evaluate(
     """
     images = list_test_images(category)
     size = model.config.size
-    n = len(images)
-    maps = np.empty((n, size, size), dtype=np.float32)
-    masks = np.empty((n, size, size), dtype=bool)
-    scores = np.empty(n, dtype=np.float32)
     labels = np.array([item.label for item in images])
     types = np.array([item.defect_type for item in images])
     loader = DataLoader(
@@ -76,9 +76,35 @@ def evaluate(
         num_workers=workers,
         worker_init_fn=loader_worker_init(),
     )
+    maps, scores, masks = score_batches(model, loader, len(images), device)
+    _warn_empty_masks(images, masks)
+    counts = {str(t): int((types == t).sum()) for t in sorted(set(types))}
+    return {
+        "category": str(Path(category)),
+        "size": size,
+        "images": counts,
+        "metrics": metrics_by_group(labels, scores, masks, maps, types, GOOD),
+    }
+
+
+def score_batches(
+    model: DraemModel,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor, Any, Sequence[str]]],
+    n: int,
+    device: torch.device,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score ``n`` images given as batches of ``(images, masks, labels, errors)`` (what
+    :class:`~reference_model.data.TestSet` yields; images ``(B, 3, S, S)`` uint8 or float in
+    [0, 1], masks bool ``(B, S, S)``). Returns float32 maps ``(n, S, S)``, float32 image scores
+    ``(n,)`` and the bool masks ``(n, S, S)``. The model is put in eval mode; an item with an
+    error raises :class:`DataError`."""
+    size = model.config.size
+    maps = np.empty((n, size, size), dtype=np.float32)
+    masks = np.empty((n, size, size), dtype=bool)
+    scores = np.empty(n, dtype=np.float32)
     model.eval()
     start = 0
-    for batch_images, batch_masks, _, errors in loader:
+    for batch_images, batch_masks, _, errors in batches:
         unusable = [error for error in errors if error]
         if unusable:
             raise DataError(f"unusable test image: {unusable[0]}")
@@ -87,16 +113,26 @@ def evaluate(
         maps[start:stop], scores[start:stop] = batch_maps.numpy(), batch_scores.numpy()
         masks[start:stop] = batch_masks.numpy()
         start = stop
+    return maps, scores, masks
 
-    _warn_empty_masks(images, masks)
+
+def metrics_by_group(
+    labels: np.ndarray,
+    scores: np.ndarray,
+    masks: np.ndarray,
+    maps: np.ndarray,
+    groups: np.ndarray,
+    normal: str,
+) -> dict[str, dict[str, float | None]]:
+    """The metrics of all images (``overall``) and of each group but ``normal``, that group's
+    images with every image of the ``normal`` group (``groups``: ``(N,)`` names)."""
     metrics = {"overall": compute_metrics(labels, scores, masks, maps)}
-    for defect_type in sorted(set(types) - {GOOD}):
-        chosen = (types == defect_type) | (types == GOOD)
-        metrics[defect_type] = compute_metrics(
+    for group in sorted(set(groups) - {normal}):
+        chosen = (groups == group) | (groups == normal)
+        metrics[str(group)] = compute_metrics(
             labels[chosen], scores[chosen], masks[chosen], maps[chosen]
         )
-    counts = {str(t): int((types == t).sum()) for t in sorted(set(types))}
-    return {"category": str(Path(category)), "size": size, "images": counts, "metrics": metrics}
+    return metrics
 
 
 def _warn_empty_masks(images: list, masks: np.ndarray) -> None:
@@ -115,12 +151,13 @@ def _warn_empty_masks(images: list, masks: np.ndarray) -> None:
 
 def format_table(result: dict[str, Any]) -> str:
     """A fixed-width text table: one row per group, metrics in percent (``-`` when undefined)."""
-    header = f"{'group':<20}" + "".join(f"{name:>13}" for name in METRIC_NAMES)
+    width = max(20, *(len(group) + 2 for group in result["metrics"]))
+    header = f"{'group':<{width}}" + "".join(f"{name:>13}" for name in METRIC_NAMES)
     rows = [header, "-" * len(header)]
     for group, values in result["metrics"].items():
         cells = "".join(
             f"{'-' if values[name] is None else f'{100 * values[name]:.1f}':>13}"
             for name in METRIC_NAMES
         )
-        rows.append(f"{group:<20}{cells}")
+        rows.append(f"{group:<{width}}{cells}")
     return "\n".join(rows)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +62,22 @@ from synthdefect.model_api import (
     Key,
     folder_lock,
     refuse_links,
+    write_atomic,
 )
 
-__all__ = ["LOG_NAME", "TrainResult", "run_batches", "steps_per_epoch", "train", "train_step"]
+__all__ = ["LOG_NAME", "VALIDATION_LOG_NAME", "TrainResult", "Validator", "run_batches",
+           "steps_per_epoch", "train", "train_step"]  # fmt: skip
 
 #: Per-step loss log (JSON lines) written by the main process inside the run folder.
 LOG_NAME = "train_log.jsonl"
+
+#: The scores of a validated run at its checkpoints (JSON lines, ``step`` and the scores).
+VALIDATION_LOG_NAME = "validation.jsonl"
+
+#: Scores a model at a checkpoint: ``validator(model, step)`` -> a JSON-ready dict (it may show
+#: a line with ``tqdm.write``). The model is on the run's device and is put back in training
+#: mode afterwards.
+Validator = Callable[[DraemModel, int], dict[str, Any]]
 
 #: Configuration fields a resumed run must share with its checkpoint.
 _RESUME_FIELDS = ("model", "preset", "epochs", "steps", "batch", "lr", "seed", "data")
@@ -80,7 +90,8 @@ class TrainResult:
     optimiser steps done. ``checkpoint``: the run's latest checkpoint file. ``steps_per_epoch``:
     per process. ``timings``: ``(step, seconds)`` at every read of the losses, seconds counted
     from the start of the call (model building and loader start-up included), with
-    ``(first step - 1, 0.0)`` first."""
+    ``(first step - 1, 0.0)`` first. ``validation``: the validator's records of this call
+    (``step`` and the scores), one per checkpoint."""
 
     model: DraemModel
     losses: list[dict[str, float]]
@@ -88,6 +99,7 @@ class TrainResult:
     checkpoint: Path
     steps_per_epoch: int
     timings: list[tuple[int, float]]
+    validation: list[dict[str, Any]]
 
     def throughput(self) -> tuple[float, float | None]:
         """Steps per second: on average over the whole call, and in the steady state (from the
@@ -170,10 +182,10 @@ def _any_process(flag: bool, ctx: DistContext, device: torch.device) -> bool:
     return bool(value.item())
 
 
-def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool) -> None:
+def _check_run_folder(out_dir: Path, resume: bool, overwrite: bool, record: Mapping) -> None:
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
-    refuse_links(out_dir, (CHECKPOINT_NAME, LOG_NAME))
+    refuse_links(out_dir, (CHECKPOINT_NAME, LOG_NAME, VALIDATION_LOG_NAME, *record))
     existing = [name for name in (CHECKPOINT_NAME, LOG_NAME) if (out_dir / name).exists()]
     if existing == [LOG_NAME] and (out_dir / LOG_NAME).stat().st_size == 0:
         existing = []  # a run that failed before its first step left only an empty log
@@ -242,6 +254,8 @@ def train(
     time_limit: float | None = None,
     progress: bool = True,
     log_every: int = 50,
+    record: Mapping[str, bytes] | None = None,
+    validator: Validator | None = None,
 ) -> TrainResult:
     """Train a :class:`DraemModel` on ``dataset`` and checkpoint it in ``out_dir``.
 
@@ -257,15 +271,23 @@ def train(
     this many seconds after the start (all processes stop at the same step; under DDP the clock
     is compared every ``log_every`` steps). ``log_every``: the losses are read from the device,
     logged and shown every this many steps, at checkpoints and at the end.
+    ``record``: files (name -> bytes) that describe the run, written in ``out_dir`` when it
+    starts; a resumed run must find them unchanged (:class:`CheckpointError` otherwise).
+    ``validator``: called at every checkpoint, just before it is written, by the main process;
+    its records go to ``out_dir/validation.jsonl`` (cut to the checkpoint's step on resume).
     Under ``torchrun`` every process calls this; only rank 0 writes files.
     """
     if log_every < 1:
         raise ValueError(f"log_every must be >= 1, got {log_every}")
+    record = dict(record or {})
     ctx, device = init_distributed(config.device)
     try:
         with folder_lock(Path(out_dir)) if ctx.is_main else nullcontext():
-            _check_run_folder(Path(out_dir), resume, overwrite)
-            run = _Run(Path(out_dir), ctx, device, resume, overwrite, progress, log_every)
+            _check_run_folder(Path(out_dir), resume, overwrite, record)
+            run = _Run(
+                Path(out_dir), ctx, device, resume, overwrite, progress, log_every, record,
+                validator,
+            )  # fmt: skip
             return _train(config, dataset, run, stop_at, time_limit)
     finally:
         shutdown_distributed(ctx)
@@ -283,20 +305,37 @@ class _Run:
     overwrite: bool
     progress: bool
     log_every: int
+    record: dict[str, bytes]
+    validator: Validator | None
 
     @property
     def checkpoint(self) -> Path:
         return self.out_dir / CHECKPOINT_NAME
 
-    def open_log(self) -> TextIO | None:
-        """The main process's loss log, appended to (started again with ``overwrite``); other
-        processes write none."""
+    def open_log(self, name: str = LOG_NAME) -> TextIO | None:
+        """The main process's log ``name``, appended to (started again with ``overwrite``);
+        other processes write none."""
         if not self.ctx.is_main:
             return None
         self.out_dir.mkdir(parents=True, exist_ok=True)
         if self.overwrite:
-            (self.out_dir / LOG_NAME).unlink(missing_ok=True)
-        return open(self.out_dir / LOG_NAME, "a", encoding="utf-8")
+            (self.out_dir / name).unlink(missing_ok=True)
+        return open(self.out_dir / name, "a", encoding="utf-8")
+
+    def keep_record(self) -> None:
+        """Write :attr:`record` (main process); a resumed run checks it instead."""
+        if not self.ctx.is_main:
+            return
+        for name, content in self.record.items():
+            path = self.out_dir / name
+            if not self.resume:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, content)
+            elif not path.is_file() or path.read_bytes() != content:
+                raise CheckpointError(
+                    f"{path} does not record this run's {name}: resume with the settings the "
+                    "run was started with"
+                )
 
 
 class _LossLog:
@@ -399,6 +438,7 @@ class _Parts:
         set_rng_state(state["rng"])
         if run.ctx.is_main:
             _cut_log(run.out_dir / LOG_NAME, state["step"])
+            _cut_log(run.out_dir / VALIDATION_LOG_NAME, state["step"])
         return state["step"]
 
     def save(self, config: TrainConfig, step: int, path: Path) -> None:
@@ -445,11 +485,13 @@ def _train(
     start = time.monotonic()
     parts = _Parts.build(config, len(dataset), run)
     step = parts.resume(config, run) if run.resume else 0
+    run.keep_record()
     net = _network(parts.model, config, run)
     end = parts.total if stop_at is None else min(parts.total, stop_at)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     loader = _loader(dataset, parts.sampler, config, step, run.device)
     log = _LossLog.open(config, run, parts.total, step, start)
+    validation = _Validation.open(run)
     batches = iter(loader)
     try:
         while step < end:
@@ -467,10 +509,13 @@ def _train(
             if step % run.log_every == 0 or checkpoint_due or step == end:
                 log.flush()
             if run.ctx.is_main and (checkpoint_due or step == end):
+                validation.score(parts.model, step)
+                net.train()
                 parts.save(config, step, run.checkpoint)
     finally:
         del batches
         log.close()
+        validation.close()
     return TrainResult(
         model=parts.model,
         losses=log.history,
@@ -478,4 +523,33 @@ def _train(
         checkpoint=run.checkpoint,
         steps_per_epoch=parts.per_epoch,
         timings=log.timings,
+        validation=validation.history,
     )
+
+
+@dataclass
+class _Validation:
+    """The validator of a run and its log (nothing without a validator)."""
+
+    validator: Validator | None
+    file: TextIO | None
+    history: list[dict[str, Any]]
+
+    @classmethod
+    def open(cls, run: _Run) -> _Validation:
+        file = None if run.validator is None else run.open_log(VALIDATION_LOG_NAME)
+        return cls(run.validator, file, [])
+
+    def score(self, model: DraemModel, step: int) -> None:
+        """Validate ``model`` at ``step`` and log the record."""
+        if self.validator is None:
+            return
+        record = {"step": step, **self.validator(model, step)}
+        self.history.append(record)
+        if self.file is not None:
+            self.file.write(json.dumps(record) + "\n")
+            self.file.flush()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()

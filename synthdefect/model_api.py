@@ -10,7 +10,8 @@ keeps it so. Each name is defined, and documented, where it lives:
   (:mod:`synthdefect.functional.masks`); :func:`image_to_tensor` and :data:`IMAGE_DTYPES`
   (:mod:`synthdefect.convert`);
 * a generated run: :data:`MANIFEST_NAME`, :func:`read_manifest`, :class:`ManifestError`
-  (:mod:`synthdefect.generate.manifest`);
+  (:mod:`synthdefect.generate.manifest`); the training data's :func:`folders_fingerprint`
+  (:mod:`synthdefect.generate.inputs`);
 * training keys and limits: :data:`Key`, :func:`parse_key` (:mod:`synthdefect.sampler`,
   :mod:`synthdefect.dataset`), :data:`MIN_TRAINING_SAMPLES`, :func:`side_problem`
   (:mod:`synthdefect.limits`), :data:`DEFAULT_PRESET` (:mod:`synthdefect.recipes`);
@@ -27,6 +28,7 @@ from synthdefect.files.codec import read_image, read_mask, write_image
 from synthdefect.files.paths import find_images
 from synthdefect.functional.geometry import resize
 from synthdefect.functional.masks import anomalous_pixels
+from synthdefect.generate.inputs import folders_fingerprint
 from synthdefect.generate.lifetime import end_with_parent
 from synthdefect.generate.manifest import MANIFEST_NAME, ManifestError, read_manifest
 from synthdefect.limits import MIN_TRAINING_SAMPLES, side_problem
@@ -56,6 +58,7 @@ __all__ = [
     "end_with_parent",
     "find_images",
     "folder_lock",
+    "folders_fingerprint",
     "image_to_tensor",
     "parse_key",
     "read_image",

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from reference_model.config import TrainConfig
-    from reference_model.train import TrainResult
+    from reference_model.split import Split
+    from reference_model.train import TrainResult, Validator
     from synthdefect.recipes import RecipeOptions
 
 _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -46,6 +47,13 @@ _workers_option = click.option(
     default=default_workers(cap=8),
     show_default="min(8, CPUs)",
     help="DataLoader worker processes (0: load in the main process).",
+)
+_synthetic_samples_option = click.option(
+    "--synthetic-samples",
+    type=_POSITIVE,
+    default=32,
+    show_default=True,
+    help="Synthetic defects per validation recipe (made from the held-out images).",
 )
 _checkpoint_option = click.option(
     "--checkpoint",
@@ -150,6 +158,24 @@ def _device(name: str):
     default=None,
     help="Stop (with a checkpoint) after this many minutes; resume later with --resume.",
 )
+@click.option(
+    "--validate",
+    is_flag=False,
+    flag_value="0.1",
+    default=None,
+    metavar="[FRACTION|COUNT]",
+    help="Hold out this share (0.1 when given alone) or number of DATA's images, recorded in "
+    "OUT/split.json, and score the model on synthetic defects made from them at every "
+    "checkpoint (OUT/validation.jsonl).",
+)
+@click.option(
+    "--validate-with",
+    metavar="RECIPE[,RECIPE...]",
+    default=None,
+    help="Recipes of the synthetic defects (presets, mixtures, recipe files). Default: one "
+    "preset per family the training recipe does not hold (see docs/choosing-a-recipe.md).",
+)
+@_synthetic_samples_option
 def train(**options: Any) -> None:
     """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
 
@@ -158,6 +184,9 @@ def train(**options: Any) -> None:
 
     The preset also picks the learning-rate schedule (draem-code's for a --recipe and for
     presets other than paper).
+
+    With --validate, the held-out images are never trained on; the split depends only on
+    --seed and the file names, so --resume finds the same one.
 
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
@@ -168,13 +197,16 @@ def train(**options: Any) -> None:
     if given.resume and given.overwrite:
         raise InputProblem("--resume and --overwrite exclude each other")
     config = given.train_config()
-    dataset, fingerprint = _training_set(given.data, recipe, given.size, given.seed)
+    split = given.split()
+    dataset, fingerprint = _training_set(given.data, recipe, given.size, given.seed, split)
     if len(dataset) < MIN_TRAINING_SAMPLES:
         raise InputProblem(
             f"--data {given.data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
             f"found {len(dataset)}"
         )
-    _report(given.run(dataclasses.replace(config, data=fingerprint), dataset))
+    validator = None if split is None else given.validator(split, recipe, config)
+    config = dataclasses.replace(config, data=fingerprint)
+    _report(given.run(config, dataset, split, validator))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,6 +240,10 @@ class TrainOptions:
     overwrite: bool
     stop_at: int | None
     time_limit: float | None
+    # the held-out split and its synthetic validation: split, validator
+    validate: str | None
+    validate_with: str | None
+    synthetic_samples: int
 
     def recipe_options(self) -> RecipeOptions:
         """The anomaly options; a bad combination is an :class:`InputProblem`."""
@@ -251,8 +287,51 @@ class TrainOptions:
         except ValueError as error:
             raise InputProblem(str(error)) from error
 
-    def run(self, config: TrainConfig, dataset: Dataset) -> TrainResult:
-        """Train ``config`` on ``dataset`` in ``--out``; the ``TrainResult``."""
+    def split(self) -> Split | None:
+        """The held-out split of ``--validate`` (``None`` without it); refusals as
+        :class:`InputProblem`."""
+        from reference_model.data import MANIFEST_NAME
+        from reference_model.split import parse_amount, split_folder
+
+        if self.validate is None:
+            if self.validate_with is not None:
+                raise InputProblem("--validate-with needs --validate")
+            return None
+        if (self.data / MANIFEST_NAME).is_file():
+            raise InputProblem("--validate needs a folder of normal images, not a generated one")
+        with input_problems():
+            try:
+                amount = parse_amount(self.validate)
+            except ValueError as error:
+                raise InputProblem(str(error)) from error
+            return split_folder(self.data, amount, self.seed)
+
+    def validator(self, split: Split, recipe: RecipeOptions, config: TrainConfig) -> Validator:
+        """Scores on synthetic defects of ``--validate-with`` (default: the families the
+        training recipe does not hold) made from the held-out images."""
+        from reference_model.synthetic import synthetic_validator
+
+        synthetic = synthetic_set(
+            split.held_out_paths(),
+            self.validate_with,
+            config.preset or config.recipe,
+            self.size,
+            self.synthetic_samples,
+            recipe,
+            self.workers,
+        )
+        return synthetic_validator(synthetic, self.batch)
+
+    def run(
+        self,
+        config: TrainConfig,
+        dataset: Dataset,
+        split: Split | None = None,
+        validator: Validator | None = None,
+    ) -> TrainResult:
+        """Train ``config`` on ``dataset`` in ``--out`` (recording ``split``); the
+        ``TrainResult``."""
+        from reference_model.split import SPLIT_NAME
         from reference_model.train import train as train_model
 
         with input_problems(self.out, "free space and rerun with --resume"):
@@ -264,7 +343,40 @@ class TrainOptions:
                 overwrite=self.overwrite,
                 stop_at=self.stop_at,
                 time_limit=None if self.time_limit is None else 60.0 * self.time_limit,
+                record=None if split is None else {SPLIT_NAME: split.to_json()},
+                validator=validator,
             )
+
+
+def synthetic_set(
+    images: list[Path],
+    recipes: str | None,
+    trained: str | None,
+    size: int,
+    samples: int,
+    anomaly: RecipeOptions,
+    workers: int,
+):
+    """The synthetic test set of ``images`` with ``recipes`` (``None``: the default rule for a
+    model trained on ``trained``), textures and foreground as ``anomaly``'s."""
+    from reference_model.synthetic import (
+        build_synthetic_set,
+        default_validation_recipes,
+        parse_recipes,
+    )
+
+    try:
+        names = default_validation_recipes(trained) if recipes is None else parse_recipes(recipes)
+        if not names:
+            raise ValueError(
+                f"{trained} holds every family: name the validation recipes (--validate-with)"
+            )
+        return build_synthetic_set(
+            images, names, size, samples=samples, textures=anomaly.textures,
+            foreground=anomaly.foreground, workers=workers,
+        )  # fmt: skip
+    except ValueError as error:
+        raise InputProblem(str(error)) from error
 
 
 def _report(result: TrainResult) -> None:
@@ -294,16 +406,11 @@ def check_with_inputs(out: Path, data: Path, recipe: RecipeOptions) -> None:
         check_writable(out)
 
 
-def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int):
-    """The training Dataset (uint8 images) and the data fingerprint, checked before training.
-
-    The fingerprint covers DATA's files, a texture folder's files, and the recipe's
-    description.
-    """
-    from reference_model.data import MANIFEST_NAME, GeneratedFolder
-    from synthdefect.dataset import SyntheticAnomalyDataset
-    from synthdefect.files.normal_images import NormalImages
-    from synthdefect.files.paths import NoImagesError
+def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int, split: Split | None):
+    """The training Dataset (uint8 images) and the data fingerprint, checked before training:
+    a generated folder's fixed samples, or DATA's normal images (those ``split`` trains on)
+    with the recipe (:func:`reference_model.data.anomaly_training_set`)."""
+    from reference_model.data import MANIFEST_NAME, GeneratedFolder, anomaly_training_set
     from synthdefect.generate.inputs import folders_fingerprint
 
     if (data / MANIFEST_NAME).is_file():
@@ -313,22 +420,12 @@ def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int):
             )
         with input_problems():
             return GeneratedFolder(data, size, image_dtype="uint8"), folders_fingerprint(data)
-    try:
-        images = NormalImages(data, (size, size))
-        images.check_readable()
-    except NoImagesError as error:
-        raise InputProblem(f"the training set is empty: {error} ({data})") from error
-    try:
-        anomaly = recipe.build(images.paths)
-    except ValueError as error:
-        raise InputProblem(str(error)) from error
-    dataset = SyntheticAnomalyDataset(
-        images, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
-    )
-    inputs = (recipe.textures, recipe.foreground)
-    folders = [data, *(Path(p) for p in inputs if p is not None and Path(p).is_dir())]
-    description = json.dumps(anomaly.describe(), sort_keys=True, default=str)
-    return dataset, folders_fingerprint(*folders, extra=description)
+    with input_problems():
+        if split is None:
+            return anomaly_training_set(data, recipe, size, seed)
+        return anomaly_training_set(
+            data, recipe, size, seed, split.training_paths(), extra=json.dumps(split.held_out)
+        )
 
 
 _overwrite_option = click.option(
@@ -341,53 +438,137 @@ _overwrite_option = click.option(
 @click.option(
     "--data",
     type=_EXISTING_DIR,
-    required=True,
-    help="MVTec AD category folder (with test/ and ground_truth/).",
+    default=None,
+    help="MVTec AD category folder (with test/ and ground_truth/). With --synthetic: a folder "
+    "of normal images the model did not train on (default: the run's held-out split).",
 )
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Metrics JSON file. Default: metrics.json next to the checkpoint.",
+    help="Metrics JSON file. Default: metrics.json (with --synthetic: synthetic_metrics.json) "
+    "next to the checkpoint.",
 )
+@click.option(
+    "--synthetic",
+    metavar="RECIPE[,RECIPE...]|auto",
+    default=None,
+    help="Score on synthetic defects of these recipes (presets, mixtures, recipe files; auto: "
+    "one preset per family the model did not train on) made from held-out normal images.",
+)
+@click.option(
+    "--textures",
+    default="procedural",
+    show_default=True,
+    metavar="DIR|GLOB|FILE|procedural[:KINDS]|self",
+    help="With --synthetic: the textures of the recipes that take them.",
+)
+@click.option(
+    "--foreground",
+    metavar="auto|DIR|MODULE:ATTR",
+    default=None,
+    help="With --synthetic: put the synthetic defects only on the object.",
+)
+@_synthetic_samples_option
 @_batch_option
 @_device_option
 @_workers_option
 @_overwrite_option
-def evaluate(
-    checkpoint: Path,
-    data: Path,
-    out: Path | None,
-    batch: int,
-    device: str,
-    workers: int,
-    overwrite: bool,
-) -> None:
-    """Image AUROC, pixel AUROC, pixel AP and AUPRO on DATA's test split, overall and per type.
+def evaluate(**options: Any) -> None:
+    """Image AUROC, pixel AUROC, pixel AP and AUPRO on DATA's test split, overall and per type,
+    or with --synthetic on synthetic defects, overall and per recipe.
 
     Computed at the model's input size (masks resized with nearest-neighbour). --out replaces
-    an earlier evaluate output, never another file (unless --overwrite).
+    an earlier evaluate output, never another file (unless --overwrite). The synthetic test set
+    depends only on the held-out images, the recipes, --textures, --foreground and
+    --synthetic-samples (its keys come from a fixed validation seed), so every model scored on
+    it is scored on the same images.
     """
     from reference_model.checkpoint import load_model
     from reference_model.evaluate import METRICS_NAME, format_table, is_metrics_file
     from reference_model.evaluate import evaluate as evaluate_model
+    from reference_model.synthetic import SYNTHETIC_METRICS_NAME, evaluate_synthetic
     from synthdefect.files.atomic import write_atomic
 
-    torch_device = _device(device)
-    out = out or checkpoint.parent / METRICS_NAME
+    given = EvaluateOptions(**options)
+    torch_device = _device(given.device)
+    checkpoint = given.checkpoint
+    if given.synthetic is None and given.data is None:
+        raise InputProblem("Missing option '--data' (or give --synthetic)")
+    default_name = METRICS_NAME if given.synthetic is None else SYNTHETIC_METRICS_NAME
+    out = given.out or checkpoint.parent / default_name
+    inputs = {"--checkpoint": checkpoint, "--data": given.data}
     with input_problems():
-        check_apart({"--out": out}, {"--checkpoint": checkpoint, "--data": data})
-        claim_file(out, "--out", is_metrics_file, overwrite)
+        check_apart({"--out": out}, {k: v for k, v in inputs.items() if v is not None})
+        claim_file(out, "--out", is_metrics_file, given.overwrite)
         check_writable(out.parent)
-        check_not_being_written(data, "--data")
-        model, _ = load_model(checkpoint, torch_device)
-        result = evaluate_model(model, data, torch_device, batch=batch, workers=workers)
+        if given.data is not None:
+            check_not_being_written(given.data, "--data")
+        model, config = load_model(checkpoint, torch_device)
+        if given.synthetic is None:
+            result = evaluate_model(
+                model, given.data, torch_device, batch=given.batch, workers=given.workers
+            )
+        else:
+            synthetic = given.synthetic_set(config)
+            result = evaluate_synthetic(model, synthetic, torch_device, batch=given.batch)
     result["checkpoint"] = str(checkpoint)
     with input_problems(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, (json.dumps(result, indent=2) + "\n").encode())
     click.echo(format_table(result))
     click.echo(f"written: {out}")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateOptions:
+    """``synthdefect evaluate``'s options as click parses them (``--help`` says what each
+    means)."""
+
+    checkpoint: Path
+    data: Path | None
+    out: Path | None
+    synthetic: str | None
+    textures: str
+    foreground: str | None
+    synthetic_samples: int
+    batch: int
+    device: str
+    workers: int
+    overwrite: bool
+
+    def synthetic_set(self, config: TrainConfig):
+        """The synthetic test set: from ``--data``'s normal images or the run's held-out split,
+        with ``--synthetic``'s recipes (``auto``: the families ``config`` did not train on)."""
+        from reference_model.split import SPLIT_NAME, read_split
+        from synthdefect.files.normal_images import NormalImages
+        from synthdefect.files.paths import NoImagesError
+        from synthdefect.recipes import RecipeOptions
+
+        if self.data is not None:
+            try:
+                images = NormalImages(self.data, size=None).paths
+            except NoImagesError as error:
+                raise InputProblem(f"--data: {error}") from error
+        else:
+            split = read_split(self.checkpoint.parent)
+            if split is None:
+                raise InputProblem(
+                    f"{self.checkpoint.parent} records no held-out split ({SPLIT_NAME}): train "
+                    "with --validate, or give --data, a folder of normal images the model did "
+                    "not train on"
+                )
+            images = split.held_out_paths()
+        try:
+            anomaly = RecipeOptions(textures=self.textures, foreground=self.foreground)
+        except ValueError as error:
+            raise InputProblem(str(error)) from error
+        recipes = None if self.synthetic == "auto" else self.synthetic
+        trained = config.preset or config.recipe
+        size = config.model.size
+        return synthetic_set(
+            images, recipes, trained, size, self.synthetic_samples, anomaly, self.workers
+        )
 
 
 @click.command()

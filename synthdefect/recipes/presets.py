@@ -16,6 +16,11 @@ this registry; :func:`register_preset` adds to it.
   (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares;
 * ``fractal`` (:mod:`synthdefect.recipes.fractal`): FractalAD's fractal-shaped patches.
 * ``fpi`` (:mod:`synthdefect.recipes.fpi`): Foreign Patch Interpolation, with a soft target.
+
+Each preset belongs to a *family*, the kind of defect it makes (see :func:`family_table`): presets
+of one family differ in details, presets of two families in what the defect looks like. A
+mixture's families are its parts' (:func:`preset_families`); synthetic validation scores a
+model on families it did not train on.
 """
 
 from __future__ import annotations
@@ -40,9 +45,12 @@ __all__ = [
     "DEFAULT_PRESET",
     "PRESETS",
     "Preset",
+    "family_preset",
+    "family_table",
     "get_preset",
     "is_preset",
     "make_recipe",
+    "preset_families",
     "register_preset",
 ]
 
@@ -52,12 +60,15 @@ DEFAULT_PRESET = "draem-code"
 @dataclass(frozen=True)
 class Preset:
     """A named recipe: ``build(textures=None, **overrides)`` makes it (see module doc);
-    ``takes_textures`` is false for a recipe that refuses textures (it makes its own)."""
+    ``takes_textures`` is false for a recipe that refuses textures (it makes its own);
+    ``families``: the kinds of defect it makes (see :func:`preset_families`; empty for a
+    mixture spec, whose families are its parts')."""
 
     name: str
     build: Callable[..., Transform]
     summary: str
     takes_textures: bool = True
+    families: tuple[str, ...] = ()
 
 
 PRESETS: dict[str, Preset] = {}
@@ -65,15 +76,55 @@ PRESETS: dict[str, Preset] = {}
 
 
 def register_preset(
-    name: str, build: Callable[..., Transform], summary: str, takes_textures: bool = True
+    name: str,
+    build: Callable[..., Transform],
+    summary: str,
+    takes_textures: bool = True,
+    family: str | None = None,
 ) -> Preset:
-    """Add a preset; ``ValueError`` if ``name`` is taken or holds the mixture signs ``+``, ``:``."""
+    """Add a preset, in ``family`` (default: a family of its own, named ``name``); ``ValueError``
+    if ``name`` is taken or holds the mixture signs ``+``, ``:``."""
+    family = name if family is None else family
+    return _register(Preset(name, build, summary, takes_textures, (family,)))
+
+
+def _register(preset: Preset) -> Preset:
+    name = preset.name
     if not isinstance(name, str) or not name or MIX_SEPARATOR in name or ":" in name:
         raise ValueError(f"a preset name must be a non-empty string without + or :, got {name!r}")
     if name in PRESETS:
         raise ValueError(f"preset {name!r} is already registered")
-    PRESETS[name] = Preset(name, build, summary, takes_textures)
-    return PRESETS[name]
+    PRESETS[name] = preset
+    return preset
+
+
+def preset_families(spec: str) -> tuple[str, ...]:
+    """The families of a preset (one; a registered mixture such as ``mix``: its parts') or of a
+    mixture spec (its parts', each once, in order); ``ValueError`` for an unknown name."""
+    if is_mixture(spec):
+        names = [name for name, _ in parse_mixture(spec, PRESETS.__contains__)]
+    else:
+        names = [get_preset(spec).name]
+    return tuple(dict.fromkeys(family for name in names for family in PRESETS[name].families))
+
+
+def family_table() -> dict[str, list[str]]:
+    """Family name -> the presets of that family alone, in registration order (a registered
+    mixture such as ``mix`` is in none)."""
+    table: dict[str, list[str]] = {}
+    for preset in PRESETS.values():
+        if len(preset.families) == 1:
+            table.setdefault(preset.families[0], []).append(preset.name)
+    return table
+
+
+def family_preset(family: str) -> str:
+    """The preset that stands for ``family`` (its first registered); ``ValueError`` if unknown."""
+    table = family_table()
+    try:
+        return table[family][0]
+    except KeyError:
+        raise ValueError(f"unknown family {family!r}; choose one of {sorted(table)}") from None
 
 
 def is_preset(name: object) -> bool:
@@ -132,8 +183,17 @@ def _draem(variant: str) -> Callable[..., Transform]:
     return build
 
 
-register_preset("draem-code", _draem("draem-code"), "DRAEM, as its released training code")
-register_preset("paper", _draem("paper"), "DRAEM, as its ICCV 2021 paper describes it")
+#: The families of the built-in presets: Perlin-shaped masks filled with a texture, patches of
+#: the image moved, patches of another image Poisson-blended, solid-colour rectangles, discs
+#: made brighter or darker.
+PERLIN, PATCH, POISSON = "perlin-texture", "patch", "poisson-patch"
+
+register_preset(
+    "draem-code", _draem("draem-code"), "DRAEM, as its released training code", family=PERLIN
+)
+register_preset(
+    "paper", _draem("paper"), "DRAEM, as its ICCV 2021 paper describes it", family=PERLIN
+)
 
 
 def _research(name: str) -> Callable[..., Transform]:
@@ -144,15 +204,29 @@ def _research(name: str) -> Callable[..., Transform]:
 
 
 register_preset(
-    "cutpaste", _research("cutpaste"), "CutPaste: a jittered patch of the image moved", False
+    "cutpaste",
+    _research("cutpaste"),
+    "CutPaste: a jittered patch of the image moved",
+    False,
+    family=PATCH,
 )
 register_preset(
-    "cutpaste-scar", _research("cutpaste-scar"), "CutPaste-Scar: a thin turned patch moved", False
+    "cutpaste-scar",
+    _research("cutpaste-scar"),
+    "CutPaste-Scar: a thin turned patch moved",
+    False,
+    family=PATCH,
 )
-register_preset("nsa", _research("nsa"), "NSA: resized patches, Poisson-blended")
-register_preset("memseg", _research("memseg"), "MemSeg: texture or shuffled-image anomalies")
-register_preset("glass", _research("glass"), "GLASS (image level): Perlin union/intersection")
-register_preset("destseg", _research("destseg"), "DeSTSeg: DRAEM's masks, no texture ops")
+register_preset("nsa", _research("nsa"), "NSA: resized patches, Poisson-blended", family=POISSON)
+register_preset(
+    "memseg", _research("memseg"), "MemSeg: texture or shuffled-image anomalies", family=PERLIN
+)
+register_preset(
+    "glass", _research("glass"), "GLASS (image level): Perlin union/intersection", family=PERLIN
+)
+register_preset(
+    "destseg", _research("destseg"), "DeSTSeg: DRAEM's masks, no texture ops", family=PERLIN
+)
 register_preset("cutout", cutout_recipe, "CutOut: a rectangle filled with one colour", False)
 register_preset(
     "intensity-disc",
@@ -166,8 +240,12 @@ register_preset(
 register_preset(
     "fpi", fpi_recipe, "FPI: a patch of another image interpolated, soft target (alpha)"
 )
-register_preset(
-    "mix",
-    partial(_mixture, "draem-code+cutpaste+nsa", name="mix"),
-    "a third each of draem-code, cutpaste and nsa",
+_MIX = "draem-code+cutpaste+nsa"
+_register(
+    Preset(
+        "mix",
+        partial(_mixture, _MIX, name="mix"),
+        "a third each of draem-code, cutpaste and nsa",
+        families=preset_families(_MIX),
+    )
 )
