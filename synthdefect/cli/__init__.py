@@ -9,6 +9,7 @@ import click
 
 from synthdefect import __version__
 from synthdefect.cli.bench import bench
+from synthdefect.cli.choose import choose
 from synthdefect.cli.draem import evaluate, predict, train
 from synthdefect.cli.errors import OneLineErrors
 from synthdefect.cli.generate import generate, preview
@@ -20,5 +21,5 @@ def main() -> None:
     """Synthetic surface defects for industrial anomaly detection."""
 
 
-for _command in (generate, preview, bench, train, evaluate, predict):
+for _command in (generate, preview, bench, train, evaluate, predict, choose):
     main.add_command(_command)

@@ -32,23 +32,55 @@ _EXISTING_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _POSITIVE = click.IntRange(min=1)
 
-_device_option = click.option(
+device_option = click.option(
     "--device",
     default="auto",
     show_default=True,
     help="auto (CUDA when available), cpu, cuda or cuda:N.",
 )
-_batch_option = click.option(
+batch_option = click.option(
     "--batch", type=_POSITIVE, default=8, show_default=True, help="Images per batch."
 )
-_workers_option = click.option(
+size_option = click.option(
+    "--size",
+    type=_POSITIVE,
+    default=256,
+    show_default=True,
+    help="Square training side in pixels (multiple of 32).",
+)
+lr_option = click.option(
+    "--lr", type=float, default=1e-4, show_default=True, help="Adam learning rate."
+)
+recon_width_option = click.option(
+    "--recon-width",
+    type=_POSITIVE,
+    default=128,
+    show_default=True,
+    help="Base width of the reconstructive network.",
+)
+disc_width_option = click.option(
+    "--disc-width",
+    type=_POSITIVE,
+    default=64,
+    show_default=True,
+    help="Base width of the discriminative network.",
+)
+seed_option = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+save_every_option = click.option(
+    "--save-every",
+    type=_POSITIVE,
+    default=500,
+    show_default=True,
+    help="Checkpoint every this many steps (and at the end).",
+)
+workers_option = click.option(
     "--workers",
     type=click.IntRange(min=0),
     default=default_workers(cap=8),
     show_default="min(8, CPUs)",
     help="DataLoader worker processes (0: load in the main process).",
 )
-_synthetic_samples_option = click.option(
+synthetic_samples_option = click.option(
     "--synthetic-samples",
     type=_POSITIVE,
     default=32,
@@ -63,7 +95,7 @@ _checkpoint_option = click.option(
 )
 
 
-def _device(name: str):
+def parse_device(name: str):
     """Parse ``--device`` (imports torch); a CUDA device this machine lacks is a usage error."""
     import torch
 
@@ -93,13 +125,7 @@ def _device(name: str):
     help="Run folder for checkpoint.pt and train_log.jsonl.",
 )
 @recipe_options
-@click.option(
-    "--size",
-    type=_POSITIVE,
-    default=256,
-    show_default=True,
-    help="Square training side in pixels (multiple of 32).",
-)
+@size_option
 @click.option(
     "--epochs",
     type=_POSITIVE,
@@ -107,23 +133,11 @@ def _device(name: str):
     help="Run length in epochs (default 700). Exclusive with --steps.",
 )
 @click.option("--steps", type=_POSITIVE, default=None, help="Run length in optimiser steps.")
-@_batch_option
-@click.option("--lr", type=float, default=1e-4, show_default=True, help="Adam learning rate.")
-@click.option(
-    "--recon-width",
-    type=_POSITIVE,
-    default=128,
-    show_default=True,
-    help="Base width of the reconstructive network.",
-)
-@click.option(
-    "--disc-width",
-    type=_POSITIVE,
-    default=64,
-    show_default=True,
-    help="Base width of the discriminative network.",
-)
-@_device_option
+@batch_option
+@lr_option
+@recon_width_option
+@disc_width_option
+@device_option
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt (same settings).")
 @click.option("--overwrite", is_flag=True, help="Start again in an OUT that holds a run.")
 @click.option(
@@ -137,15 +151,9 @@ def _device(name: str):
     is_flag=True,
     help="torch.compile the model (opt-in; its speed-up is not measured yet).",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@_workers_option
-@click.option(
-    "--save-every",
-    type=_POSITIVE,
-    default=500,
-    show_default=True,
-    help="Checkpoint every this many steps (and at the end).",
-)
+@seed_option
+@workers_option
+@save_every_option
 @click.option(
     "--stop-at",
     type=_POSITIVE,
@@ -175,7 +183,7 @@ def _device(name: str):
     help="Recipes of the synthetic defects (presets, mixtures, recipe files). Default: one "
     "preset per family the training recipe does not hold (see docs/choosing-a-recipe.md).",
 )
-@_synthetic_samples_option
+@synthetic_samples_option
 def train(**options: Any) -> None:
     """Train DRAEM on synthdefect anomalies made on the fly from DATA's normal images.
 
@@ -191,7 +199,7 @@ def train(**options: Any) -> None:
     Multi-GPU / multi-process: torchrun --nproc_per_node N --no-python synthdefect train ...
     """
     given = TrainOptions(**options)
-    _device(given.device)
+    parse_device(given.device)
     recipe = given.recipe_options()
     check_with_inputs(given.out, given.data, recipe)
     if given.resume and given.overwrite:
@@ -469,10 +477,10 @@ _overwrite_option = click.option(
     default=None,
     help="With --synthetic: put the synthetic defects only on the object.",
 )
-@_synthetic_samples_option
-@_batch_option
-@_device_option
-@_workers_option
+@synthetic_samples_option
+@batch_option
+@device_option
+@workers_option
 @_overwrite_option
 def evaluate(**options: Any) -> None:
     """Image AUROC, pixel AUROC, pixel AP and AUPRO on DATA's test split, overall and per type,
@@ -491,7 +499,7 @@ def evaluate(**options: Any) -> None:
     from synthdefect.files.atomic import write_atomic
 
     given = EvaluateOptions(**options)
-    torch_device = _device(given.device)
+    torch_device = parse_device(given.device)
     checkpoint = given.checkpoint
     if given.synthetic is None and given.data is None:
         raise InputProblem("Missing option '--data' (or give --synthetic)")
@@ -580,9 +588,9 @@ class EvaluateOptions:
     required=True,
     help="Output folder for scores.csv and overlays/.",
 )
-@_batch_option
-@_device_option
-@_workers_option
+@batch_option
+@device_option
+@workers_option
 @_overwrite_option
 def predict(
     checkpoint: Path,
@@ -601,7 +609,7 @@ def predict(
     from reference_model.checkpoint import load_model
     from reference_model.predict import SCORES_NAME, predict_folder
 
-    torch_device = _device(device)
+    torch_device = parse_device(device)
     with input_problems():
         check_apart({"--out": out}, {"--checkpoint": checkpoint, "--images": images})
         check_not_being_written(images, "--images")

@@ -1,0 +1,154 @@
+"""``synthdefect choose`` on the tiny category of test_reference_pipeline: the leave-one-family-
+out table, continuing a killed choice, the time budget and the refusals."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from test_reference_pipeline import _assert_usage_error, _invoke, _tiny_args, _write_category
+
+from reference_model.split import SPLIT_NAME, read_split
+from reference_model.synthetic import SYNTHETIC_METRICS_NAME
+
+STEPS = 6
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget") / "train/good"
+
+
+def _choose(data: Path, out: Path, *extra: object):
+    return _invoke("choose", "--data", data, "--out", out, "--validate", 2,
+                   "--synthetic-samples", 4, *_tiny_args(), *extra)  # fmt: skip
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    return {row["candidate"]: row for row in json.loads((out / "table.json").read_text())["rows"]}
+
+
+@pytest.fixture(scope="module")
+def chosen(data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("choice")
+    result = _choose(data, out, "--steps", STEPS)
+    assert result.exit_code == 0, result.output
+    assert "[4/4] mix" in result.output and "recommended: " in result.output
+    return out
+
+
+def test_each_candidate_is_scored_on_the_other_families_only(chosen):
+    table = json.loads((chosen / "table.json").read_text())
+    assert table["pool"] == ["draem-code", "cutpaste", "nsa", "cutout", "intensity-disc"]
+    assert table["steps"] == STEPS and table["held_out"] == 2
+    rows = _rows(chosen)
+    assert list(rows) == ["draem-code", "cutpaste", "nsa", "mix"]
+    assert rows["draem-code"]["scored_on"] == ["cutpaste", "nsa", "cutout", "intensity-disc"]
+    assert rows["cutpaste"]["scored_on"] == ["draem-code", "nsa", "cutout", "intensity-disc"]
+    assert rows["mix"]["families"] == ["perlin-texture", "patch", "poisson-patch"]
+    assert rows["mix"]["scored_on"] == ["cutout", "intensity-disc"]
+    for name, row in rows.items():
+        assert row["status"] == "done" and row["step"] == STEPS
+        own = [recipe for recipe in table["pool"] if recipe not in row["scored_on"]]
+        assert all(row["per_recipe"][recipe] is None for recipe in own)
+        values = [row["per_recipe"][recipe] for recipe in row["scored_on"]]
+        assert row["score"] == pytest.approx(sum(values) / len(values))
+        scores = json.loads((chosen / "runs" / name / SYNTHETIC_METRICS_NAME).read_text())
+        assert set(scores["metrics"]) == {"overall", *row["scored_on"]}  # never its own family
+        assert scores["metrics"]["overall"] == row["overall"]
+    best = max(rows.values(), key=lambda row: row["score"])
+    assert table["recommended"] == best["candidate"]
+    with open(chosen / "table.csv", newline="") as f:
+        lines = list(csv.DictReader(f))
+    assert [line["candidate"] for line in lines] == list(rows)
+    assert lines[0]["draem-code"] == "" and float(lines[0]["nsa"]) == pytest.approx(
+        100 * rows["draem-code"]["per_recipe"]["nsa"], abs=0.01
+    )
+
+
+def test_every_candidate_holds_out_the_same_images(chosen, data):
+    splits = {name: read_split(chosen / "runs" / name) for name in _rows(chosen)}
+    assert len({split for split in splits.values()}) == 1
+    split = next(iter(splits.values()))
+    assert set(split.held_out).isdisjoint(split.training)
+    assert json.loads((chosen / "choose.json").read_text())["held_out"] == list(split.held_out)
+
+
+def test_a_killed_choice_continues_and_ends_as_an_uninterrupted_one(chosen, data, tmp_path):
+    out = tmp_path / "choice"
+    (out / "runs").mkdir(parents=True)
+    for name in ("draem-code", "cutpaste"):  # finished before the kill
+        shutil.copytree(chosen / "runs" / name, out / "runs" / name)
+    shutil.copy(chosen / "choose.json", out / "choose.json")
+    # nsa was killed at step 3 (its checkpoint), mix never started
+    partial = _invoke("train", "--data", data, "--out", out / "runs/nsa", "--preset", "nsa",
+                      "--steps", STEPS, "--stop-at", 3, "--validate", 2, *_tiny_args())  # fmt: skip
+    assert partial.exit_code == 0, partial.output
+    assert (out / "runs/nsa" / SPLIT_NAME).read_bytes() == (
+        chosen / "runs/nsa" / SPLIT_NAME
+    ).read_bytes()
+    result = _choose(data, out)  # the steps come from choose.json
+    assert result.exit_code == 0, result.output
+    assert result.output.count("finished earlier") == 2
+    assert "continuing: 6 steps" in result.output and "training: 6 steps" in result.output
+    assert _rows(out) == {
+        name: {**row, "run": str(out / "runs" / name)} for name, row in _rows(chosen).items()
+    }
+
+
+def test_the_budget_sets_the_steps_and_a_continued_choice_keeps_them(data, tmp_path):
+    out = tmp_path / "choice"
+    result = _choose(data, out, "--budget", 0.2, "--candidates", "cutpaste,nsa")
+    assert result.exit_code == 0, result.output
+    assert "probe: 6 steps of cutpaste" in result.output and "steps per candidate" in result.output
+    steps = json.loads((out / "choose.json").read_text())["steps"]
+    assert steps >= 1 and json.loads((out / "table.json").read_text())["steps"] == steps
+    for row in _rows(out).values():  # what finished in the budget; the rest continues below
+        assert row["status"] in ("done", "stopped", "not run")
+    result = _choose(data, out, "--candidates", "cutpaste,nsa")
+    assert result.exit_code == 0, result.output
+    assert "probe" not in result.output
+    assert [row["status"] for row in _rows(out).values()] == ["done", "done"]
+    assert all(row["step"] == steps for row in _rows(out).values())
+
+
+def test_a_spent_budget_leaves_a_table_of_what_finished(data, tmp_path):
+    out = tmp_path / "choice"
+    result = _choose(data, out, "--steps", 10**7, "--budget", 0.01,
+                     "--candidates", "cutpaste,nsa")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(_rows(out).values())
+    assert rows[0]["status"] in ("stopped", "not run") and rows[1]["status"] == "not run"
+    assert all(row["score"] is None for row in rows)
+    assert json.loads((out / "table.json").read_text())["recommended"] is None
+    assert "recommended: none" in result.output
+
+
+def test_a_budget_too_short_for_one_step_per_candidate_is_refused(data, tmp_path):
+    result = _choose(data, tmp_path / "choice", "--budget", 1e-6)
+    _assert_usage_error(result, "the budget is too short", "minutes")
+
+
+def test_bad_input_is_refused_in_one_line(data, chosen, tmp_path):
+    out = tmp_path / "choice"
+    for args, words in [
+        (["--candidates", "nsa,bogus"], "candidate 'bogus'"),
+        (["--candidates", "nsa,nsa"], "must differ"),
+        (["--budget", 0], "--budget"),
+        (["--budget", -2], "--budget"),
+        (["--validate", 7], "too few normal images"),
+        (["--validate", "0"], "fraction"),
+        (["--candidates", "mix", "--validate-with", "draem-code,cutpaste"], "holds the family"),
+        (["--validate-with", "nsa,bogus"], "synthetic recipe 'bogus'"),
+        (["--metric", "speed"], "--metric"),
+    ]:
+        _assert_usage_error(_choose(data, out, *args), *words.split("|"))
+    assert not (out / "runs").exists()
+    result = _choose(data, chosen, "--steps", STEPS, "--candidates", "cutpaste,nsa")
+    _assert_usage_error(result, "other settings (candidates)")
+    result = _choose(data, chosen, "--steps", STEPS + 1)
+    _assert_usage_error(result, "6 steps per candidate, not 7")
+    _assert_usage_error(_choose(data, data / "out"), "--out")
