@@ -56,19 +56,19 @@ def test_families_group_the_presets_and_a_mixture_has_its_parts_families():
     assert sd.family_table() == {
         "perlin-texture": ["draem-code", "paper", "memseg", "glass", "destseg"],
         "patch": ["cutpaste", "cutpaste-scar"], "poisson-patch": ["nsa"], "cutout": ["cutout"],
-        "intensity-disc": ["intensity-disc"],
+        "intensity-disc": ["intensity-disc"], "fractal": ["fractal"], "fpi": ["fpi"],
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown preset"):
         sd.preset_families("nope")
 
 
 def test_the_default_validation_recipes_are_the_families_not_trained_on():
-    everything = ["draem-code", "cutpaste", "nsa", "cutout", "intensity-disc"]
+    everything = ["draem-code", "cutpaste", "nsa", "cutout", "intensity-disc", "fractal", "fpi"]
     assert default_validation_recipes(None) == everything
     assert default_validation_recipes("my-recipe.json") == everything
     assert default_validation_recipes("memseg") == everything[1:]
-    assert default_validation_recipes("mix") == ["cutout", "intensity-disc"]
-    assert default_validation_recipes("mix+cutout+intensity-disc") == []
+    assert default_validation_recipes("mix") == ["cutout", "intensity-disc", "fractal", "fpi"]
+    assert default_validation_recipes("mix+cutout+intensity-disc+fractal+fpi") == []
 
 
 def _names(count: int) -> list[Path]:
@@ -169,7 +169,7 @@ def test_train_validate_records_the_split_scores_checkpoints_and_resumes(categor
     assert [line["step"] for line in lines] == [3, 6]
     # cutpaste trains the patch family: the others score it
     assert set(lines[0]["metrics"]) == {"overall", "draem-code", "nsa", "cutout",
-                                        "intensity-disc"}  # fmt: skip
+                                        "intensity-disc", "fractal", "fpi"}  # fmt: skip
 
     # another split is other data: refused, the recorded split kept
     result = _validated_run(category, run, "--resume", "--validate", 3)
@@ -196,7 +196,7 @@ def test_validation_refusals(category, trained, tmp_path):
     result = _invoke("train", "--data", data, *run, "--validate", "--validate-with", "nsa,bogus")
     _assert_usage_error(result, "synthetic recipe 'bogus'")
     result = _invoke("train", "--data", data, *run, "--validate", "--preset",
-                     "mix+cutout+intensity-disc")  # fmt: skip
+                     "mix+cutout+intensity-disc+fractal+fpi")  # fmt: skip
     _assert_usage_error(result, "holds every family", "--validate-with")
     generated = _write_generated(tmp_path / "generated")
     result = _invoke("train", "--data", generated, *run, "--validate")

@@ -55,7 +55,7 @@ _CANDIDATES = "draem-code,cutpaste,nsa,mix"
     metavar="RECIPE[,RECIPE...]",
     default=None,
     help="Validation recipes. Default: one preset per family (draem-code, cutpaste, nsa, cutout, "
-    "intensity-disc) and the candidates that are recipe files.",
+    "intensity-disc, fractal, fpi) and the candidates that are recipe files.",
 )
 @click.option(
     "--validate",
