@@ -21,6 +21,7 @@ import pytest
 from test_generate import small, tree_bytes
 
 from synthdefect.generate import generate
+from synthdefect.generate.runner import CHUNK_SIZE, HOLD_ENV
 
 N = 120
 ARGS = ["--n", str(N), "--size", "48", "--p-anomaly", "0.7", "--seed", "3", "--quiet"]
@@ -39,10 +40,23 @@ def manifest_lines(out: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
-def start(out: Path, workers: int, resume: bool) -> subprocess.Popen:
+def start(
+    out: Path, workers: int, resume: bool, hold: tuple[int, Path] | None = None
+) -> subprocess.Popen:
+    """Start a run; with ``hold`` ``(lines, flag)`` it waits, once its manifest holds ``lines``
+    lines, for the file ``flag`` to exist (``HOLD_ENV``): it cannot end before that."""
     command = [sys.executable, "-c", LAUNCH, "generate", "--out", str(out), *ARGS]
     command += ["--workers", str(workers)] + (["--resume"] if resume else [])
-    return subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE)
+    env = dict(os.environ)
+    if hold is not None:
+        env[HOLD_ENV] = f"{hold[0]}:{hold[1]}"
+    return subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, env=env)
+
+
+def held_past(out: Path, lines: int | None, workers: int) -> tuple[int, Path]:
+    """A hold two blocks past ``lines``: the run is still running when it has ``lines`` lines,
+    possibly writing files, whenever it is killed before the hold's flag exists."""
+    return (min((lines or 0) + 2 * CHUNK_SIZE * workers, N), out.parent / "never")
 
 
 def kill_when(process: subprocess.Popen, out: Path, lines: int | None, delay_s: float) -> bool:
@@ -85,7 +99,7 @@ def wait_for_lines(process: subprocess.Popen, out: Path, lines: int) -> None:
         time.sleep(0.005)
 
 
-def assert_run_ends(group: int, within_s: float = 5.0) -> None:
+def assert_run_ends(group: int, within_s: float = 60.0) -> None:
     deadline = time.monotonic() + within_s
     while processes_in_group(group):
         assert time.monotonic() < deadline, f"left running: {processes_in_group(group)}"
@@ -110,8 +124,11 @@ def finish(out: Path, workers: int) -> None:
 )
 def test_killed_and_resumed_run_equals_uninterrupted(tmp_path, reference, workers, kill_points):
     out = tmp_path / "out"
-    killed = [kill_when(start(out, workers, True), out, *point) for point in kill_points]
-    assert sum(killed) >= len(kill_points) - 1, f"runs ended before the kill: {killed}"
+    killed = [
+        kill_when(start(out, workers, True, held_past(out, point[0], workers)), out, *point)
+        for point in kill_points
+    ]
+    assert all(killed), f"runs ended before the kill: {killed}"
     finish(out, workers)
     assert tree_bytes(out) == reference
     assert not list(out.rglob("*.tmp"))
@@ -129,8 +146,8 @@ def test_killed_five_times_at_random_moments_leaves_nothing_running(
     moments = random.Random(f"{sig}-{whole_group}")
     killed = 0
     for _ in range(5):
-        process = start(out, workers=2, resume=True)
         target = moments.randrange(N)  # manifest lines to wait for, else a moment in start-up
+        process = start(out, workers=2, resume=True, hold=held_past(out, target, workers=2))
         deadline = time.monotonic() + 60
         while manifest_lines(out) < target and process.poll() is None:
             assert time.monotonic() < deadline, "generation made no progress"
@@ -145,7 +162,7 @@ def test_killed_five_times_at_random_moments_leaves_nothing_running(
             assert "--resume to continue" in stderr.decode().splitlines()[-1]
         else:
             assert process.returncode in (0, -sig), stderr.decode()
-    assert killed >= 3, f"only {killed} of 5 runs were still running when killed"
+    assert killed == 5, f"only {killed} of 5 runs were still running when killed"
     finish(out, workers=2)
     assert tree_bytes(out) == reference
     assert not list(out.rglob("*.tmp"))
@@ -154,8 +171,8 @@ def test_killed_five_times_at_random_moments_leaves_nothing_running(
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
 def test_ctrl_c_exits_130_and_says_how_to_continue(tmp_path, reference):
     out = tmp_path / "out"
-    process = start(out, workers=2, resume=True)
-    wait_for_lines(process, out, 16)
+    process = start(out, workers=2, resume=True, hold=(16, tmp_path / "never"))
+    wait_for_lines(process, out, 16)  # then it waits for the flag: provably mid-way
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends to the foreground group
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
@@ -168,12 +185,13 @@ def test_ctrl_c_exits_130_and_says_how_to_continue(tmp_path, reference):
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes in /proc")
 def test_a_killed_worker_gives_one_line_and_exit_2(tmp_path, reference):
-    out = tmp_path / "out"
-    process = start(out, workers=2, resume=True)
-    wait_for_lines(process, out, 16)
+    out, flag = tmp_path / "out", tmp_path / "go"
+    process = start(out, workers=2, resume=True, hold=(16, flag))
+    wait_for_lines(process, out, 16)  # then it holds, with blocks still to hand out
     for pid, parent, _ in live_processes():  # the workers, not the resource tracker
         if parent == process.pid and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
             os.kill(pid, signal.SIGKILL)
+    flag.touch()
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
     lines = stderr.decode().strip().splitlines()
@@ -198,7 +216,8 @@ def test_torn_manifest_line_is_cut_on_resume(tmp_path, reference):
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
     out = tmp_path / "out"
     long_run = ["--n", "100000", "--size", "32", "--quiet", "--workers", "1", "--out", str(out)]
-    first = subprocess.Popen([sys.executable, "-c", LAUNCH, "generate", *long_run])
+    held = {**os.environ, HOLD_ENV: f"1:{tmp_path / 'never'}"}  # it cannot end meanwhile
+    first = subprocess.Popen([sys.executable, "-c", LAUNCH, "generate", *long_run], env=held)
     try:
         wait_for_lines(first, out, 1)
         second = subprocess.run(

@@ -48,10 +48,15 @@ from synthdefect.recipes import skipped_textures
 if TYPE_CHECKING:
     from synthdefect.transforms import Transform
 
-__all__ = ["CHUNK_SIZE", "generate"]
+__all__ = ["CHUNK_SIZE", "HOLD_ENV", "generate"]
 
 CHUNK_SIZE = 16
 """Samples per unit of work sent to a worker (also the manifest's flush batch)."""
+
+HOLD_ENV = "SYNTHDEFECT_TEST_HOLD"
+"""For tests only: ``LINES:PATH`` makes a run, once its manifest holds at least ``LINES``
+lines, wait for the file ``PATH`` to exist before it takes further results and before it
+finishes, so that a test can signal or kill a run that is provably mid-way."""
 
 _worker_maker: SampleMaker | None = None
 
@@ -192,10 +197,22 @@ def _make_samples(
                 tally.anomalous += result.anomalous
                 tally.skipped.update(result.skipped)
                 bar.update(len(result.lines))
+                _hold_for_tests(tally.samples)
+            _hold_for_tests(tally.samples)
     except BaseException:  # also Ctrl-C: a run that made nothing leaves no records
         discard_if_empty(config)
         raise
     return tally
+
+
+def _hold_for_tests(samples: int) -> None:
+    """Wait as :data:`HOLD_ENV` asks when the manifest holds ``samples`` lines (else return)."""
+    spec = os.environ.get(HOLD_ENV)
+    if not spec:
+        return
+    lines, _, path = spec.partition(":")
+    while samples >= int(lines) and not os.path.exists(path):
+        time.sleep(0.01)
 
 
 def _write_error(config: GenerateConfig, err: OSError) -> GenerateError:
