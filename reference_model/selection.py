@@ -55,6 +55,7 @@ from reference_model.synthetic import (
     default_validation_recipes,
     evaluate_synthetic,
     recipe_families,
+    recipe_options,
 )
 from reference_model.train import train
 from synthdefect import RecipeOptions, is_preset
@@ -139,11 +140,7 @@ class Selection:
 
     def recipe(self, candidate: str) -> RecipeOptions:
         """The anomaly options of ``candidate``'s run."""
-        if is_preset(candidate):
-            return RecipeOptions(
-                preset=candidate, textures=self.textures, foreground=self.foreground
-            )
-        return RecipeOptions(recipe=candidate, textures=self.textures, foreground=self.foreground)
+        return recipe_options(candidate, self.textures, self.foreground)
 
     @property
     def pool(self) -> tuple[str, ...]:

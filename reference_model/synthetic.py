@@ -38,6 +38,7 @@ from synthdefect import (
     SyntheticAnomalyDataset,
     family_preset,
     family_table,
+    get_preset,
     is_preset,
     preset_families,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "format_scores",
     "parse_recipes",
     "recipe_families",
+    "recipe_options",
     "synthetic_validator",
 ]
 
@@ -96,10 +98,18 @@ def default_validation_recipes(trained: str | None) -> list[str]:
     return [family_preset(family) for family in family_table() if family not in held]
 
 
-def _options(recipe: str, textures: Any, foreground: Any) -> RecipeOptions:
-    if is_preset(recipe):
-        return RecipeOptions(preset=recipe, textures=textures, p_anomaly=1.0, foreground=foreground)
-    return RecipeOptions(recipe=recipe, textures=textures, foreground=foreground)
+def recipe_options(
+    recipe: str, textures: Any, foreground: Any, p_anomaly: float | None = None
+) -> RecipeOptions:
+    """The options of ``recipe`` as named on the command line (a preset or mixture, with
+    ``p_anomaly``; else a recipe file); ``textures`` go to a preset only if it takes them."""
+    if not is_preset(recipe):
+        return RecipeOptions(recipe=recipe, textures=textures, foreground=foreground)
+    if not get_preset(recipe).takes_textures:
+        textures = None
+    return RecipeOptions(
+        preset=recipe, textures=textures, p_anomaly=p_anomaly, foreground=foreground
+    )
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,8 @@ def build_synthetic_set(
     made = []
     for recipe in recipes:
         try:
-            transform = _options(recipe, textures, foreground).build(normal.paths)
+            options = recipe_options(recipe, textures, foreground, p_anomaly=1.0)
+            transform = options.build(normal.paths)
         except ValueError as error:
             reason = str(error).removeprefix("--recipe: ")
             raise ValueError(f"synthetic recipe {recipe!r}: {reason}") from None

@@ -134,3 +134,30 @@ def test_resume_benchmark_resumes_a_fabricated_run_and_reports_time_and_memory(t
     manifest = (tmp_path / "run/manifest.jsonl").read_bytes().splitlines()
     assert len(manifest) == 300 and b'"index":299,' in manifest[-1]
     assert (tmp_path / "run/images/000299.png").stat().st_size > 0
+
+
+def test_choose_benchmark_prints_synthetic_beside_real_scores_with_spearman_and_regret(tmp_path):
+    data = tmp_path / "data"
+    _write_bottle_like(data / "bsdata")
+    textures = data / "dtd_subset/images"
+    textures.mkdir(parents=True)
+    for i in range(3):
+        write_image(textures / f"t{i}.png", np.full((40, 40, 3), 60 * i, np.uint8))
+    cli = str(Path(sys.executable).parent / "synthdefect")
+    tiny = {"DATA": str(data), "STEPS": "2", "SIZE": "32", "WIDTH": "4", "DATASETS": "bsdata",
+            "CANDIDATES": "cutpaste,nsa,cutout", "SYNTHDEFECT": cli, "PYTHONPATH": str(ROOT),
+            "OMP_NUM_THREADS": "1"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "benchmarks/choose.py", tmp_path / "runs"],
+        cwd=ROOT, env={**os.environ, **tiny}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("bsdata: 2 steps per candidate")
+    rows = [line.split() for line in lines[2:5]]
+    assert [row[0] for row in rows] == ["cutpaste", "nsa", "cutout"]
+    assert sum("*" in row for row in rows) == 1  # the recommended one
+    assert re.fullmatch(
+        r"bsdata: Spearman (-|-?[\d.]+), regret [\d.]+ pixel AUROC, [\d.]+ AUPRO", lines[-1]
+    ), lines[-1]
+    assert (tmp_path / "runs/bsdata/runs/nsa/metrics.json").is_file()

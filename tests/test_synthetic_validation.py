@@ -131,6 +131,11 @@ def test_the_synthetic_set_is_the_same_whatever_else_is_listed(category):
     assert both.labels[3:].all() and both.masks[3:].flatten(1).any(1).all()
     with pytest.raises(ValueError, match="synthetic recipe 'bogus'"):
         build_synthetic_set(images, ["nsa", "bogus"], 32, samples=4)
+    # a texture folder goes to the recipes that take textures only (cutpaste refuses them)
+    textured = build_synthetic_set(
+        images, ["cutpaste", "draem-code"], 32, samples=2, textures=category / "test/spot"
+    )
+    assert textured.recipes == ("cutpaste", "draem-code") and textured.labels[3:].all()
 
 
 def test_evaluate_synthetic_gives_the_four_metrics_overall_and_per_recipe(trained, category):
