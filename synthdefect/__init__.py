@@ -92,6 +92,7 @@ __all__ = [
     "AnomalyPairs",
     "AnomalyResult",
     "ArraySource",
+    "BatchResult",
     "BetaBlend",
     "Compose",
     "CutPastePatch",
@@ -124,6 +125,7 @@ __all__ = [
     "RecordError",
     "RectangleMask",
     "Sample",
+    "SampleBatch",
     "SampleError",
     "ScarPatch",
     "SelfSource",
@@ -160,9 +162,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The dataset needs torch; importing it lazily keeps `import synthdefect` light.
+    # The dataset and the batch types need torch: importing them lazily keeps
+    # `import synthdefect` light.
     if name == "SyntheticAnomalyDataset":
         from synthdefect.dataset import SyntheticAnomalyDataset
 
         return SyntheticAnomalyDataset
+    if name in ("BatchResult", "SampleBatch"):
+        from synthdefect import sample_batch
+
+        return getattr(sample_batch, name)
     raise AttributeError(f"module 'synthdefect' has no attribute {name!r}")

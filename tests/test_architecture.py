@@ -18,6 +18,7 @@ FLOORS = [
     {"limits", "seeding", "outputs", "_moved"},
     {"functional"},
     {"sample", "pixels"},
+    {"sample_batch"},
     {"files", "convert"},
     {"textures"},
     {"transforms"},

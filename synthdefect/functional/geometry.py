@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["BORDERS", "resize", "rotate", "rotation_fill"]
+__all__ = ["BORDERS", "resize", "rotate", "rotation_fill", "rotation_matrix"]
 
 BORDERS = {"zero": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT_101}
 """How :func:`rotate` fills pixels whose source lies outside the image: ``zero`` (black, as
@@ -26,12 +26,18 @@ def rotate(
     if angle == 0.0:
         return image.copy()
     h, w = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), float(angle), 1.0)
+    matrix = rotation_matrix(h, w, angle)
     flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
     out = cv2.warpAffine(image, matrix, (w, h), flags=flags, borderMode=BORDERS[border])
     if image.ndim == 3 and out.ndim == 2:  # OpenCV drops a single channel axis
         out = out[:, :, None]
     return out
+
+
+def rotation_matrix(height: int, width: int, angle: float) -> np.ndarray:
+    """The ``(2, 3)`` float64 affine map of :func:`rotate` (output pixel from input pixel, in
+    pixels; ``cv2.getRotationMatrix2D`` about the image centre)."""
+    return cv2.getRotationMatrix2D(((width - 1) / 2.0, (height - 1) / 2.0), float(angle), 1.0)
 
 
 def rotation_fill(height: int, width: int, angle: float) -> float:

@@ -36,21 +36,28 @@ from synthdefect.functional.geometry import rotate
 
 __all__ = [
     "autocontrast",
+    "autocontrast_tables",
     "brightness",
+    "brightness_table",
+    "check_cutoff",
     "color",
     "color_jitter",
     "contrast",
     "equalize",
+    "equalize_tables",
     "gamma",
+    "gamma_tables",
     "grayscale",
     "hflip",
     "hue_saturation",
     "invert",
     "posterize",
+    "posterize_table",
     "rotate_texture",
     "scale_channels",
     "sharpness",
     "solarize",
+    "solarize_table",
     "vflip",
 ]
 
@@ -139,11 +146,22 @@ def _histograms(image: np.ndarray) -> np.ndarray:
     return hist
 
 
+def posterize_table(bits: int) -> np.ndarray:
+    """:func:`posterize`'s lookup table, ``(256,)`` ``uint8``."""
+    mask = (0xFF << (8 - _check_int("posterize bits", bits, 1, 8))) & 0xFF
+    return np.arange(256, dtype=np.uint8) & np.uint8(mask)
+
+
 def posterize(image: np.ndarray, bits: int) -> np.ndarray:
     """Keep the ``bits`` (int, 1..8) most significant bits of every channel value."""
-    image = _check_image(image)
-    mask = (0xFF << (8 - _check_int("posterize bits", bits, 1, 8))) & 0xFF
-    return _lut(image, np.arange(256, dtype=np.uint8) & np.uint8(mask))
+    return _lut(_check_image(image), posterize_table(bits))
+
+
+def solarize_table(threshold: int) -> np.ndarray:
+    """:func:`solarize`'s lookup table, ``(256,)`` ``uint8``."""
+    threshold = _check_int("solarize threshold", threshold, 0, 256)
+    levels = np.arange(256, dtype=np.uint8)
+    return np.where(levels >= threshold, 255 - levels, levels)
 
 
 def solarize(image: np.ndarray, threshold: int = 128) -> np.ndarray:
@@ -151,10 +169,7 @@ def solarize(image: np.ndarray, threshold: int = 128) -> np.ndarray:
 
     ``threshold=0`` inverts everything, ``threshold=256`` nothing.
     """
-    image = _check_image(image)
-    threshold = _check_int("solarize threshold", threshold, 0, 256)
-    levels = np.arange(256, dtype=np.uint8)
-    return _lut(image, np.where(levels >= threshold, 255 - levels, levels))
+    return _lut(_check_image(image), solarize_table(threshold))
 
 
 def invert(image: np.ndarray) -> np.ndarray:
@@ -169,10 +184,14 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
     Pillow's ``ImageEnhance.Brightness(image).enhance(factor)`` (which truncates instead of
     rounding, so results differ by at most one level).
     """
-    image = _check_image(image)
+    return _lut(_check_image(image), brightness_table(factor, add))
+
+
+def brightness_table(factor: float, add: float = 0.0) -> np.ndarray:
+    """:func:`brightness`'s lookup table, ``(256,)`` ``uint8``."""
     factor = _check_factor("brightness factor", factor)
     add = _check_finite("brightness add", add)
-    return _lut(image, _round_to_uint8(_LEVELS * factor + add))
+    return _round_to_uint8(_LEVELS * factor + add)
 
 
 def scale_channels(image: np.ndarray, factors: Sequence[float]) -> np.ndarray:
@@ -267,18 +286,24 @@ def gamma(image: np.ndarray, gamma: float | Sequence[float]) -> np.ndarray:
     ``gamma < 1`` brightens, ``gamma > 1`` darkens.
     """
     image = _check_image(image)
+    return _lut(image, gamma_tables(gamma, image.shape[2]))
+
+
+def gamma_tables(gamma: float | Sequence[float], channels: int) -> np.ndarray:
+    """:func:`gamma`'s lookup tables for a ``channels``-channel image: ``(1, 256)`` (one gamma)
+    or ``(channels, 256)`` ``uint8``."""
     gammas = np.atleast_1d(np.asarray(gamma, dtype=np.float64))
-    if gammas.ndim != 1 or gammas.size not in (1, image.shape[2]):
-        raise ValueError(f"gamma must be one value or {image.shape[2]} values, got {gamma!r}")
+    if gammas.ndim != 1 or gammas.size not in (1, channels):
+        raise ValueError(f"gamma must be one value or {channels} values, got {gamma!r}")
     if not (np.all(np.isfinite(gammas)) and np.all(gammas > 0)):
         raise ValueError(f"gamma values must be finite and > 0, got {gamma!r}")
-    tables = 255.0 * (_LEVELS[None, :] / 255.0) ** gammas[:, None]
-    return _lut(image, _round_to_uint8(tables))
+    return _round_to_uint8(255.0 * (_LEVELS[None, :] / 255.0) ** gammas[:, None])
 
 
 @numba.njit(cache=True, nogil=True)
-def _equalize_luts(hist: np.ndarray) -> np.ndarray:
-    """Pillow's ``ImageOps.equalize`` tables from ``(C, 256)`` histograms."""
+def equalize_tables(hist: np.ndarray) -> np.ndarray:
+    """Pillow's ``ImageOps.equalize`` tables, ``(N, 256)`` ``uint8``, from ``(N, 256)`` int64
+    histograms (one row per channel)."""
     c = hist.shape[0]
     luts = np.empty((c, 256), dtype=np.uint8)
     for ch in range(c):
@@ -308,12 +333,14 @@ def equalize(image: np.ndarray) -> np.ndarray:
     Channels with a single value, or too few pixels below their top value, are unchanged.
     """
     image = _check_image(image)
-    return _apply_luts(image, _equalize_luts(_histograms(image)))
+    return _apply_luts(image, equalize_tables(_histograms(image)))
 
 
 @numba.njit(cache=True, nogil=True)
-def _autocontrast_luts(hist: np.ndarray, cutoff: float) -> np.ndarray:
-    """Pillow's ``ImageOps.autocontrast`` tables; ``cutoff`` percent cut from each end."""
+def autocontrast_tables(hist: np.ndarray, cutoff: float) -> np.ndarray:
+    """Pillow's ``ImageOps.autocontrast`` tables, ``(N, 256)`` ``uint8``, from ``(N, 256)``
+    int64 histograms (one row per channel); ``cutoff`` percent cut from each end (checked by
+    :func:`autocontrast`)."""
     c = hist.shape[0]
     luts = np.empty((c, 256), dtype=np.uint8)
     for ch in range(c):
@@ -358,10 +385,15 @@ def autocontrast(image: np.ndarray, cutoff: float = 0.0) -> np.ndarray:
     histogram before the darkest/lightest remaining values are mapped to 0/255.
     """
     image = _check_image(image)
+    return _apply_luts(image, autocontrast_tables(_histograms(image), check_cutoff(cutoff)))
+
+
+def check_cutoff(cutoff: float) -> float:
+    """:func:`autocontrast`'s ``cutoff`` as a float, or ``ValueError`` outside [0, 50)."""
     cutoff = _check_finite("autocontrast cutoff", cutoff)
     if not 0 <= cutoff < 50:
         raise ValueError(f"autocontrast cutoff must be in [0, 50) percent, got {cutoff}")
-    return _apply_luts(image, _autocontrast_luts(_histograms(image), cutoff))
+    return cutoff
 
 
 @numba.njit(cache=True, nogil=True)

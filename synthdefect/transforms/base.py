@@ -43,7 +43,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -63,6 +63,11 @@ from synthdefect.transforms.records import (
     integer,
     register_transform,
 )
+
+if TYPE_CHECKING:
+    import torch
+
+    from synthdefect.sample_batch import BatchResult, SampleBatch
 
 __all__ = ["Compose", "RandomApply", "Transform"]
 
@@ -97,6 +102,9 @@ class Transform:
     single_child: ClassVar[bool] = False
     has_params: ClassVar[bool] = True
     """Whether records hold ``"params"`` (a Compose draws nothing itself and holds none)."""
+    draws_from_pixels: ClassVar[bool] = False
+    """Whether :meth:`make_params` reads the image's pixels (a foreground estimate); otherwise
+    :meth:`batch` draws from a placeholder of the image's shape, without copying the batch."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -163,6 +171,55 @@ class Transform:
         """Draw parameters and apply them; returns the new sample and its record."""
         params = self.make_params(rng, sample)
         return self.apply(sample, params), params
+
+    def apply_batch(self, batch: SampleBatch, records: list[Any]) -> SampleBatch:
+        """Apply one record per item of ``batch`` on its device (see :meth:`batch`).
+
+        The default has no batch form: it moves the items to the host, calls :meth:`apply` on
+        each and moves them back, noting itself in ``batch.fell_back``. A transform with a
+        batch form overrides this; its result must equal :meth:`apply`'s within the
+        tolerance docs/batch.md states.
+        """
+        samples = [self.apply(s, r) for s, r in zip(batch.samples(), records, strict=True)]
+        out = batch.from_samples(samples)
+        out.fell_back.append(self)
+        return out
+
+    def run_batch(self, batch: SampleBatch, records: list[Any]) -> SampleBatch:
+        """:meth:`apply_batch`, unless a subclass changed :meth:`apply` after the class whose
+        batch form it inherits: then the host form (so an inherited batch form never applies
+        another transform's records)."""
+        if len(batch) == 0:
+            return batch
+        mro = type(self).__mro__
+        owner = next(c for c in mro if "apply_batch" in c.__dict__)
+        applier = next(c for c in mro if "apply" in c.__dict__)
+        if owner is not applier and issubclass(applier, owner):
+            return Transform.apply_batch(self, batch, records)
+        return self.apply_batch(batch, records)
+
+    def batch(
+        self,
+        images: torch.Tensor,
+        *,
+        seed: int | None = None,
+        indices: Sequence[int] | None = None,
+        params: Sequence[Record] | None = None,
+        source: Sequence[str | os.PathLike] | None = None,
+    ) -> BatchResult:
+        """Make a batch of samples on the device of ``images``, a ``(B, C, H, W)`` torch tensor
+        (``C`` in {1, 3}; ``uint8`` [0, 255], or float in [0, 1]).
+
+        Records are drawn on the host exactly as :meth:`__call__` draws them: item ``b`` from
+        ``sample_rng(seed, indices[b])`` (``indices`` defaults to ``0 .. B-1``; no seed: a
+        fresh one), or taken from ``params`` (replay). Steps with a batch form
+        (:meth:`apply_batch`) then run on the device over the whole batch; the others run on
+        the host per item and are named in the result's ``fallbacks``. Returns a
+        :class:`~synthdefect.sample_batch.BatchResult` on the input's device.
+        """
+        from synthdefect.sample_batch import run_recipe_batch
+
+        return run_recipe_batch(self, images, seed, indices, params, source)
 
     def check_header(self, record: Any, keys: tuple[str, ...]) -> Mapping[str, Any]:
         """``record`` with exactly ``keys``, this type, version and settings; else RecordError."""
@@ -436,6 +493,15 @@ class Compose(Transform):
             sample = self.apply_child(name, sample, record)
         return sample
 
+    def apply_batch(self, batch: SampleBatch, records: list[Any]) -> SampleBatch:
+        children = [self.unpack_children(r)[1] for r in records]
+        for name, child in self.steps:
+            try:
+                batch = child.run_batch(batch, [c[name] for c in children])
+            except RecordError as err:
+                raise err.within(*self.child_path(name)) from None
+        return batch
+
 
 @register_transform
 class RandomApply(Transform):
@@ -475,3 +541,25 @@ class RandomApply(Transform):
             self.check_described("transform", records["transform"])
             return sample
         return self.apply_child("transform", sample, records["transform"])
+
+    def apply_batch(self, batch: SampleBatch, records: list[Any]) -> SampleBatch:
+        import torch
+
+        applied, inner = [], []
+        for b, record in enumerate(records):
+            draws, children = self.unpack_children(record)
+            if draws["applied"]:
+                applied.append(b)
+                inner.append(children["transform"])
+            else:
+                self.check_described("transform", children["transform"])
+        if not applied:
+            return batch
+        try:
+            if len(applied) == len(batch):
+                return self.transform.run_batch(batch, inner)
+            index = torch.tensor(applied, dtype=torch.int64, device=batch.device)
+            part = self.transform.run_batch(batch.select(index), inner)
+        except RecordError as err:
+            raise err.within(*self.child_path("transform")) from None
+        return batch.merge(index, part)

@@ -54,6 +54,9 @@ class BetaBlend(Transform):
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         return _beta_blended(sample, self.unpack(params)["beta"])
 
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        return _beta_blended_batch(batch, [self.unpack(r)["beta"] for r in records])
+
 
 @register_transform
 class SoftBetaBlend(BetaBlend):
@@ -66,6 +69,14 @@ class SoftBetaBlend(BetaBlend):
         beta = self.unpack(params)["beta"]
         blended = _beta_blended(sample, beta)
         return blended.evolve(mask=(sample.mask * np.float32(beta)).astype(np.float32))
+
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        import torch
+
+        betas = [self.unpack(r)["beta"] for r in records]
+        weights = torch.tensor(betas, dtype=torch.float32, device=batch.device)
+        blended = _beta_blended_batch(batch, betas)
+        return blended.evolve(mask=batch.mask * weights[:, None, None])
 
 
 @register_transform
@@ -96,6 +107,9 @@ class GaussianBetaBlend(Transform):
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         return _beta_blended(sample, self.unpack(params)["beta"])
+
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        return _beta_blended_batch(batch, [self.unpack(r)["beta"] for r in records])
 
 
 @register_transform
@@ -131,7 +145,15 @@ def _beta_blended(sample: Sample, beta: float) -> Sample:
     return sample.evolve(image=image, texture=None)
 
 
-def _texture(sample: Sample) -> np.ndarray:
+def _beta_blended_batch(batch: Any, betas: list[float]) -> Any:
+    """:func:`_beta_blended` for a :class:`~synthdefect.sample_batch.SampleBatch`."""
+    from synthdefect.functional.batched.blend import beta_blend as beta_blend_batch
+
+    image = beta_blend_batch(batch.image, _texture(batch), batch.mask, betas)
+    return batch.evolve(image=image, texture=None)
+
+
+def _texture(sample: Any) -> np.ndarray:
     if sample.texture is None:
         raise ValueError(
             "blending needs sample.texture: put a texture step (a TextureSample) before it"

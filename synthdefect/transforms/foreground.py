@@ -87,6 +87,8 @@ class Foreground(Transform):
             :func:`~synthdefect.functional.foreground.estimate_foreground`).
     """
 
+    draws_from_pixels = True
+
     settings_fields = ("background", "threshold", "blur_sigma", "radius")
     children_key = "steps"
 

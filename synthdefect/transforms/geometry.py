@@ -70,6 +70,19 @@ class RandomRotate(Transform):
             foreground = turn(foreground, nearest=True)
         return sample.evolve(image=image, normal=normal, mask=mask, foreground=foreground)
 
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        """Image and normal turned on the device; a batch that already holds a mask or a
+        foreground (nearest-neighbour turns) runs on the host."""
+        if batch.foreground is not None or bool(batch.mask.any()):
+            return super().apply_batch(batch, records)
+        from synthdefect.functional.batched.geometry import rotate as rotate_batch
+
+        angles = [self.unpack(r)["angle"] for r in records]
+        image = rotate_batch(batch.image, angles, self.border)
+        same = batch.normal is batch.image
+        normal = image if same else rotate_batch(batch.normal, angles, self.border)
+        return batch.evolve(image=image, normal=normal)
+
 
 def without_rotation(transform: Transform) -> Transform:
     """``transform`` with every normal-image rotation switched off.

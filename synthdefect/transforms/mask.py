@@ -18,6 +18,7 @@ from synthdefect.transforms.records import (
     Check,
     RecordError,
     Schema,
+    derived,
     fields,
     integer,
     number,
@@ -130,6 +131,34 @@ class PerlinMask(MaskTransform):
     def build_mask(self, height: int, width: int, draws: Mapping[str, Any]) -> np.ndarray:
         return self.build(height, width, draws)
 
+    def build_batch(
+        self, height: int, width: int, draws: list[Mapping[str, Any]], device: Any
+    ) -> Any:
+        """The masks of ``draws`` (one per sample) on ``device``: float32 ``(n, H, W)``."""
+        from synthdefect.functional.batched.perlin import perlin_mask as perlin_batch
+
+        return perlin_batch(
+            height,
+            width,
+            [(d["res"][0], d["res"][1], d["seed"]) for d in draws],
+            [d["angle"] for d in draws],
+            [d["threshold"] for d in draws],
+            self.octaves,
+            self.persistence,
+            self.lacunarity,
+            device,
+        )
+
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        draws = [self.unpack(r) for r in records]
+        for record in records:
+            derived(record).pop("mask", None)  # the host's copy; the device builds its own
+        height, width = batch.image.shape[2:]
+        mask = self.build_batch(height, width, draws, batch.device)
+        if batch.foreground is not None:
+            mask = mask * batch.foreground
+        return batch.evolve(mask=mask)
+
     def draw_schema(self) -> Schema:
         k_min, k_max = self.scale_exponents
         return {
@@ -193,6 +222,19 @@ class PerlinPairMask(PerlinMask):
         if draws["how"] == "first":
             return first
         return combine_masks(first, self.build(height, width, draws["second"]), draws["how"])
+
+    def build_batch(
+        self, height: int, width: int, draws: list[Mapping[str, Any]], device: Any
+    ) -> Any:
+        first = super().build_batch(height, width, [d["first"] for d in draws], device)
+        second = super().build_batch(height, width, [d["second"] for d in draws], device)
+        out = first.clone()
+        for b, d in enumerate(draws):
+            if d["how"] == "union":
+                out[b] = ((first[b] >= 0.5) | (second[b] >= 0.5)).float()
+            elif d["how"] == "intersection":
+                out[b] = ((first[b] >= 0.5) & (second[b] >= 0.5)).float()
+        return out
 
     def draw_schema(self) -> Schema:
         one = fields(super().draw_schema())

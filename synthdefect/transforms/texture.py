@@ -96,6 +96,10 @@ class TextureSample(Transform):
         height, width, channels = sample.image.shape
         if isinstance(self.source, SelfSource):
             return sample.evolve(texture=to_uint8(sample.normal).copy())
+        return sample.evolve(texture=self._load(draws, height, width, channels))
+
+    def _load(self, draws: Any, height: int, width: int, channels: int) -> np.ndarray:
+        """The texture that ``draws`` name, fitted to the image (HWC ``uint8``)."""
         index = draws["index"]
         name = self.source.entry_name(index)
         if name != draws["name"]:
@@ -104,8 +108,24 @@ class TextureSample(Transform):
                 f"{name!r}: replay with the texture source the record was made with"
             )
         crop = None if draws["crop"] is None else tuple(draws["crop"])
-        texture = self.source.load(index, height, width, channels, crop=crop)
-        return sample.evolve(texture=texture)
+        return self.source.load(index, height, width, channels, crop=crop)
+
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        """The textures are loaded (decoded, fitted) on the host and moved to the device in
+        one copy; ``"self"`` converts the normal images on the device."""
+        import torch
+
+        if isinstance(self.source, SelfSource):
+            for record in records:
+                self.unpack(record)
+            normal = batch.normal
+            if normal.dtype != torch.uint8:
+                normal = (normal.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8)
+            return batch.evolve(texture=normal.clone())
+        channels, height, width = batch.image.shape[1:]
+        loaded = [self._load(self.unpack(r), height, width, channels) for r in records]
+        stacked = torch.from_numpy(np.stack(loaded)).permute(0, 3, 1, 2).contiguous()
+        return batch.evolve(texture=stacked.to(batch.device))
 
     @classmethod
     def from_parts(

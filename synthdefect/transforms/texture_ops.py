@@ -301,6 +301,38 @@ class TextureAugment(Transform):
                 raise RecordError(f"TextureAugment params: op {record!r}: {err}") from None
         return sample.evolve(texture=texture)
 
+    def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        """Op by op in record order: at each position the samples are grouped by op and each
+        group runs the op's batched kernel on the device
+        (:data:`synthdefect.functional.batched.texture_ops.BATCHED_OPS`); ``fn`` and ops
+        without a batched kernel run on the host."""
+        if self.fn is not None:
+            return super().apply_batch(batch, records)
+        import torch
+
+        from synthdefect.functional.batched.texture_ops import BATCHED_OPS
+
+        ops = [self.unpack(r)["ops"] for r in records]
+        texture = _texture_of(batch).clone()
+        for position in range(self.k):
+            groups: dict[str, list[int]] = {}
+            for b, chosen in enumerate(ops):
+                groups.setdefault(chosen[position]["op"], []).append(b)
+            for name, members in groups.items():
+                kwargs = [{k: v for k, v in ops[b][position].items() if k != "op"} for b in members]
+                index = torch.tensor(members, dtype=torch.int64, device=batch.device)
+                kernel = TEXTURE_OPS[name].kernel
+                batched = BATCHED_OPS.get(kernel)
+                if batched is not None:
+                    texture[index] = batched(texture[index], kwargs)
+                    continue
+                for b, kw in zip(members, kwargs, strict=True):
+                    host = np.ascontiguousarray(texture[b].permute(1, 2, 0).cpu().numpy())
+                    texture[b] = torch.from_numpy(kernel(host, **kw)).permute(2, 0, 1)
+                if self not in batch.fell_back:
+                    batch.fell_back.append(self)
+        return batch.evolve(texture=texture)
+
     @classmethod
     def from_parts(
         cls, settings: dict[str, Any], children: dict[str, Transform], rebuild: Rebuilder
@@ -336,7 +368,7 @@ class TextureAugment(Transform):
         return np.ascontiguousarray(out)
 
 
-def _texture_of(sample: Sample) -> np.ndarray:
+def _texture_of(sample: Any) -> Any:
     if sample.texture is None:
         raise ValueError(
             "TextureAugment needs sample.texture (HWC uint8); put a texture source transform "

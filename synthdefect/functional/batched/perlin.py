@@ -1,0 +1,117 @@
+"""Batched Perlin noise and Perlin masks, as :mod:`synthdefect.functional.perlin` and
+:func:`synthdefect.functional.masks.perlin_mask` make them.
+
+The gradients are drawn on the host by :func:`~synthdefect.functional.perlin.perlin_gradients`
+(from each sample's seed, as the numba kernel's are); the interpolation runs on the batch's
+device in float64 with the numba kernel's operations in its order, and the sum of octaves is
+kept in float32, so the noise equals the numba kernel's. The rotation is
+:func:`synthdefect.functional.batched.geometry.rotate` (zero fill).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from synthdefect.functional.batched.geometry import rotate
+from synthdefect.functional.perlin import octave_seed, perlin_gradients
+
+__all__ = ["PerlinDraw", "fractal_perlin_noise", "perlin_mask"]
+
+PerlinDraw = tuple[int, int, int]
+"""``(res_y, res_x, seed)`` of one sample's noise (see :func:`fractal_perlin_noise`)."""
+
+_SQRT2 = math.sqrt(2.0)
+
+
+def _fade(t: torch.Tensor) -> torch.Tensor:
+    return t * t * t * (t * (t * 6.0 - 15.0) + 10.0)
+
+
+def _axis(size: int, res: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cell index (int64) and position within the cell (float64), ``(n, size)``, of each pixel
+    along an axis of ``size`` pixels split into ``res`` (``(n,)``) cells."""
+    num = torch.arange(size, device=res.device)[None, :] * res[:, None]
+    cell = num // size
+    return cell, (num - cell * size).double() / size
+
+
+def _add_octave(
+    out: torch.Tensor, res: torch.Tensor, gradients: torch.Tensor, amplitude: float
+) -> torch.Tensor:
+    """``out + amplitude * noise`` in float32 (``out``: ``(n, H, W)``; ``res``: ``(n, 2)``;
+    ``gradients``: ``(n, GY, GX, 2)`` float32, each sample's lattice in its top-left corner)."""
+    n, height, width = out.shape
+    cy, fy = _axis(height, res[:, 0])
+    cx, fx = _axis(width, res[:, 1])
+    uy, ux = _fade(fy)[:, :, None], _fade(fx)[:, None, :]
+    fy, fx = fy[:, :, None], fx[:, None, :]
+    stride = gradients.shape[2]
+    flat = gradients.reshape(n, -1, 2).double()
+
+    def corner(dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        index = ((cy + dy)[:, :, None] * stride + (cx + dx)[:, None, :]).reshape(n, -1, 1)
+        g = flat.gather(1, index.expand(n, -1, 2)).reshape(n, height, width, 2)
+        return g[..., 0], g[..., 1]
+
+    (g00y, g00x), (g10y, g10x) = corner(0, 0), corner(1, 0)
+    (g01y, g01x), (g11y, g11x) = corner(0, 1), corner(1, 1)
+    a = fy * g00y + uy * ((fy - 1.0) * g10y - fy * g00y)
+    b = g00x + uy * (g10x - g00x)
+    c = fy * g01y + uy * ((fy - 1.0) * g11y - fy * g01y)
+    d = g01x + uy * (g11x - g01x)
+    left = a + fx * b
+    right = c + (fx - 1.0) * d
+    scale = amplitude * _SQRT2
+    return (out.double() + scale * (left + ux * (right - left))).float()
+
+
+def fractal_perlin_noise(
+    height: int,
+    width: int,
+    draws: Sequence[PerlinDraw],
+    octaves: int = 1,
+    persistence: float = 0.5,
+    lacunarity: float = 2.0,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Float32 ``(n, height, width)``: for each ``(res_y, res_x, seed)`` of ``draws``, the noise
+    :func:`synthdefect.functional.perlin.fractal_perlin_noise` makes from those arguments."""
+    out = torch.zeros((len(draws), height, width), dtype=torch.float32, device=device)
+    if not draws:
+        return out
+    for o in range(octaves):
+        scale = lacunarity**o
+        shapes = [(math.ceil(ry * scale), math.ceil(rx * scale)) for ry, rx, _ in draws]
+        gy = max(ry for ry, _ in shapes) + 1
+        gx = max(rx for _, rx in shapes) + 1
+        lattice = np.zeros((len(draws), gy, gx, 2), dtype=np.float32)
+        for i, ((ry, rx), (_, _, seed)) in enumerate(zip(shapes, draws, strict=True)):
+            lattice[i, : ry + 1, : rx + 1] = perlin_gradients(octave_seed(seed, o), ry, rx)
+        res = torch.as_tensor(shapes, dtype=torch.int64, device=device)
+        gradients = torch.from_numpy(lattice).to(device)
+        out = _add_octave(out, res, gradients, float(persistence**o))
+    return out
+
+
+def perlin_mask(
+    height: int,
+    width: int,
+    draws: Sequence[PerlinDraw],
+    angles: Sequence[float],
+    thresholds: Sequence[float],
+    octaves: int = 1,
+    persistence: float = 0.5,
+    lacunarity: float = 2.0,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Float32 ``(n, height, width)`` in {0, 1}: sample ``i``'s
+    :func:`synthdefect.functional.masks.perlin_mask` of ``draws[i]``, ``angles[i]`` and
+    ``thresholds[i]`` (compared in float32, as numpy compares the float32 noise)."""
+    noise = fractal_perlin_noise(height, width, draws, octaves, persistence, lacunarity, device)
+    noise = rotate(noise, list(angles), border="zero")
+    cut = torch.tensor(list(thresholds), dtype=torch.float32, device=noise.device)
+    return (noise > cut[:, None, None]).float()

@@ -1,0 +1,209 @@
+"""Batched texture ops: :mod:`synthdefect.functional.texture_ops` on ``(n, C, H, W)`` ``uint8``
+tensors, each sample with its own parameters.
+
+Every batched op takes the images and one keyword dict per sample, holding the arguments of
+its numpy twin (the ``TextureAugment`` record entries without ``"op"``), and returns new
+``uint8`` images equal to the twin's. Lookup-table ops build their tables on the host with the
+twin's own table functions; :func:`equalize` and :func:`autocontrast` count their histograms
+on the device and build the tables on the host. :data:`BATCHED_OPS` maps each numpy kernel to
+its batched form; a kernel missing there has none (its samples fall back to the host).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from synthdefect.functional import texture_ops as F
+from synthdefect.functional.batched.geometry import rotate
+
+__all__ = ["BATCHED_OPS", "BatchedOp", "apply_tables", "histograms"]
+
+Kwargs = Sequence[Mapping[str, Any]]
+BatchedOp = Callable[[torch.Tensor, Kwargs], torch.Tensor]
+
+
+def apply_tables(images: torch.Tensor, tables: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """``out[i, c] = tables[i, c][images[i, c]]``; ``tables`` is ``(n, 1 or C, 256)`` ``uint8``
+    (one table for all channels, or one per channel)."""
+    n, channels, height, width = images.shape
+    tables = torch.as_tensor(tables, device=images.device).expand(n, channels, 256)
+    flat = images.reshape(n, channels, height * width).long()
+    return tables.gather(2, flat).reshape(images.shape)
+
+
+def histograms(images: torch.Tensor) -> torch.Tensor:
+    """Per-channel 256-bin histograms of ``(n, C, H, W)`` ``uint8``: ``(n, C, 256)`` int64."""
+    n, channels = images.shape[:2]
+    offsets = torch.arange(n * channels, device=images.device)[:, None] * 256
+    flat = images.reshape(n * channels, -1).long() + offsets
+    counts = torch.bincount(flat.reshape(-1), minlength=n * channels * 256)
+    return counts.reshape(n, channels, 256)
+
+
+def _tables(images: torch.Tensor, make: Callable[..., np.ndarray], kwargs: Kwargs):
+    return apply_tables(images, np.stack([make(**k).reshape(-1, 256) for k in kwargs]))
+
+
+def _posterize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return _tables(images, F.posterize_table, kwargs)
+
+
+def _solarize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return _tables(images, F.solarize_table, kwargs)
+
+
+def _brightness(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return _tables(images, F.brightness_table, kwargs)
+
+
+def _gamma(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    channels = images.shape[1]
+    tables = [
+        np.broadcast_to(F.gamma_tables(k["gamma"], channels), (channels, 256)) for k in kwargs
+    ]
+    return apply_tables(images, np.stack(tables))
+
+
+def _invert(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return 255 - images
+
+
+def _equalize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    hist = histograms(images).cpu().numpy()
+    return apply_tables(images, F.equalize_tables(hist.reshape(-1, 256)).reshape(hist.shape))
+
+
+def _autocontrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    hist = histograms(images).cpu().numpy()
+    cutoffs = [F.check_cutoff(k.get("cutoff", 0.0)) for k in kwargs]
+    tables = [F.autocontrast_tables(h, c) for h, c in zip(hist, cutoffs, strict=True)]
+    return apply_tables(images, np.stack(tables))
+
+
+def _factors(images: torch.Tensor, kwargs: Kwargs, name: str) -> torch.Tensor:
+    """``(n, 1, 1, 1)`` float64 of each sample's ``name`` (a factor >= 0)."""
+    values = [F._check_factor(name, k["factor"]) for k in kwargs]
+    return torch.tensor(values, dtype=torch.float64, device=images.device)[:, None, None, None]
+
+
+def _blend_to_uint8(base: torch.Tensor, value: torch.Tensor, factor: torch.Tensor):
+    """``clip(round(base + factor * (value - base)), 0, 255)`` as ``uint8`` (float64 math)."""
+    return (base + factor * (value - base) + 0.5).clamp(0.0, 255.0).to(torch.uint8)
+
+
+def _sharpness(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    factor = _factors(images, kwargs, "sharpness factor")
+    height, width = images.shape[2:]
+    if height < 3 or width < 3:
+        return images.clone()
+    src = images.int()
+    total = 4 * src[:, :, 1:-1, 1:-1]
+    for dy in range(3):
+        for dx in range(3):
+            total = total + src[:, :, dy : height - 2 + dy, dx : width - 2 + dx]
+    smooth = (((total + 6) * 5042) >> 16).double()
+    out = images.clone()
+    out[:, :, 1:-1, 1:-1] = _blend_to_uint8(smooth, src[:, :, 1:-1, 1:-1].double(), factor)
+    return out
+
+
+def _luma(images: torch.Tensor) -> torch.Tensor:
+    """Pillow's ``"L"`` (ITU-R 601-2, integer rounding) of RGB ``(n, 3, H, W)``: ``(n, 1, H, W)``
+    int32; the one channel of grey images."""
+    if images.shape[1] == 1:
+        return images.int()
+    r, g, b = images.int().unbind(1)
+    return ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)[:, None]
+
+
+def _color(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    factor = _factors(images, kwargs, "color factor")
+    if images.shape[1] == 1:
+        return images.clone()
+    return _blend_to_uint8(_luma(images).double(), images.double(), factor)
+
+
+def _contrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    factor = _factors(images, kwargs, "contrast factor")
+    luma = _luma(images)
+    mean = luma.sum(dim=(1, 2, 3), dtype=torch.int64).double() / luma[0].numel()
+    mean = (mean + 0.5).floor()[:, None, None, None]
+    levels = torch.arange(256, dtype=torch.float64, device=images.device)
+    tables = ((mean + factor * (levels - mean)) + 0.5).floor().clamp(0, 255).to(torch.uint8)
+    return apply_tables(images, tables[:, :, 0])
+
+
+def _hsv_component(v: torch.Tensor, chroma: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    k = torch.where(k >= 6.0, k - 6.0, k)
+    x = torch.minimum(4.0 - k, k).clamp(0.0, 1.0)
+    return v - chroma * x
+
+
+def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    if images.shape[1] == 1:
+        return images.clone()
+    hues = [F._check_int("hue", k.get("hue", 0), -255, 255) for k in kwargs]
+    sats = [F._check_int("saturation", k.get("saturation", 0), -255, 255) for k in kwargs]
+    device = images.device
+    turn = torch.tensor([(h * 6.0 / 255.0) % 6.0 for h in hues], dtype=torch.float64)
+    turn = turn.to(device)[:, None, None]
+    saturation = torch.tensor([s / 255.0 for s in sats], dtype=torch.float64)
+    saturation = saturation.to(device)[:, None, None]
+    r, g, b = images.double().unbind(1)
+    v = torch.maximum(torch.maximum(r, g), b)
+    d = v - torch.minimum(torch.minimum(r, g), b)
+    inv = 1.0 / torch.where(d > 0.0, d, 1.0)
+    hue = (g - b) * inv
+    hue = torch.where((v != r) & (v == g), (b - r) * inv + 2.0, hue)
+    hue = torch.where((v != r) & (v != g), (r - g) * inv + 4.0, hue)
+    hue = hue + turn
+    hue = torch.where(hue < 0.0, hue + 6.0, hue)
+    hue = torch.where(hue >= 6.0, hue - 6.0, hue)
+    s = d / torch.where(v > 0.0, v, 1.0) + saturation
+    chroma = v * s.clamp(0.0, 1.0)
+    channels = [_hsv_component(v, chroma, offset + hue) + 0.5 for offset in (5.0, 3.0, 1.0)]
+    return torch.stack(channels, 1).to(torch.uint8)
+
+
+def _rotate_texture(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    angles = [float(k["angle"]) for k in kwargs]
+    if not all(math.isfinite(a) for a in angles):
+        raise ValueError(f"rotation angles must be finite, got {angles}")
+    return rotate(images, angles, border="zero")
+
+
+def _hflip(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return images.flip(3)
+
+
+def _vflip(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return images.flip(2)
+
+
+def _grayscale(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    return _luma(images).to(torch.uint8).expand(images.shape).contiguous()
+
+
+BATCHED_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
+    F.posterize: _posterize,
+    F.solarize: _solarize,
+    F.brightness: _brightness,
+    F.gamma: _gamma,
+    F.invert: _invert,
+    F.equalize: _equalize,
+    F.autocontrast: _autocontrast,
+    F.sharpness: _sharpness,
+    F.color: _color,
+    F.contrast: _contrast,
+    F.hue_saturation: _hue_saturation,
+    F.rotate_texture: _rotate_texture,
+    F.hflip: _hflip,
+    F.vflip: _vflip,
+    F.grayscale: _grayscale,
+}
+"""The numpy kernel -> its batched form (``op(images, kwargs_per_sample)``)."""

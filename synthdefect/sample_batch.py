@@ -1,0 +1,217 @@
+"""The batch counterpart of :class:`~synthdefect.sample.Sample`: torch tensors on one device.
+
+Conventions (those of :mod:`synthdefect.sample`, batch first, channels before pixels):
+``image`` and ``normal`` ``(B, C, H, W)`` ``uint8`` [0, 255] or ``float32`` [0, 1]; ``mask``
+``(B, H, W)`` ``float32`` in [0, 1]; ``texture`` ``(B, C, H, W)`` ``uint8`` or ``None``;
+``foreground`` ``(B, H, W)`` ``float32`` or ``None``. Importing this module imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+from synthdefect.sample import Sample
+
+__all__ = ["BatchResult", "SampleBatch"]
+
+
+def _hwc(tensor: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(tensor.permute(1, 2, 0).cpu().numpy())
+
+
+def _chw(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous().to(device)
+
+
+@dataclass
+class SampleBatch:
+    """Working state of a batch inside :meth:`~synthdefect.transforms.base.Transform.batch`
+    (see module doc). ``fell_back`` collects the transforms that ran on the host."""
+
+    image: torch.Tensor
+    normal: torch.Tensor
+    mask: torch.Tensor
+    texture: torch.Tensor | None = None
+    foreground: torch.Tensor | None = None
+    sources: list[str | None] = field(default_factory=list)
+    fell_back: list[Any] = field(default_factory=list)
+
+    @property
+    def device(self) -> torch.device:
+        return self.image.device
+
+    def __len__(self) -> int:
+        return self.image.shape[0]
+
+    def evolve(self, **changes: Any) -> SampleBatch:
+        """A copy with the given fields replaced (tensors are shared, not copied)."""
+        return replace(self, **changes)
+
+    def samples(self) -> list[Sample]:
+        """The batch as host samples (numpy HWC), for a transform without a batch form."""
+        out = []
+        for b in range(len(self)):
+            image = _hwc(self.image[b])
+            normal = image if self.normal is self.image else _hwc(self.normal[b])
+            out.append(
+                Sample(
+                    image=image,
+                    normal=normal,
+                    mask=self.mask[b].cpu().numpy(),
+                    texture=None if self.texture is None else _hwc(self.texture[b]),
+                    foreground=None
+                    if self.foreground is None
+                    else self.foreground[b].cpu().numpy(),
+                    source=self.sources[b],
+                )
+            )
+        return out
+
+    def from_samples(self, samples: list[Sample]) -> SampleBatch:
+        """This batch with the host ``samples`` (one per item) moved back to its device."""
+        device = self.device
+        image = _chw([s.image for s in samples], device)
+        same = all(s.normal is s.image for s in samples)
+        textures = [s.texture for s in samples]
+        grounds = [s.foreground for s in samples]
+        return self.evolve(
+            image=image,
+            normal=image if same else _chw([s.normal for s in samples], device),
+            mask=torch.from_numpy(np.stack([s.mask for s in samples])).to(device),
+            texture=None if any(t is None for t in textures) else _chw(textures, device),
+            foreground=None
+            if any(f is None for f in grounds)
+            else torch.from_numpy(np.stack(grounds)).to(device),
+        )
+
+    def select(self, index: torch.Tensor) -> SampleBatch:
+        """The items at ``index`` (int64 on the batch's device), as a batch of their own."""
+
+        def pick(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t[index]
+
+        image = self.image[index]
+        return self.evolve(
+            image=image,
+            normal=image if self.normal is self.image else self.normal[index],
+            mask=self.mask[index],
+            texture=pick(self.texture),
+            foreground=pick(self.foreground),
+            sources=[self.sources[i] for i in index.tolist()],
+            fell_back=self.fell_back,
+        )
+
+    def merge(self, index: torch.Tensor, part: SampleBatch) -> SampleBatch:
+        """This batch with the items at ``index`` replaced by ``part``'s; a texture or
+        foreground that only one side holds is dropped."""
+
+        def put(whole: torch.Tensor | None, piece: torch.Tensor | None) -> torch.Tensor | None:
+            if whole is None or piece is None:
+                return None
+            out = whole.clone()
+            out[index] = piece
+            return out
+
+        image = put(self.image, part.image)
+        same = self.normal is self.image and part.normal is part.image
+        return self.evolve(
+            image=image,
+            normal=image if same else put(self.normal, part.normal),
+            mask=put(self.mask, part.mask),
+            texture=put(self.texture, part.texture),
+            foreground=put(self.foreground, part.foreground),
+        )
+
+
+class BatchResult(NamedTuple):
+    """What :meth:`~synthdefect.transforms.base.Transform.batch` returns, on the input's
+    device: ``image`` and ``normal`` ``(B, C, H, W)`` in the input's dtype, ``mask``
+    ``(B, 1, H, W)`` float32, ``label`` int64 ``(B,)``, ``params`` the B records, and
+    ``fallbacks`` the step paths (``Transform.walk`` paths) that ran on the host."""
+
+    image: torch.Tensor
+    mask: torch.Tensor
+    label: torch.Tensor
+    params: list[dict]
+    normal: torch.Tensor
+    fallbacks: tuple[str, ...]
+
+
+def _working(images: Any) -> tuple[torch.Tensor, torch.dtype]:
+    """``images`` as the working batch (``uint8``, or ``float32`` checked to be in [0, 1])."""
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
+        shape = tuple(getattr(images, "shape", ()))
+        raise ValueError(
+            f"batch() takes a (B, C, H, W) torch tensor with C in {{1, 3}}, got {shape}"
+        )
+    if images.dtype == torch.uint8:
+        return images, images.dtype
+    if not images.dtype.is_floating_point:
+        raise TypeError(f"batch() images must be uint8 or float in [0, 1], got {images.dtype}")
+    work = images.detach().float()
+    if work.numel():
+        low, high = float(work.min()), float(work.max())
+        if not (np.isfinite(low) and np.isfinite(high) and 0.0 <= low and high <= 1.0):
+            raise ValueError(
+                f"float images must hold finite values in [0, 1], got values in "
+                f"[{low:.4g}, {high:.4g}]: pass uint8 for 0-255 data, undo any normalisation"
+            )
+    return work, images.dtype
+
+
+def run_recipe_batch(
+    transform: Any,
+    images: Any,
+    seed: int | None,
+    indices: Any,
+    params: Any,
+    source: Any,
+) -> BatchResult:
+    """The body of ``Transform.batch`` (see there): draw on the host, apply on the device."""
+    import os
+
+    from synthdefect.seeding import fresh_seed, sample_rng
+
+    work, dtype = _working(images)
+    n, channels, height, width = work.shape
+    sources = [None] * n if source is None else [os.fspath(s) for s in source]
+    if len(sources) != n:
+        raise ValueError(f"got {len(sources)} source names for {n} images")
+    if params is not None:
+        records = list(params)
+        if len(records) != n:
+            raise ValueError(f"got {len(records)} parameter records for {n} images")
+    else:
+        keys = list(range(n)) if indices is None else [int(i) for i in indices]
+        if len(keys) != n:
+            raise ValueError(f"got {len(keys)} indices for {n} images")
+        seed = fresh_seed() if seed is None else seed
+        pixels = any(t.draws_from_pixels for _, t in transform.walk())
+        host = work.cpu() if pixels else None
+        records = []
+        for b, key in enumerate(keys):
+            if host is not None:
+                image = np.ascontiguousarray(host[b].permute(1, 2, 0).numpy())
+            else:
+                placeholder = np.zeros((), np.uint8 if dtype == torch.uint8 else np.float32)
+                image = np.broadcast_to(placeholder, (height, width, channels))
+            sample = Sample.from_image(image, sources[b])
+            records.append(transform.make_params(sample_rng(seed, key), sample))
+    mask = torch.zeros((n, height, width), dtype=torch.float32, device=work.device)
+    batch = SampleBatch(image=work, normal=work, mask=mask, sources=sources)
+    out = transform.run_batch(batch, records)
+    fell_back = {id(t) for t in out.fell_back}
+    fallbacks = tuple(path or "." for path, t in transform.walk() if id(t) in fell_back)
+    label = ((out.mask * 255.0 + 0.5).floor() > 0).flatten(1).any(1).to(torch.int64)
+    return BatchResult(
+        image=out.image.to(dtype),
+        mask=out.mask[:, None],
+        label=label,
+        params=records,
+        normal=out.normal.to(dtype),
+        fallbacks=fallbacks,
+    )

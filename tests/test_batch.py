@@ -1,0 +1,99 @@
+"""The batch path (``Transform.batch``) on CPU torch against the numpy/numba host path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from synthdefect import SyntheticAnomaly, replay
+from synthdefect.transforms.base import Compose
+from synthdefect.transforms.texture import TextureSample
+from synthdefect.transforms.texture_ops import TextureAugment
+
+
+def _images(n: int, channels: int, height: int, width: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    smooth = rng.integers(0, 256, (n, channels, height // 4 + 1, width // 4 + 1))
+    coarse = np.repeat(np.repeat(smooth, 4, axis=2), 4, axis=3)[:, :, :height, :width]
+    noise = rng.integers(-20, 21, coarse.shape)
+    return np.clip(coarse + noise, 0, 255).astype(np.uint8)
+
+
+def _compare(recipe, images: np.ndarray, seed: int, tensor: torch.Tensor) -> tuple[int, int]:
+    """Batch vs host for every image: (largest grey-level difference outside mask
+    disagreements, count of mask pixels that differ)."""
+    result = recipe.batch(tensor, seed=seed)
+    assert result.fallbacks == ()
+    worst, ties = 0, 0
+    for b, image in enumerate(images):
+        host_input = image.transpose(1, 2, 0)
+        if tensor.dtype.is_floating_point:
+            host_input = host_input.astype(np.float32) / 255.0
+        host = recipe(np.ascontiguousarray(host_input), seed=seed, index=b)
+        assert result.params[b] == host.params
+        mask = result.mask[b, 0].numpy()
+        differs = mask != host.mask
+        ties += int(differs.sum())
+        got = result.image[b].permute(1, 2, 0).numpy().astype(np.float64)
+        want = host.image.astype(np.float64)
+        if tensor.dtype.is_floating_point:
+            got, want = got * 255.0, want * 255.0
+        worst = max(worst, float(np.abs(got - want)[~differs].max()))
+        assert int(result.label[b]) == host.label or differs.any()
+        np.testing.assert_allclose(
+            result.normal[b].permute(1, 2, 0).numpy().astype(np.float64),
+            host.normal.astype(np.float64),
+            atol=1.0 if tensor.dtype == torch.uint8 else 1e-5,
+        )
+    return worst, ties
+
+
+@pytest.mark.parametrize("preset", ["draem-code", "paper"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_batch_equals_host_within_one_grey_level(preset, channels):
+    recipe = SyntheticAnomaly(preset, p_anomaly=0.8, rotate_p=0.5)
+    images = _images(80, channels, 32, 40, seed=channels)
+    worst, ties = _compare(recipe, images, 11, torch.from_numpy(images))
+    assert worst <= 1.0
+    assert ties <= images.shape[0] * 32 * 40 // 10_000  # threshold ties: at most 0.01 %
+
+
+def test_float_batch_equals_host():
+    recipe = SyntheticAnomaly("draem-code", p_anomaly=0.8, rotate_p=0.5)
+    images = _images(40, 3, 33, 31, seed=5)
+    tensor = torch.from_numpy(images.astype(np.float32) / 255.0)
+    worst, ties = _compare(recipe, images, 3, tensor)
+    assert worst <= 1.0 and ties <= 1
+    assert recipe.batch(tensor.double(), seed=3).image.dtype == torch.float64
+
+
+def test_replay_of_a_record_through_the_batch_path():
+    recipe = SyntheticAnomaly("draem-code", p_anomaly=1.0)
+    images = torch.from_numpy(_images(6, 3, 32, 32))
+    first = recipe.batch(images, seed=4, indices=range(100, 106))
+    records = [dict(r) for r in first.params]  # plain dicts, as read back from a manifest
+    again = recipe.batch(images, params=records)
+    assert torch.equal(again.image, first.image) and torch.equal(again.mask, first.mask)
+    host = replay(np.ascontiguousarray(images[2].permute(1, 2, 0).numpy()), records[2])
+    assert np.abs(host.image.astype(int) - again.image[2].permute(1, 2, 0).numpy()).max() <= 1
+
+
+def test_steps_without_a_batch_form_fall_back_and_are_named():
+    ops = TextureAugment(ops=["scale_channels", "invert"], k=2)
+    recipe = Compose([("texture", TextureSample()), ("augment", ops)])
+    images = torch.from_numpy(_images(4, 3, 16, 16))
+    result = recipe.batch(images, seed=1)
+    assert result.fallbacks == ("steps.augment",)
+
+
+def test_bad_batches_are_refused_in_one_line():
+    recipe = SyntheticAnomaly()
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        recipe.batch(torch.zeros(3, 8, 8, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        recipe.batch(torch.full((1, 3, 8, 8), 2.0))
+    with pytest.raises(TypeError, match="uint8 or float"):
+        recipe.batch(torch.zeros(1, 3, 8, 8, dtype=torch.int32))
+    with pytest.raises(ValueError, match="indices"):
+        recipe.batch(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), seed=0, indices=[1])
