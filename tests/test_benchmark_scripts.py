@@ -161,3 +161,28 @@ def test_choose_benchmark_prints_synthetic_beside_real_scores_with_spearman_and_
         r"bsdata: Spearman (-|-?[\d.]+), regret [\d.]+ pixel AUROC, [\d.]+ AUPRO", lines[-1]
     ), lines[-1]
     assert (tmp_path / "runs/bsdata/runs/nsa/metrics.json").is_file()
+
+
+def test_device_synthesis_benchmark_prints_host_and_batch_rates_and_ends():
+    done = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/device_synthesis.py",
+            "--sizes",
+            "32",
+            "--batches",
+            "2",
+            "--seconds",
+            "0.01",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    rows = [line.split() for line in done.stdout.splitlines() if line.startswith("cpu")]
+    assert len(rows) == 1 and rows[0][:3] == ["cpu", "32", "2"]
+    assert float(rows[0][3]) > 0 and float(rows[0][4]) > 0
+    assert "anomalib" in done.stdout
