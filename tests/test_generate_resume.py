@@ -25,7 +25,12 @@ from synthdefect.generate.runner import CHUNK_SIZE, HOLD_ENV
 
 N = 120
 ARGS = ["--n", str(N), "--size", "48", "--p-anomaly", "0.7", "--seed", "3", "--quiet"]
-LAUNCH = "import sys; from synthdefect.cli import main; sys.exit(main())"
+LAUNCH = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from synthdefect.cli import main; sys.exit(main())"
+)
+"""A run as a terminal starts it: Ctrl-C raises KeyboardInterrupt even where the suite itself
+runs in a background job, whose children inherit SIGINT ignored."""
 
 
 @pytest.fixture(scope="module")
