@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from synthdefect.recipes import DEFAULT_PRESET, PRESETS, get_preset, is_preset
+from synthdefect.recipes import DEFAULT_PRESET, PRESETS, get_preset
 
 __all__ = ["PresetName", "recipe_options"]
 
@@ -26,8 +26,6 @@ class PresetName(click.ParamType):
         return "[" + "|".join(PRESETS) + "|A+B[:W]...]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if is_preset(value):
-            return value
         try:
             get_preset(value)
         except ValueError as error:

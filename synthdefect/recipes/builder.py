@@ -15,8 +15,7 @@ from typing import Any
 from synthdefect.recipes.files import RecipeSpec, load_recipe
 from synthdefect.recipes.foreground import load_foreground
 from synthdefect.recipes.inputs import check_inputs
-from synthdefect.recipes.mixture import is_mixture
-from synthdefect.recipes.presets import DEFAULT_PRESET, PRESETS, get_preset, is_preset, make_recipe
+from synthdefect.recipes.presets import DEFAULT_PRESET, get_preset, make_recipe
 from synthdefect.textures import TextureInput, TextureSpec, parse_textures
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground
@@ -55,10 +54,8 @@ class RecipeOptions:
             raise ValueError("give --preset or --recipe, not both")
         if self.recipe is not None and self.p_anomaly is not None:
             raise ValueError("--p-anomaly applies to presets; a recipe sets its own probabilities")
-        if self.preset is not None and not is_preset(self.preset):
-            if is_mixture(self.preset):
-                get_preset(self.preset)  # the mixture's own one-line error
-            raise ValueError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}")
+        if self.preset is not None:
+            get_preset(self.preset)  # a one-line ValueError for an unknown preset or mixture
         if self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0:
             raise ValueError(f"--p-anomaly must be in [0, 1], got {self.p_anomaly}")
         try:

@@ -44,7 +44,7 @@ def parse_mixture(spec: str, known: Callable[[str], bool]) -> list[tuple[str, fl
             raise ValueError(f"mixture {spec!r}: weight {weight_text!r} is not a number") from None
         if not (math.isfinite(weight) and weight > 0):
             raise ValueError(f"mixture {spec!r}: weights must be > 0, got {weight_text!r}")
-        if not known(name) or is_mixture(name):
+        if not known(name):
             raise ValueError(f"mixture {spec!r}: unknown preset {name!r}")
         parts.append((name, weight))
     names = [name for name, _ in parts]

@@ -36,7 +36,13 @@ from synthdefect.recipes.foreground import restricted
 from synthdefect.recipes.fpi import fpi_recipe
 from synthdefect.recipes.fractal import fractal_recipe
 from synthdefect.recipes.intensity_disc import intensity_disc_recipe
-from synthdefect.recipes.mixture import MIX_SEPARATOR, is_mixture, mixture_recipe, parse_mixture
+from synthdefect.recipes.mixture import (
+    MIX_SEPARATOR,
+    WEIGHT_SEPARATOR,
+    is_mixture,
+    mixture_recipe,
+    parse_mixture,
+)
 from synthdefect.recipes.research import research_recipe
 from synthdefect.textures import TextureSpec
 from synthdefect.transforms.base import Transform
@@ -90,7 +96,7 @@ def register_preset(
 
 def _register(preset: Preset) -> Preset:
     name = preset.name
-    if not isinstance(name, str) or not name or MIX_SEPARATOR in name or ":" in name:
+    if not isinstance(name, str) or not name or MIX_SEPARATOR in name or WEIGHT_SEPARATOR in name:
         raise ValueError(f"a preset name must be a non-empty string without + or :, got {name!r}")
     if name in PRESETS:
         raise ValueError(f"preset {name!r} is already registered")
