@@ -348,6 +348,8 @@ def test_a_fresh_draw_is_applied_unchecked_and_every_other_record_checked(rgb_im
         other.apply(Sample.from_image(rgb_image), copied)
         assert checked == ["PerlinMask"]
         checked.clear()
+    with pytest.raises(RecordError, match="params"):  # its own description holds no draws
+        mask.apply(Sample.from_image(rgb_image), mask.describe())
     record["params"]["threshold"] = 5.0  # an edited draw, replayed: refused
     with pytest.raises(RecordError, match="within"):
         mask.replay(rgb_image, record)

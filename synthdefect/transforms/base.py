@@ -250,7 +250,7 @@ class Transform:
     def unpack(self, record: Any) -> Mapping[str, Any]:
         """The validated draws of ``record`` (see :meth:`check_header`, :meth:`check_params`);
         this transform's own fresh draw is taken as it is (see module doc)."""
-        if drawn_by(record, self):
+        if drawn_by(record, self) and "params" in record:  # a draw, not a description
             return record["params"]
         self.check_header(record, ("type", "version", "settings", "params"))
         return self.check_params(record["params"])
