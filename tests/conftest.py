@@ -45,3 +45,12 @@ def rgb_image(rng: np.random.Generator) -> np.ndarray:
     base = np.stack([yy * 3, xx * 3, (yy + xx) * 2], axis=-1).astype(np.int32)
     noise = rng.integers(-20, 20, size=base.shape)
     return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def category(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny MVTec AD category of 80x80 PNGs (``test_reference_pipeline._write_category``:
+    train/good 8, test/good 3, test/spot 3 with masks), one per test module."""
+    from test_reference_pipeline import _write_category  # imports the CLI and torch: lazily
+
+    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget")

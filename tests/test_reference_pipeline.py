@@ -81,11 +81,6 @@ def _assert_losses_fall(run_dir: Path, steps: int = TRAIN_STEPS) -> None:
 
 
 @pytest.fixture(scope="module")
-def category(tmp_path_factory) -> Path:
-    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget")
-
-
-@pytest.fixture(scope="module")
 def trained(category, tmp_path_factory) -> Path:
     """Run folder of a tiny model trained for a few seconds on the synthetic category."""
     run = tmp_path_factory.mktemp("run")

@@ -13,7 +13,6 @@ from test_reference_pipeline import (
     _assert_usage_error,
     _invoke,
     _tiny_args,
-    _write_category,
     _write_generated,
 )
 
@@ -30,11 +29,6 @@ from reference_model.synthetic import (
     parse_recipes,
 )
 from reference_model.train import VALIDATION_LOG_NAME
-
-
-@pytest.fixture(scope="module")
-def category(tmp_path_factory) -> Path:
-    return _write_category(tmp_path_factory.mktemp("mvtec") / "widget")
 
 
 @pytest.fixture(scope="module")
