@@ -11,7 +11,9 @@ in pixel AUROC and in AUPRO (points).
 
 Environment: DATA (default ../shared/data), DATASETS (default "bottle bottle-fg bsdata"),
 CANDIDATES (default choose's), STEPS per candidate (default 250), SEED (0), SIZE (128),
-WIDTH (16), SYNTHDEFECT (default .venv/bin/synthdefect). A rerun continues: choose keeps its
+WIDTH (16), SYNTHDEFECT (default .venv/bin/synthdefect), OMP_NUM_THREADS (default 1, as in
+benchmarks/recipes.sh: torch's default of one thread per core, on a machine whose cores are
+busy, made a step about 5x slower here). A rerun continues: choose keeps its
 finished candidates and a candidate's real metrics.json is not computed again.
 """
 
@@ -51,6 +53,7 @@ def _run(command: list[str], log: Path) -> None:
 
 def main() -> None:
     env = os.environ
+    env.setdefault("OMP_NUM_THREADS", "1")
     data = Path(env.get("DATA", "../shared/data"))
     run_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/choose")
     cli = env.get("SYNTHDEFECT", ".venv/bin/synthdefect")
