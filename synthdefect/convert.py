@@ -1,7 +1,7 @@
 """Conversion at the edge: user inputs (numpy, torch, PIL, batches) to the numpy HWC working
 format of :mod:`synthdefect.sample`, and back to the caller's type.
 
-Accepted inputs:
+Accepted inputs (checked by :mod:`synthdefect.image_checks`, which says what is refused):
 
 * numpy ``(H, W, C)`` or ``(H, W)``, ``uint8``, ``uint16`` or float in [0, 1];
 * torch ``(C, H, W)`` or a batch ``(B, C, H, W)``, ``uint8``, ``uint16`` or float in [0, 1];
@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from synthdefect.functional.masks import mask_levels
+from synthdefect.image_checks import check_pixel_type, check_shape, check_unit_range
 from synthdefect.sample import AnomalyResult, Sample
 
 if TYPE_CHECKING:
@@ -37,39 +38,27 @@ __all__ = ["IMAGE_DTYPES", "Converted", "from_user", "image_to_tensor", "to_hwc"
 
 def to_hwc(array: np.ndarray) -> np.ndarray:
     """View a numpy image as HWC: ``(H, W)`` becomes ``(H, W, 1)``; floats become float32, and
-    ``uint16`` float32 in [0, 1] (value / 65535).
+    ``uint16`` (either byte order) float32 in [0, 1] (value / 65535).
 
-    Raises ``ValueError`` for a float image with values outside [0, 1] or not finite.
+    Refuses what :mod:`synthdefect.image_checks` refuses (``ValueError``, ``TypeError``).
     """
+    check_shape("image", array.shape, "numpy")
+    floating = np.issubdtype(array.dtype, np.floating)
+    check_pixel_type("image", "float" if floating else array.dtype.name)
     if array.ndim == 2:
         array = array[:, :, None]
-    if array.ndim != 3 or array.shape[2] not in (1, 3):
-        raise ValueError(f"expected an (H, W), (H, W, 1) or (H, W, 3) image, got {array.shape}")
     if array.dtype == np.uint8:
         return array
-    if array.dtype == np.uint16:
+    if not floating:  # uint16
         return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.floating):
-        _check_unit_range(array)
-        return array.astype(np.float32, copy=False)
-    raise TypeError(f"images must be uint8, uint16 or float in [0, 1], got dtype {array.dtype}")
+    low, high = float(array.min()), float(array.max())  # NaN propagates into both
+    check_unit_range("image", low, high)
+    return array.astype(np.float32, copy=False)
 
 
 def _16_bit_from_unit(array: np.ndarray) -> np.ndarray:
     """A float image in [0, 1] as ``uint16`` (rounded)."""
     return np.round(array * 65535.0).astype(np.uint16)
-
-
-def _check_unit_range(array: np.ndarray) -> None:
-    if array.size == 0:
-        return
-    low, high = float(array.min()), float(array.max())  # NaN propagates into both
-    if np.isfinite(low) and np.isfinite(high) and 0.0 <= low and high <= 1.0:
-        return
-    raise ValueError(
-        f"float images must hold finite values in [0, 1], got values in [{low:.4g}, {high:.4g}]: "
-        "pass uint8 for 0-255 data, undo any mean/std normalisation, clamp overshoot"
-    )
 
 
 #: ``image_to_tensor`` dtypes: float32 in [0, 1], or uint8 in [0, 255] (4x fewer bytes to move).
@@ -106,7 +95,7 @@ def from_user(image: Any) -> Converted:
     if isinstance(image, Image.Image):
         return _from_pil(image)
     if isinstance(image, np.ndarray):
-        deep = image.dtype == np.uint16
+        deep = image.dtype.name == "uint16"  # either byte order
         hwc = to_hwc(image)
         squeeze = image.ndim == 2
 
@@ -170,14 +159,12 @@ def _from_pil(image: Image.Image) -> Converted:
 def _from_torch(tensor: Any) -> Converted:
     import torch
 
-    if tensor.ndim not in (3, 4):
-        shape = tuple(tensor.shape)
-        raise ValueError(f"torch images must be (C, H, W) or (B, C, H, W), got {shape}")
+    check_shape("image", tuple(tensor.shape), "torch")
+    floating = tensor.dtype.is_floating_point
+    check_pixel_type("image", "float" if floating else str(tensor.dtype).removeprefix("torch."))
     batched = tensor.ndim == 4
     batch = tensor if batched else tensor[None]
     deep = batch.dtype == torch.uint16
-    if batch.dtype != torch.uint8 and not deep and not batch.dtype.is_floating_point:
-        raise TypeError(f"torch images must be uint8, uint16 or float in [0, 1], got {batch.dtype}")
     dtype, device = batch.dtype, batch.device
     cpu = batch.detach().to("cpu")
     if cpu.dtype.is_floating_point:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from synthdefect.image_checks import check_pixel_type, check_shape, check_unit_range
 from synthdefect.sample import Sample
 
 __all__ = ["BatchResult", "SampleBatch"]
@@ -142,25 +143,27 @@ class BatchResult(NamedTuple):
 
 
 def _working(images: Any) -> tuple[torch.Tensor, torch.dtype]:
-    """``images`` as the working batch (``uint8``, or ``float32`` checked to be in [0, 1])."""
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
-        shape = tuple(getattr(images, "shape", ()))
-        raise ValueError(
-            f"batch() takes a (B, C, H, W) torch tensor with C in {{1, 3}}, got {shape}"
-        )
+    """``images`` as the working batch: ``uint8`` as it is, float (checked to be in [0, 1]) as
+    ``float32``, ``uint16`` as ``float32`` in [0, 1] (value / 65535); and the input's dtype."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images: batch() takes a torch tensor, got {type(images).__name__}")
+    check_shape("images", tuple(images.shape), "batch")
+    floating = images.dtype.is_floating_point
+    check_pixel_type("images", "float" if floating else str(images.dtype).removeprefix("torch."))
     if images.dtype == torch.uint8:
         return images, images.dtype
-    if not images.dtype.is_floating_point:
-        raise TypeError(f"batch() images must be uint8 or float in [0, 1], got {images.dtype}")
+    if not floating:  # uint16
+        return images.to(torch.float32).div_(65535.0), images.dtype
     work = images.detach().float()
-    if work.numel():
-        low, high = float(work.min()), float(work.max())
-        if not (np.isfinite(low) and np.isfinite(high) and 0.0 <= low and high <= 1.0):
-            raise ValueError(
-                f"float images must hold finite values in [0, 1], got values in "
-                f"[{low:.4g}, {high:.4g}]: pass uint8 for 0-255 data, undo any normalisation"
-            )
+    check_unit_range("images", float(work.min()), float(work.max()))
     return work, images.dtype
+
+
+def _restore(work: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A working batch back in the input's ``dtype`` (``uint16``: rounded from [0, 1])."""
+    if dtype == torch.uint16:
+        return work.mul(65535.0).round_().to(dtype)
+    return work.to(dtype)
 
 
 def run_recipe_batch(
@@ -208,10 +211,10 @@ def run_recipe_batch(
     fallbacks = tuple(path or "." for path, t in transform.walk() if id(t) in fell_back)
     label = ((out.mask * 255.0 + 0.5).floor() > 0).flatten(1).any(1).to(torch.int64)
     return BatchResult(
-        image=out.image.to(dtype),
+        image=_restore(out.image, dtype),
         mask=out.mask[:, None],
         label=label,
         params=records,
-        normal=out.normal.to(dtype),
+        normal=_restore(out.normal, dtype),
         fallbacks=fallbacks,
     )

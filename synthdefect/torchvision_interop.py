@@ -129,7 +129,11 @@ class SynthDefectV2(v2.Transform):
         if isinstance(sample, tuple | list):
             return self._forward_sequence(sample)
         if not _is_image(sample):
-            raise TypeError(f"unsupported input {type(sample).__name__}")
+            raise TypeError(
+                "to_v2 takes a torch tensor (C, H, W) or (B, C, H, W), a tv_tensors.Image or a "
+                "PIL image, alone, in a tuple or list, or as a dict's 'image', got "
+                f"{type(sample).__name__}"
+            )
         image, mask, _, _, normal = self._run(sample)
         self._check_dropped_normal(sample, normal)
         return image, mask

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -54,3 +58,34 @@ def category(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from test_reference_pipeline import _write_category  # imports the CLI and torch: lazily
 
     return _write_category(tmp_path_factory.mktemp("mvtec") / "widget")
+
+
+_DECLARED: list[object] = []
+
+
+@pytest.fixture(scope="session")
+def tv() -> ModuleType:
+    """torchvision (the ``torchvision`` extra), skipping where it is not installed.
+
+    torchvision's PyPI wheel is a CUDA build; with the CPU torch used here its import fails at
+    ``torch.library.register_fake("torchvision::nms")`` because the C++ operators are missing.
+    This declares the schemas of those two operators (nothing else) so that the pure-Python v2
+    transforms can be exercised on CPU.
+    """
+    import torch
+
+    if importlib.util.find_spec("torchvision") is None:
+        pytest.skip("torchvision is not installed (pip install synthdefect[torchvision])")
+    try:
+        import torchvision
+    except RuntimeError as err:
+        if "torchvision::nms" not in str(err):
+            raise
+        for name in [m for m in sys.modules if m.startswith("torchvision")]:
+            del sys.modules[name]
+        lib = torch.library.Library("torchvision", "DEF")
+        for op in ("nms", "qnms"):
+            lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        _DECLARED.append(lib)
+        torchvision = importlib.import_module("torchvision")
+    return torchvision

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 FLOORS = [
-    {"limits", "seeding", "outputs", "_moved"},
+    {"limits", "seeding", "outputs", "image_checks", "_moved"},
     {"functional"},
     {"sample", "pixels"},
     {"sample_batch"},

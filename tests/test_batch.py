@@ -93,7 +93,21 @@ def test_bad_batches_are_refused_in_one_line():
         recipe.batch(torch.zeros(3, 8, 8, dtype=torch.uint8))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         recipe.batch(torch.full((1, 3, 8, 8), 2.0))
-    with pytest.raises(TypeError, match="uint8 or float"):
+    with pytest.raises(TypeError, match="uint8, uint16 or float"):
         recipe.batch(torch.zeros(1, 3, 8, 8, dtype=torch.int32))
     with pytest.raises(ValueError, match="indices"):
         recipe.batch(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), seed=0, indices=[1])
+
+
+def test_a_16_bit_batch_keeps_its_dtype_and_matches_the_host_path_within_one_level_in_256():
+    """uint16 is worked on as value / 65535, as the host path does, and rounded back."""
+    recipe = SyntheticAnomaly("paper", p_anomaly=1.0)
+    deep = torch.from_numpy(_images(4, 3, 32, 40).astype(np.int32) * 257).to(torch.uint16)
+    result = recipe.batch(deep, seed=3)
+    assert result.image.dtype == result.normal.dtype == torch.uint16
+    assert torch.equal(result.normal.int(), deep.int())
+    for b in range(len(deep)):
+        host = recipe(deep[b], seed=3, index=b)
+        assert result.params[b] == host.params
+        got, want = result.image[b].int(), host.image.int()
+        assert int((got - want).abs().max()) <= 257

@@ -1,9 +1,9 @@
 """Bad inputs to ``synthdefect generate`` and ``preview``: each gets exit status 2 and one line.
 
 :data:`CASES` is the single source of the command-line table in ``docs/generate.md`` ("Bad
-input"), ``test_convert.BAD_IMAGES`` that of the API table: ``test_docs_tables_are_current``
-fails when a table differs from its rows, and ``python tests/test_generate_bad_input.py``
-rewrites both. Every case also checks that the input folders are left byte-identical.
+input"; the API's table is ``test_convert``'s): ``test_docs_tables_are_current`` fails when the
+table differs from its rows, and ``python tests/test_generate_bad_input.py`` rewrites it. Every
+case also checks that the input folders are left byte-identical.
 Placeholders in a case: ``{X}`` a work folder, ``{images}`` = ``{X}/images`` with 3 normal
 images, ``{tex}`` 2 textures, ``{out}`` a fresh output folder.
 """
@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pytest
 from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tables
-from test_convert import BAD_IMAGES
 from test_generate import make_image_folder, tree_bytes
 
 from synthdefect.files.codec import write_image
@@ -288,18 +287,9 @@ def render_table(cases: list[Case]) -> str:
     return "\n".join(rows)
 
 
-def render_api_table() -> str:
-    """The markdown table of :data:`test_convert.BAD_IMAGES` (images given to a transform)."""
-    rows = ["| image given to a transform | what it gets |", "| --- | --- |"]
-    rows += [
-        f"| {what} | `ValueError: {message}...` |" for what, (_, message) in BAD_IMAGES.items()
-    ]
-    return "\n".join(rows)
-
-
 def tables() -> dict[str, str]:
     """Marker name in docs/generate.md -> the table generated for it."""
-    return {"bad-input": render_table(CASES), "bad-api-input": render_api_table()}
+    return {"bad-input": render_table(CASES)}
 
 
 def test_docs_tables_are_current():

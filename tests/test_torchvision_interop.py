@@ -1,43 +1,13 @@
-"""synthdefect inside torchvision.transforms.v2 pipelines (the ``torchvision`` extra).
-
-torchvision's PyPI wheel is a CUDA build; with the CPU torch used here its import fails at
-``torch.library.register_fake("torchvision::nms")`` because the C++ operators are missing. The
-fixture declares the schemas of those two operators (nothing else) so that the pure-Python v2
-transforms can be exercised on CPU.
-"""
+"""synthdefect inside torchvision.transforms.v2 pipelines (the ``torchvision`` extra; the
+``tv`` fixture of conftest.py imports it)."""
 
 from __future__ import annotations
-
-import importlib
-import importlib.util
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 from synthdefect.recipes import SyntheticAnomaly
-
-_DECLARED = []
-
-
-@pytest.fixture(scope="module")
-def tv():
-    if importlib.util.find_spec("torchvision") is None:
-        pytest.skip("torchvision is not installed (pip install synthdefect[torchvision])")
-    try:
-        import torchvision
-    except RuntimeError as err:
-        if "torchvision::nms" not in str(err):
-            raise
-        for name in [m for m in sys.modules if m.startswith("torchvision")]:
-            del sys.modules[name]
-        lib = torch.library.Library("torchvision", "DEF")
-        for op in ("nms", "qnms"):
-            lib.define(f"{op}(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-        _DECLARED.append(lib)
-        torchvision = importlib.import_module("torchvision")
-    return torchvision
 
 
 @pytest.fixture

@@ -208,7 +208,8 @@ class Transform:
         source: Sequence[str | os.PathLike] | None = None,
     ) -> BatchResult:
         """Make a batch of samples on the device of ``images``, a ``(B, C, H, W)`` torch tensor
-        (``C`` in {1, 3}; ``uint8`` [0, 255], or float in [0, 1]).
+        (``C`` in {1, 3}; ``uint8`` [0, 255], ``uint16``, or float in [0, 1]; see
+        :mod:`synthdefect.image_checks`).
 
         Records are drawn on the host exactly as :meth:`__call__` draws them: item ``b`` from
         ``sample_rng(seed, indices[b])`` (``indices`` defaults to ``0 .. B-1``; no seed: a
