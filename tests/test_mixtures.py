@@ -63,6 +63,17 @@ def test_the_mix_preset_gives_textures_only_to_branches_that_take_them():
     assert seen == {"draem-code", "cutpaste", "nsa"}
 
 
+def test_a_mixture_gives_its_textures_to_texture_branches_not_to_those_of_another_image():
+    # nsa and fpi take the *normal images* as --textures; a mixture's --textures is a texture
+    # folder such as DTD, so those branches keep their own source (nsa: the image itself)
+    recipe = sd.make_recipe("mix", textures="procedural:cracks", p_anomaly=1.0)
+    branches = find_step(recipe.describe(), "choice")["steps"]
+    assert find_step(branches["draem-code"], "texture")["settings"]["source"] == "procedural:cracks"
+    assert find_step(branches["nsa"], "texture")["settings"]["source"] == "self"
+    assert not sd.PRESETS["draem-code"].normal_source and sd.PRESETS["nsa"].normal_source
+    assert sd.PRESETS["fpi"].normal_source
+
+
 def test_generate_takes_a_mixture_and_refuses_a_bad_one(tmp_path):
     out = tmp_path / "mixed"
     result = run(

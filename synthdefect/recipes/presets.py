@@ -67,6 +67,8 @@ DEFAULT_PRESET = "draem-code"
 class Preset:
     """A named recipe: ``build(textures=None, **overrides)`` makes it (see module doc);
     ``takes_textures`` is false for a recipe that refuses textures (it makes its own);
+    ``normal_source`` is true for one whose ``textures`` are the other normal images (nsa,
+    fpi: a patch of another normal image), not a texture folder such as DTD;
     ``families``: the kinds of defect it makes (see :func:`preset_families`; empty for a
     mixture spec, whose families are its parts')."""
 
@@ -75,6 +77,7 @@ class Preset:
     summary: str
     takes_textures: bool = True
     families: tuple[str, ...] = ()
+    normal_source: bool = False
 
 
 PRESETS: dict[str, Preset] = {}
@@ -87,11 +90,13 @@ def register_preset(
     summary: str,
     takes_textures: bool = True,
     family: str | None = None,
+    normal_source: bool = False,
 ) -> Preset:
     """Add a preset, in ``family`` (default: a family of its own, named ``name``); ``ValueError``
-    if ``name`` is taken or holds the mixture signs ``+``, ``:``."""
+    if ``name`` is taken or holds the mixture signs ``+``, ``:``. ``takes_textures`` and
+    ``normal_source``: see :class:`Preset`."""
     family = name if family is None else family
-    return _register(Preset(name, build, summary, takes_textures, (family,)))
+    return _register(Preset(name, build, summary, takes_textures, (family,), normal_source))
 
 
 def _register(preset: Preset) -> Preset:
@@ -157,9 +162,12 @@ def get_preset(name: str) -> Preset:
 
 
 def _branch(name: str, textures: TextureSpec) -> Transform:
-    """Preset ``name``'s recipe as a mixture's branch: every sample anomalous."""
+    """Preset ``name``'s recipe as a mixture's branch: every sample anomalous; the mixture's
+    ``textures`` (a texture folder) only for a branch that takes one, the others keep their
+    own source (nsa: the image itself; fpi: the procedural textures)."""
     preset = PRESETS[name]
-    return preset.build(textures=textures if preset.takes_textures else None, p_anomaly=1.0)
+    texture_folder = preset.takes_textures and not preset.normal_source
+    return preset.build(textures=textures if texture_folder else None, p_anomaly=1.0)
 
 
 def _mixture(spec: str, textures: TextureSpec = None, **overrides: Any) -> Transform:
@@ -223,7 +231,13 @@ register_preset(
     False,
     family=PATCH,
 )
-register_preset("nsa", _research("nsa"), "NSA: resized patches, Poisson-blended", family=POISSON)
+register_preset(
+    "nsa",
+    _research("nsa"),
+    "NSA: resized patches, Poisson-blended",
+    family=POISSON,
+    normal_source=True,
+)
 register_preset(
     "memseg", _research("memseg"), "MemSeg: texture or shuffled-image anomalies", family=PERLIN
 )
@@ -244,7 +258,10 @@ register_preset(
     "fractal", fractal_recipe, "FractalAD: a patch of the image cut out by a fractal", False
 )
 register_preset(
-    "fpi", fpi_recipe, "FPI: a patch of another image interpolated, soft target (alpha)"
+    "fpi",
+    fpi_recipe,
+    "FPI: a patch of another image interpolated, soft target (alpha)",
+    normal_source=True,
 )
 _MIX = "draem-code+cutpaste+nsa"
 _register(
