@@ -25,11 +25,21 @@ Labels. The tuple form cannot set a label: a caller that keeps one beside the ma
 datasets set ``gt_label`` from the folder after their augmentations) gets a warning the first
 time a defect is made; use the dict form, or derive the label from the mask.
 
-Randomness follows torchvision's convention: each call draws a seed from torch's global generator,
-so ``torch.manual_seed`` and DataLoader worker seeding control it; the record replays the sample
-with ``wrapper.synth.replay`` (``synth``: the transform that ran). Tensors on a GPU are copied to
-the host, transformed by the numpy kernels and copied back to their device (see
-:mod:`synthdefect.convert`).
+Randomness follows torchvision's convention: each call draws one seed ``s`` from torch's global
+generator (``torch.randint(0, 2**62, (1,))``), so ``torch.manual_seed`` and DataLoader worker
+seeding control it; item ``b`` of a batch (``b = 0`` for one image) is then made from the key
+``(s, b)``, on either backend. The record replays the sample with ``wrapper.synth.replay``
+(``synth``: the transform that ran).
+
+Backends (``synthesis=``, see docs/batch.md). ``"host"``: every image is made on the host by the
+numpy/numba kernels, tensors on a GPU copied there and back (:mod:`synthdefect.convert`).
+``"device"``: a ``(B, C, H, W)`` tensor is made by
+:meth:`~synthdefect.transforms.base.Transform.batch` on its own device, equal to the host's
+within docs/batch.md's tolerance (same records); single images and PIL stay on the host.
+``"auto"`` (default): ``"device"`` for such batches on an accelerator (anomalib's Draem on a
+GPU), ``"host"`` otherwise (on CPU the numba kernels are the faster, and the results stay those
+of the per-sample path byte for byte). :meth:`SynthDefectV2.backend_for` tells which one a call
+takes.
 """
 
 from __future__ import annotations
@@ -45,9 +55,12 @@ from synthdefect.functional.masks import MASK_THRESHOLD
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.geometry import without_rotation
 
-__all__ = ["SynthDefectV2", "to_v2"]
+__all__ = ["SYNTHESIS", "SynthDefectV2", "to_v2"]
 
 _ANOMALIB_KEYS = ("gt_mask", "gt_label")
+
+#: The backends of ``to_v2(synthesis=...)`` (see the module doc).
+SYNTHESIS = ("auto", "host", "device")
 
 
 def _is_image(x: Any) -> bool:
@@ -86,14 +99,27 @@ class SynthDefectV2(v2.Transform):
     """A ``torchvision.transforms.v2.Transform`` running a synthdefect ``Transform``.
 
     ``synth`` is the transform that runs: ``transform`` itself with ``keep_rotation``, else
-    :func:`without_rotation` of it (see the module doc).
+    :func:`without_rotation` of it; ``synthesis`` one of :data:`SYNTHESIS` (see the module doc).
     """
 
-    def __init__(self, transform: Transform, *, keep_rotation: bool = False) -> None:
+    def __init__(
+        self, transform: Transform, *, keep_rotation: bool = False, synthesis: str = "auto"
+    ) -> None:
         super().__init__()
+        if synthesis not in SYNTHESIS:
+            raise ValueError(f"synthesis must be one of {SYNTHESIS}, got {synthesis!r}")
         self.keep_rotation = keep_rotation
+        self.synthesis = synthesis
         self.synth = transform if keep_rotation else without_rotation(transform)
         self._warned: set[str] = set()
+
+    def backend_for(self, image: Any) -> str:
+        """``"device"`` when a call with ``image`` runs the batch path on its device, else
+        ``"host"`` (see the module doc)."""
+        if not isinstance(image, torch.Tensor) or image.ndim != 4 or self.synthesis == "host":
+            return "host"
+        on_accelerator = image.device.type != "cpu"
+        return "device" if self.synthesis == "device" or on_accelerator else "host"
 
     def _warn_once(self, kind: str, message: str) -> None:
         if kind not in self._warned:
@@ -103,7 +129,10 @@ class SynthDefectV2(v2.Transform):
     def _run(self, image: Any):
         seed = int(torch.randint(0, 2**62, (1,)).item())
         plain = image.as_subclass(torch.Tensor) if isinstance(image, torch.Tensor) else image
-        result = self.synth(plain, seed=seed)
+        if self.backend_for(plain) == "device":
+            result = self.synth.batch(plain, seed=seed, indices=range(plain.shape[0]))
+        else:
+            result = self.synth(plain, seed=seed)
         wrap = isinstance(image, tv_tensors.Image) or type(image) is torch.Tensor
         out = tv_tensors.Image(result.image) if wrap else result.image
         normal = tv_tensors.Image(result.normal) if wrap else result.normal
@@ -175,10 +204,13 @@ class SynthDefectV2(v2.Transform):
         return type(sample)(items)
 
 
-def to_v2(transform: Transform, *, keep_rotation: bool = False) -> SynthDefectV2:
+def to_v2(
+    transform: Transform, *, keep_rotation: bool = False, synthesis: str = "auto"
+) -> SynthDefectV2:
     """Wrap ``transform`` for ``torchvision.transforms.v2.Compose`` or anomalib (see module doc).
 
     ``keep_rotation=False`` (default) switches off normal-image rotations so that the input stays
     the clean target; ``True`` keeps them (the dict form returns the rotated target).
+    ``synthesis``: ``"auto"`` (default), ``"host"`` or ``"device"``: where batches are made.
     """
-    return SynthDefectV2(transform, keep_rotation=keep_rotation)
+    return SynthDefectV2(transform, keep_rotation=keep_rotation, synthesis=synthesis)

@@ -87,7 +87,8 @@ def _rotating(**kwargs):
     return SyntheticAnomaly(p_anomaly=1.0, rotate_p=1.0, min_area=0.02, **kwargs)
 
 
-def test_default_keeps_the_input_as_clean_target(tv, image):
+@pytest.mark.parametrize("synthesis", ["auto", "device"])
+def test_default_keeps_the_input_as_clean_target(tv, image, synthesis):
     """anomalib's Draem reconstructs the batch it passed in: no rotation may move the image."""
     import warnings
 
@@ -97,7 +98,7 @@ def test_default_keeps_the_input_as_clean_target(tv, image):
     torch.manual_seed(3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        defective, mask = to_v2(_rotating())(batch)
+        defective, mask = to_v2(_rotating(), synthesis=synthesis)(batch)
     assert mask.shape == (2, 1, 64, 80) and bool(mask.any())
     outside = (mask == 0).expand_as(batch)
     assert torch.equal(defective.as_subclass(torch.Tensor)[outside], batch[outside])
@@ -174,3 +175,72 @@ def test_soft_masks_stay_soft_in_float_masks_and_are_cut_at_one_half_in_integer_
         assert set(cut.unique().tolist()) == ({0, 1} if alpha >= 0.5 else {0})
         seen.add(alpha >= 0.5)
     assert seen == {True, False}
+
+
+def _seed_of_next_call(state: int) -> int:
+    """The seed a wrapper call draws after ``torch.manual_seed(state)`` (see the module doc)."""
+    torch.manual_seed(state)
+    return int(torch.randint(0, 2**62, (1,)).item())
+
+
+def _batch(image: torch.Tensor) -> torch.Tensor:
+    return torch.stack([image, image.flip(-1), image.flip(-2), image.flip(-1, -2)])
+
+
+def test_batches_on_the_host_keep_the_per_sample_path_byte_for_byte(tv, image):
+    from synthdefect.torchvision_interop import to_v2
+
+    recipe = SyntheticAnomaly(p_anomaly=0.8, min_area=0.02)
+    batch = _batch(image)
+    for synthesis in ("auto", "host"):
+        wrapped = to_v2(recipe, synthesis=synthesis)
+        assert wrapped.backend_for(batch) == "host"
+        torch.manual_seed(5)
+        out = wrapped({"image": batch})
+        want = wrapped.synth(batch, seed=_seed_of_next_call(5))  # item b: key (seed, b)
+        assert torch.equal(out["image"].as_subclass(torch.Tensor), want.image)
+        assert torch.equal(out["mask"].as_subclass(torch.Tensor), want.mask)
+        assert out["params"] == want.params
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
+def test_device_synthesis_runs_the_batch_path_from_the_same_keys(tv, image, dtype):
+    from torchvision import tv_tensors
+
+    from synthdefect.torchvision_interop import to_v2
+
+    recipe = SyntheticAnomaly(p_anomaly=0.8, min_area=0.02)
+    batch = _batch(image) if dtype == torch.uint8 else _batch(image).float() / 255.0
+    wrapped = to_v2(recipe, synthesis="device")
+    assert wrapped.backend_for(batch) == "device"
+    assert wrapped.backend_for(image) == "host"  # one image: the per-sample path
+    torch.manual_seed(6)
+    out = wrapped({"image": tv_tensors.Image(batch)})
+    seed = _seed_of_next_call(6)
+    want = wrapped.synth.batch(batch, seed=seed, indices=range(4))
+    assert isinstance(out["image"], tv_tensors.Image) and out["image"].dtype == dtype
+    assert torch.equal(out["image"].as_subclass(torch.Tensor), want.image)
+    assert torch.equal(out["mask"].as_subclass(torch.Tensor), want.mask)
+    assert out["mask"].shape == (4, 1, 64, 80) and out["label"].tolist() == want.label.tolist()
+    host = wrapped.synth(batch, seed=seed)
+    assert out["params"] == host.params  # the records of the per-sample path
+    scale = 1.0 if dtype == torch.uint8 else 255.0
+    differs = (out["image"].as_subclass(torch.Tensor).double() - host.image.double()).abs()
+    assert float(differs.max()) * scale <= 1.0 + 1e-6  # docs/batch.md's tolerance
+
+
+def test_the_backend_follows_the_batch_device_and_dtype(tv):
+    from synthdefect.torchvision_interop import to_v2
+
+    def on(device: str, dtype: torch.dtype = torch.uint8, shape=(2, 3, 8, 8)) -> torch.Tensor:
+        return torch.empty(shape, dtype=dtype, device=device)
+
+    auto, host = to_v2(SyntheticAnomaly()), to_v2(SyntheticAnomaly(), synthesis="host")
+    assert auto.backend_for(on("meta")) == "device"  # any accelerator's batch
+    assert auto.backend_for(on("meta", torch.float16)) == "device"
+    assert auto.backend_for(on("meta", torch.uint16)) == "device"
+    assert auto.backend_for(on("meta", shape=(3, 8, 8))) == "host"
+    assert auto.backend_for(on("cpu")) == "host"
+    assert host.backend_for(on("meta")) == "host"
+    with pytest.raises(ValueError, match="synthesis must be one of"):
+        to_v2(SyntheticAnomaly(), synthesis="gpu")
