@@ -33,9 +33,10 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -138,9 +139,12 @@ class Selection:
                     f"({', '.join(self.pool)}): add recipes of other families"
                 )
 
-    def recipe(self, candidate: str) -> RecipeOptions:
-        """The anomaly options of ``candidate``'s run."""
-        return recipe_options(candidate, self.textures, self.foreground)
+    def recipe(
+        self, candidate: str, training: Sequence[str | os.PathLike] | None = None
+    ) -> RecipeOptions:
+        """The anomaly options of ``candidate``'s run on the normal images ``training`` (which a
+        candidate whose source is another normal image, nsa or fpi, takes as its textures)."""
+        return recipe_options(candidate, self.textures, self.foreground, None, training)
 
     @property
     def pool(self) -> tuple[str, ...]:
@@ -195,7 +199,7 @@ class _Choice:
         template = selection.train
         dataset, fingerprint = anomaly_training_set(
             self.data,
-            selection.recipe(candidate),
+            selection.recipe(candidate, self.split.training_paths()),
             template.model.size,
             template.seed,
             self.split.training_paths(),

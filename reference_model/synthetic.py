@@ -18,6 +18,8 @@ the training recipe does not hold.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,14 +101,23 @@ def default_validation_recipes(trained: str | None) -> list[str]:
 
 
 def recipe_options(
-    recipe: str, textures: Any, foreground: Any, p_anomaly: float | None = None
+    recipe: str,
+    textures: Any,
+    foreground: Any,
+    p_anomaly: float | None = None,
+    normal_images: Sequence[str | os.PathLike] | None = None,
 ) -> RecipeOptions:
     """The options of ``recipe`` as named on the command line (a preset or mixture, with
-    ``p_anomaly``; else a recipe file); ``textures`` go to a preset only if it takes them."""
+    ``p_anomaly``; else a recipe file); ``textures`` (a texture folder) go to a preset only if
+    it takes them, and ``normal_images``, where given, replace them for a preset whose source
+    is another normal image (``Preset.normal_source``: nsa, fpi)."""
     if not is_preset(recipe):
         return RecipeOptions(recipe=recipe, textures=textures, foreground=foreground)
-    if not get_preset(recipe).takes_textures:
+    preset = get_preset(recipe)
+    if not preset.takes_textures:
         textures = None
+    elif preset.normal_source and normal_images is not None:
+        textures = tuple(normal_images)
     return RecipeOptions(
         preset=recipe, textures=textures, p_anomaly=p_anomaly, foreground=foreground
     )
@@ -186,8 +197,10 @@ def build_synthetic_set(
 ) -> SyntheticSet:
     """The synthetic test set of the held-out normal ``images`` with ``recipes`` at side
     ``size`` (see module doc); ``textures`` and ``foreground`` as for training
-    (:class:`synthdefect.RecipeOptions`). ``ValueError`` in one line for a recipe that cannot
-    be made, no readable image or ``samples < 1``; samples are made in ``workers`` processes."""
+    (:class:`synthdefect.RecipeOptions`), except that nsa and fpi, whose source is another
+    normal image, take the held-out images (see :func:`recipe_options`). ``ValueError`` in one
+    line for a recipe that cannot be made, no readable image or ``samples < 1``; samples are
+    made in ``workers`` processes."""
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
     if not images:
@@ -197,7 +210,7 @@ def build_synthetic_set(
     made = []
     for recipe in recipes:
         try:
-            options = recipe_options(recipe, textures, foreground, p_anomaly=1.0)
+            options = recipe_options(recipe, textures, foreground, 1.0, normal.paths)
             transform = options.build(normal.paths)
         except ValueError as error:
             reason = str(error).removeprefix("--recipe: ")

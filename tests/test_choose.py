@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from test_reference_pipeline import _assert_usage_error, _invoke, _tiny_args, _write_category
 
+from reference_model.selection import Selection
 from reference_model.split import SPLIT_NAME, read_split
 from reference_model.synthetic import SYNTHETIC_METRICS_NAME
 
@@ -81,20 +82,20 @@ def test_every_candidate_holds_out_the_same_images(chosen, data):
 def test_a_killed_choice_continues_and_ends_as_an_uninterrupted_one(chosen, data, tmp_path):
     out = tmp_path / "choice"
     (out / "runs").mkdir(parents=True)
-    for name in ("draem-code", "cutpaste"):  # finished before the kill
+    for name in ("draem-code", "cutpaste", "nsa"):  # finished before the kill
         shutil.copytree(chosen / "runs" / name, out / "runs" / name)
     shutil.copy(chosen / "choose.json", out / "choose.json")
-    # nsa was killed at step 3 (its checkpoint), mix never started
-    partial = _invoke("train", "--data", data, "--out", out / "runs/nsa", "--preset", "nsa",
+    # mix was killed at step 3 (its checkpoint)
+    partial = _invoke("train", "--data", data, "--out", out / "runs/mix", "--preset", "mix",
                       "--steps", STEPS, "--stop-at", 3, "--validate", 2, *_tiny_args())  # fmt: skip
     assert partial.exit_code == 0, partial.output
-    assert (out / "runs/nsa" / SPLIT_NAME).read_bytes() == (
-        chosen / "runs/nsa" / SPLIT_NAME
+    assert (out / "runs/mix" / SPLIT_NAME).read_bytes() == (
+        chosen / "runs/mix" / SPLIT_NAME
     ).read_bytes()
     result = _choose(data, out)  # the steps come from choose.json
     assert result.exit_code == 0, result.output
-    assert result.output.count("finished earlier") == 2
-    assert "continuing: 6 steps" in result.output and "training: 6 steps" in result.output
+    assert result.output.count("finished earlier") == 3
+    assert "continuing: 6 steps" in result.output and "training: 6 steps" not in result.output
     assert _rows(out) == {
         name: {**row, "run": str(out / "runs" / name)} for name, row in _rows(chosen).items()
     }
@@ -153,3 +154,13 @@ def test_bad_input_is_refused_in_one_line(data, chosen, tmp_path):
     result = _choose(data, chosen, "--steps", STEPS + 1)
     _assert_usage_error(result, "6 steps per candidate, not 7")
     _assert_usage_error(_choose(data, data / "out"), "--out")
+
+
+def test_a_candidate_of_another_normal_image_trains_on_patches_of_the_training_images(data):
+    # --textures is a texture folder (DTD) for draem-code; nsa's patches come from the
+    # training images themselves, as its own row of benchmarks/recipes.sh gives them
+    selection = Selection(textures=str(data))
+    training = sorted(data.iterdir())[:3]
+    assert selection.recipe("nsa", training).textures == tuple(training)
+    assert selection.recipe("draem-code", training).textures == str(data)
+    assert selection.recipe("cutpaste", training).textures is None

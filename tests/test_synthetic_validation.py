@@ -27,6 +27,7 @@ from reference_model.synthetic import (
     default_validation_recipes,
     evaluate_synthetic,
     parse_recipes,
+    recipe_options,
 )
 from reference_model.train import VALIDATION_LOG_NAME
 
@@ -130,6 +131,20 @@ def test_the_synthetic_set_is_the_same_whatever_else_is_listed(category):
         images, ["cutpaste", "draem-code"], 32, samples=2, textures=category / "test/spot"
     )
     assert textured.recipes == ("cutpaste", "draem-code") and textured.labels[3:].all()
+
+
+def test_recipes_of_another_normal_image_take_the_normal_images_not_the_texture_folder(category):
+    images = _held_out(category)
+    folder = category / "test/spot"
+    options = recipe_options("nsa", folder, None, normal_images=images)
+    assert options.textures == tuple(images)
+    assert recipe_options("fpi", folder, None, normal_images=images).textures == tuple(images)
+    assert recipe_options("draem-code", folder, None, normal_images=images).textures == folder
+    assert recipe_options("nsa", folder, None).textures == folder  # no normal images known
+    # the synthetic set's nsa and fpi patches come from the held-out images, whatever --textures
+    plain = build_synthetic_set(images, ["nsa", "fpi"], 32, samples=3)
+    textured = build_synthetic_set(images, ["nsa", "fpi"], 32, samples=3, textures=folder)
+    assert torch.equal(plain.images, textured.images)
 
 
 def test_evaluate_synthetic_gives_the_four_metrics_overall_and_per_recipe(trained, category):
