@@ -82,14 +82,16 @@ def _check_finite(name: str, value: float) -> float:
     return value
 
 
-def _check_factor(name: str, value: float) -> float:
+def check_factor(name: str, value: float) -> float:
+    """``value`` as a finite float >= 0 (an op's factor); ``ValueError`` naming ``name``."""
     value = _check_finite(name, value)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return value
 
 
-def _check_int(name: str, value: int, low: int, high: int) -> int:
+def check_int(name: str, value: int, low: int, high: int) -> int:
+    """``value`` as an int in ``low..high`` (bools refused); ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or int(value) != value or not low <= value <= high:
         raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
     return int(value)
@@ -148,7 +150,7 @@ def _histograms(image: np.ndarray) -> np.ndarray:
 
 def posterize_table(bits: int) -> np.ndarray:
     """:func:`posterize`'s lookup table, ``(256,)`` ``uint8``."""
-    mask = (0xFF << (8 - _check_int("posterize bits", bits, 1, 8))) & 0xFF
+    mask = (0xFF << (8 - check_int("posterize bits", bits, 1, 8))) & 0xFF
     return np.arange(256, dtype=np.uint8) & np.uint8(mask)
 
 
@@ -159,7 +161,7 @@ def posterize(image: np.ndarray, bits: int) -> np.ndarray:
 
 def solarize_table(threshold: int) -> np.ndarray:
     """:func:`solarize`'s lookup table, ``(256,)`` ``uint8``."""
-    threshold = _check_int("solarize threshold", threshold, 0, 256)
+    threshold = check_int("solarize threshold", threshold, 0, 256)
     levels = np.arange(256, dtype=np.uint8)
     return np.where(levels >= threshold, 255 - levels, levels)
 
@@ -189,7 +191,7 @@ def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray
 
 def brightness_table(factor: float, add: float = 0.0) -> np.ndarray:
     """:func:`brightness`'s lookup table, ``(256,)`` ``uint8``."""
-    factor = _check_factor("brightness factor", factor)
+    factor = check_factor("brightness factor", factor)
     add = _check_finite("brightness add", add)
     return _round_to_uint8(_LEVELS * factor + add)
 
@@ -198,7 +200,7 @@ def scale_channels(image: np.ndarray, factors: Sequence[float]) -> np.ndarray:
     """``clip(round(v * factors[c]), 0, 255)`` for every value ``v`` of channel ``c``: one
     factor >= 0 per channel (1 keeps the channel; FractalAD scales two of three by [0, 2))."""
     image = _check_image(image)
-    factors = [_check_factor("channel factor", f) for f in factors]
+    factors = [check_factor("channel factor", f) for f in factors]
     if len(factors) != image.shape[2]:
         raise ValueError(f"need one factor per channel ({image.shape[2]}), got {len(factors)}")
     return _lut(image, _round_to_uint8(np.asarray(factors)[:, None] * _LEVELS[None, :]))
@@ -230,7 +232,7 @@ def contrast(image: np.ndarray, factor: float) -> np.ndarray:
     original, above 1 more contrast.
     """
     image = _check_image(image)
-    factor = _check_factor("contrast factor", factor)
+    factor = check_factor("contrast factor", factor)
     mean = math.floor(float(_luma(image).mean()) + 0.5)
     return _lut(image, _round_to_uint8(mean + factor * (_LEVELS - mean)))
 
@@ -249,7 +251,7 @@ def color_jitter(
     fraction of a full circle, keeping saturation and value (as :func:`hue_saturation`). The
     defaults return the image unchanged (as a copy). Grey images skip saturation and hue.
     """
-    saturation_factor = _check_factor("saturation factor", saturation_factor)
+    saturation_factor = check_factor("saturation factor", saturation_factor)
     hue_shift = _check_finite("hue shift", hue_shift)
     if not -0.5 <= hue_shift <= 0.5:
         raise ValueError(f"hue shift must be in [-0.5, 0.5], got {hue_shift}")
@@ -434,7 +436,7 @@ def sharpness(image: np.ndarray, factor: float) -> np.ndarray:
     smoothed image, 1 the original, above 1 sharpens. The one-pixel border is left unchanged.
     """
     image = _check_image(image)
-    factor = _check_factor("sharpness factor", factor)
+    factor = check_factor("sharpness factor", factor)
     return _sharpness(image, factor)
 
 
@@ -459,7 +461,7 @@ def color(image: np.ndarray, factor: float) -> np.ndarray:
     unchanged (as a copy).
     """
     image = _check_image(image)
-    factor = _check_factor("color factor", factor)
+    factor = check_factor("color factor", factor)
     if image.shape[2] == 1:
         return image.copy()
     return _color(image, factor)
@@ -521,8 +523,8 @@ def hue_saturation(image: np.ndarray, hue: int = 0, saturation: int = 0) -> np.n
     exactly. Grey (``C = 1``) images are returned unchanged (as a copy).
     """
     image = _check_image(image)
-    hue = _check_int("hue", hue, -255, 255)
-    saturation = _check_int("saturation", saturation, -255, 255)
+    hue = check_int("hue", hue, -255, 255)
+    saturation = check_int("saturation", saturation, -255, 255)
     if image.shape[2] == 1:
         return image.copy()
     return _hue_saturation(image, (hue * 6.0 / 255.0) % 6.0, saturation / 255.0)

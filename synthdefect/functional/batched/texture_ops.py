@@ -87,7 +87,7 @@ def _autocontrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
 
 def _factors(images: torch.Tensor, kwargs: Kwargs, name: str) -> torch.Tensor:
     """``(n, 1, 1, 1)`` float64 of each sample's ``name`` (a factor >= 0)."""
-    values = [F._check_factor(name, k["factor"]) for k in kwargs]
+    values = [F.check_factor(name, k["factor"]) for k in kwargs]
     return torch.tensor(values, dtype=torch.float64, device=images.device)[:, None, None, None]
 
 
@@ -147,8 +147,8 @@ def _hsv_component(v: torch.Tensor, chroma: torch.Tensor, k: torch.Tensor) -> to
 def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     if images.shape[1] == 1:
         return images.clone()
-    hues = [F._check_int("hue", k.get("hue", 0), -255, 255) for k in kwargs]
-    sats = [F._check_int("saturation", k.get("saturation", 0), -255, 255) for k in kwargs]
+    hues = [F.check_int("hue", k.get("hue", 0), -255, 255) for k in kwargs]
+    sats = [F.check_int("saturation", k.get("saturation", 0), -255, 255) for k in kwargs]
     device = images.device
     turn = torch.tensor([(h * 6.0 / 255.0) % 6.0 for h in hues], dtype=torch.float64)
     turn = turn.to(device)[:, None, None]
