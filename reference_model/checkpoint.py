@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import random
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "get_rng_state",
     "load_checkpoint",
     "load_model",
+    "restore",
     "save_checkpoint",
     "set_rng_state",
 ]
@@ -35,6 +37,8 @@ __all__ = [
 CHECKPOINT_NAME = "checkpoint.pt"
 
 _REQUIRED_KEYS = ("model", "config", "step")
+#: What a resumed run restores besides the model (``train.py`` writes them).
+_RESUME_KEYS = ("optimizer", "scheduler", "scaler", "rng")
 
 
 class CheckpointError(ValueError):
@@ -75,8 +79,11 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     write_atomic(path, buffer.getvalue())
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a checkpoint onto the CPU; :class:`CheckpointError` if it is not one."""
+def load_checkpoint(path: str | os.PathLike, *, resumable: bool = False) -> dict[str, Any]:
+    """Read a checkpoint onto the CPU. :class:`CheckpointError` if it is not one (unreadable,
+    without ``model``, ``config`` or ``step``, or a ``config`` that is no
+    :class:`TrainConfig`), or, with ``resumable``, if it lacks a state a resumed run restores
+    (optimiser, scheduler, scaler, generators)."""
     path = Path(path)
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -85,7 +92,30 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"cannot read checkpoint {path}: {reason}") from error
     if not isinstance(state, dict) or any(key not in state for key in _REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not a reference-model checkpoint")
+    try:
+        TrainConfig.from_dict(state["config"])
+    except (KeyError, TypeError, ValueError) as error:
+        reason = f"{type(error).__name__}: {error}".splitlines()[0]
+        raise CheckpointError(f"{path} records no valid configuration ({reason})") from error
+    missing = [key for key in _RESUME_KEYS if key not in state] if resumable else []
+    if missing:
+        raise CheckpointError(
+            f"{path} cannot be resumed: it holds no {', '.join(missing)} state (evaluate and "
+            "predict take it)"
+        )
     return state
+
+
+def restore(parts: Mapping[str, Any], state: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """Load ``state[name]`` into each of ``parts`` (a model, an optimiser, ... : anything with
+    ``load_state_dict``); :class:`CheckpointError` naming the first that does not fit."""
+    for name, part in parts.items():
+        try:
+            part.load_state_dict(state[name])
+        except (KeyError, RuntimeError, TypeError, ValueError) as error:
+            raise CheckpointError(
+                f"{path}: its {name} state does not match its configuration"
+            ) from error
 
 
 def load_model(
@@ -96,9 +126,6 @@ def load_model(
     state = load_checkpoint(path)
     config = TrainConfig.from_dict(state["config"])
     model = DraemModel(config.model)
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError as error:
-        raise CheckpointError(f"{path}: weights do not match its configuration") from error
+    restore({"model": model}, state, path)
     device = torch.device(device)
     return model.to(device, memory_format=memory_format(device)).eval(), config

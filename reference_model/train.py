@@ -38,6 +38,7 @@ from reference_model.checkpoint import (
     CheckpointError,
     get_rng_state,
     load_checkpoint,
+    restore,
     save_checkpoint,
     set_rng_state,
 )
@@ -431,10 +432,9 @@ class _Parts:
         cut the log to its step and return that step."""
         if not run.checkpoint.is_file():
             raise CheckpointError(f"nothing to resume: {run.checkpoint} does not exist")
-        state = load_checkpoint(run.checkpoint)
+        state = load_checkpoint(run.checkpoint, resumable=True)
         _check_resumable(config, state["config"], run.checkpoint)
-        for name, part in self.stateful().items():
-            part.load_state_dict(state[name])
+        restore(self.stateful(), state, run.checkpoint)
         set_rng_state(state["rng"])
         if run.ctx.is_main:
             _cut_log(run.out_dir / LOG_NAME, state["step"])

@@ -164,3 +164,35 @@ def test_a_candidate_of_another_normal_image_trains_on_patches_of_the_training_i
     assert selection.recipe("nsa", training).textures == tuple(training)
     assert selection.recipe("draem-code", training).textures == str(data)
     assert selection.recipe("cutpaste", training).textures is None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a PNG"])
+def test_a_stopped_candidate_with_a_damaged_checkpoint_is_refused_and_kept(
+    chosen, data, tmp_path, damage
+):
+    """Continuing a choice resumes a stopped candidate from its checkpoint: a damaged one is a
+    one-line refusal, and nothing of the choice (that checkpoint included) changes; only the
+    table of the candidates finished so far is written, as after every candidate."""
+    out = tmp_path / "choice"
+    (out / "runs").mkdir(parents=True)
+    shutil.copytree(chosen / "runs/draem-code", out / "runs/draem-code")
+    shutil.copy(chosen / "choose.json", out / "choose.json")
+    partial = _invoke("train", "--data", data, "--out", out / "runs/cutpaste", "--preset",
+                      "cutpaste", "--steps", STEPS, "--stop-at", 2, "--validate", 2,
+                      *_tiny_args())  # fmt: skip
+    assert partial.exit_code == 0, partial.output
+    checkpoint = out / "runs/cutpaste/checkpoint.pt"
+    if damage == "truncated":
+        checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    else:
+        shutil.copy(sorted(data.iterdir())[0], checkpoint)
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    result = _choose(data, out)
+    _assert_usage_error(result, f"cannot read checkpoint {checkpoint}")
+    errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and result.output.splitlines()[-1] == errors[0]
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert {p: after[p] for p in before} == before
+    assert sorted(p.name for p in set(after) - set(before)) == ["table.csv", "table.json"]
+    assert [row["candidate"] for row in _rows(out).values()] == ["draem-code"]

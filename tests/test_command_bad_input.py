@@ -3,7 +3,8 @@
 Every case gets exit status 2 and one line, and leaves the whole work folder (inputs, the
 checkpoint, anything a link points to) byte-identical: nothing overwritten that the command did
 not make, nothing written outside its output, nothing read while another run writes it.
-:data:`CASES` is the single source of the per-command tables in ``docs/outputs.md``:
+:data:`CASES` is the single source of the per-command tables in ``docs/outputs.md``,
+:data:`CHECKPOINT_CASES` (bad checkpoints) of the table in ``docs/reference-model.md``:
 ``test_docs_tables_are_current`` fails when a table differs from its rows, and ``python
 tests/test_command_bad_input.py`` rewrites them. Placeholders in a case: ``{X}`` the work
 folder, ``{cat}`` an MVTec AD category in it, ``{good}`` its ``train/good``, ``{run}`` a training
@@ -32,6 +33,7 @@ from synthdefect.files.codec import write_image
 from synthdefect.outputs import folder_lock
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
+CHECKPOINT_DOC = DOC.with_name("reference-model.md")
 SIDE = 40
 TINY = ("--size", "32", "--batch", "2", "--recon-width", "4", "--disc-width", "4")
 QUICK = {
@@ -343,35 +345,229 @@ CASES = [
 ]
 
 
+# --- checkpoints --------------------------------------------------------------------------------
+
+
+def _checkpoint_bytes(make: Callable[[bytes], bytes]) -> Callable[[dict[str, Path]], None]:
+    """Replace ``{ckpt}`` by ``make(its bytes)``."""
+
+    def setup(places: dict[str, Path]) -> None:
+        places["ckpt"].write_bytes(make(places["ckpt"].read_bytes()))
+
+    return setup
+
+
+def _png_bytes(_: bytes) -> bytes:
+    """A PNG image's bytes (a picture renamed ``checkpoint.pt``)."""
+    import cv2
+
+    return cv2.imencode(".png", _image(0))[1].tobytes()
+
+
+def _edited(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Path]], None]:
+    """Rewrite ``{ckpt}`` after ``edit`` changed its state dict in place."""
+
+    def setup(places: dict[str, Path]) -> None:
+        import torch
+
+        state = torch.load(places["ckpt"], map_location="cpu", weights_only=True)
+        edit(state)
+        torch.save(state, places["ckpt"])
+
+    return setup
+
+
+def _wider_config(state: dict[str, Any]) -> None:
+    state["config"]["model"]["recon_width"] = 8  # the weights stay of width 4
+
+
+def _shrunk_weight(state: dict[str, Any]) -> None:
+    import torch
+
+    first = next(iter(state["model"]))
+    state["model"][first] = torch.zeros(1)
+
+
+def _foreign_optimizer(state: dict[str, Any]) -> None:
+    state["optimizer"]["param_groups"][0]["params"] = [0]  # one parameter, not the model's
+
+
+def _bad_config(state: dict[str, Any]) -> None:
+    state["config"] = {"size": 32}
+
+
+def _weights_only(state: dict[str, Any]) -> None:
+    for name in [k for k in state if k not in ("model", "config", "step")]:
+        del state[name]
+
+
+def _no_checkpoint(places: dict[str, Path]) -> None:
+    """A run folder whose checkpoint was deleted (its log is still there)."""
+    (places["run"] / "train_log.jsonl").write_text('{"step": 1}\n')
+    places["ckpt"].unlink()
+
+
+_EVALUATE = ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json")
+_PREDICT = ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{out}")
+_RESUME = ("train", "--data", "{good}", "--out", "{run}", "--resume")
+_TRUNCATED = _checkpoint_bytes(lambda data: data[: len(data) // 2])
+_EMPTY = _checkpoint_bytes(lambda data: b"")
+_PNG = _checkpoint_bytes(_png_bytes)
+_FOREIGN = _edited(lambda state: [state.clear(), state.update(something=1)])
+_MISMATCHED = _edited(_wider_config)
+
+CHECKPOINT_CASES = [
+    Case(
+        "a missing `--checkpoint` file",
+        ("evaluate", "--checkpoint", "{X}/nope.pt", "--data", "{cat}", "--out", "{out}/m.json"),
+        "does not exist",
+    ),
+    Case(
+        "a truncated checkpoint (half its bytes)", _EVALUATE, "cannot read checkpoint", _TRUNCATED
+    ),
+    Case("an empty checkpoint file", _EVALUATE, "cannot read checkpoint", _EMPTY),
+    Case("a PNG renamed `checkpoint.pt`", _EVALUATE, "cannot read checkpoint", _PNG),
+    Case(
+        "a torch file that is no checkpoint",
+        _EVALUATE,
+        "is not a reference-model checkpoint",
+        _FOREIGN,
+    ),
+    Case(
+        "a checkpoint whose weights are not of its configuration (recon_width 8, weights 4)",
+        _EVALUATE,
+        "model state does not match its configuration",
+        _MISMATCHED,
+    ),
+    Case(
+        "a checkpoint whose `config` is no training configuration",
+        _EVALUATE,
+        "records no valid configuration",
+        _edited(_bad_config),
+    ),
+    Case(
+        "a missing `--checkpoint` file",
+        ("predict", "--checkpoint", "{X}/nope.pt", "--images", "{imgs}", "--out", "{out}"),
+        "does not exist",
+    ),
+    Case("a truncated checkpoint (half its bytes)", _PREDICT, "cannot read checkpoint", _TRUNCATED),
+    Case("a PNG renamed `checkpoint.pt`", _PREDICT, "cannot read checkpoint", _PNG),
+    Case(
+        "a torch file that is no checkpoint",
+        _PREDICT,
+        "is not a reference-model checkpoint",
+        _FOREIGN,
+    ),
+    Case(
+        "a checkpoint whose weights are not of its configuration (recon_width 8, weights 4)",
+        _PREDICT,
+        "model state does not match its configuration",
+        _MISMATCHED,
+    ),
+    Case(
+        "`--resume` of a run whose checkpoint is missing",
+        _RESUME,
+        "nothing to resume",
+        _no_checkpoint,
+    ),
+    Case("`--resume` from a truncated checkpoint", _RESUME, "cannot read checkpoint", _TRUNCATED),
+    Case("`--resume` from an empty checkpoint file", _RESUME, "cannot read checkpoint", _EMPTY),
+    Case("`--resume` from a PNG renamed `checkpoint.pt`", _RESUME, "cannot read checkpoint", _PNG),
+    Case(
+        "`--resume` from a torch file that is no checkpoint",
+        _RESUME,
+        "is not a reference-model checkpoint",
+        _FOREIGN,
+    ),
+    Case(
+        "`--resume` from a checkpoint holding only the model (no optimiser or generator states)",
+        _RESUME,
+        "cannot be resumed",
+        _edited(_weights_only),
+    ),
+    Case(
+        "`--resume` from a checkpoint whose weights are not of its configuration",
+        _RESUME,
+        "model state does not match its configuration",
+        _edited(_shrunk_weight),
+    ),
+    Case(
+        "`--resume` from a checkpoint whose optimiser state is of another model",
+        _RESUME,
+        "optimizer state does not match its configuration",
+        _edited(_foreign_optimizer),
+    ),
+    Case(
+        "`--resume` with another `--recon-width`",
+        (*_RESUME, "--recon-width", "8"),
+        "another configuration: model=",
+    ),
+    Case(
+        "`--resume` with another `--size`",
+        (*_RESUME, "--size", "64"),
+        "another configuration: model=",
+    ),
+]
+"""Bad checkpoints given to ``evaluate``, ``predict`` and ``train --resume``: the source of the
+table in docs/reference-model.md. Each leaves the work folder byte-identical: a refused resume
+neither rewrites nor deletes the checkpoint (nor its log)."""
+
+
+@pytest.mark.parametrize(
+    "case", CHECKPOINT_CASES, ids=[f"{c.args[0]}: {c.what}" for c in CHECKPOINT_CASES]
+)
+def test_bad_checkpoints_get_one_line_and_exit_2_and_are_kept(tmp_path, checkpoint, case):
+    places = workspace(tmp_path, checkpoint)
+    run_one_line(case, places, QUICK, unchanged=lambda: tree(tmp_path))
+
+
+def test_the_workspace_checkpoint_resumes(tmp_path, checkpoint):
+    """The control for the ``--resume`` cases: unchanged, the checkpoint resumes."""
+    places = workspace(tmp_path, checkpoint)
+    args = [a.format(**places) for a in _RESUME]
+    result = CliRunner().invoke(main, [args[0], *QUICK["train"], *args[1:]])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.args[0]}: {c.what}" for c in CASES])
 def test_bad_input_gets_one_line_and_exit_2(tmp_path, checkpoint, case):
     places = workspace(tmp_path, checkpoint)
     run_one_line(case, places, QUICK, unchanged=lambda: tree(tmp_path))
 
 
+_SHOWN_PLACES = {
+    "X": "X", "cat": "X/cat", "good": "X/cat/train/good", "run": "X/run",
+    "ckpt": "X/run/checkpoint.pt", "imgs": "X/imgs", "out": "out",
+}  # fmt: skip
+_HEADER = ["| case | command | what happens |", "| --- | --- | --- |"]
+
+
+def _row(case: Case) -> str:
+    return (
+        f"| {case.what} | `{shown(case, _SHOWN_PLACES)}` | exit 2, `Error: ...{case.message}...` |"
+    )
+
+
 def render_tables(cases: list[Case]) -> dict[str, str]:
     """Command -> the markdown table of its ``cases``."""
-    places = {
-        "X": "X", "cat": "X/cat", "good": "X/cat/train/good", "run": "X/run",
-        "ckpt": "X/run/checkpoint.pt", "imgs": "X/imgs", "out": "out",
-    }  # fmt: skip
     tables: dict[str, list[str]] = {}
     for case in cases:
-        rows = tables.setdefault(
-            case.args[0],
-            ["| case | command | what happens |", "| --- | --- | --- |"],
-        )
-        rows.append(
-            f"| {case.what} | `{shown(case, places)}` | exit 2, `Error: ...{case.message}...` |"
-        )
+        tables.setdefault(case.args[0], list(_HEADER)).append(_row(case))
     return {name: "\n".join(rows) for name, rows in tables.items()}
 
 
+def checkpoint_table() -> dict[str, str]:
+    """Marker name in docs/reference-model.md -> the table of :data:`CHECKPOINT_CASES`."""
+    return {"checkpoint": "\n".join([*_HEADER, *map(_row, CHECKPOINT_CASES)])}
+
+
 def test_docs_tables_are_current():
-    assert not stale_tables(DOC, render_tables(CASES)), (
-        "run: python tests/test_command_bad_input.py"
+    stale = stale_tables(DOC, render_tables(CASES)) + stale_tables(
+        CHECKPOINT_DOC, checkpoint_table()
     )
+    assert not stale, "run: python tests/test_command_bad_input.py"
 
 
 if __name__ == "__main__":
     rewrite_tables(DOC, render_tables(CASES))
+    rewrite_tables(CHECKPOINT_DOC, checkpoint_table())

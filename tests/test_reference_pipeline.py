@@ -276,7 +276,7 @@ def test_checkpoint_of_another_configuration_is_a_usage_error(trained, category,
     state["config"]["model"]["recon_width"] = 8  # weights still of width 4
     save_checkpoint(tmp_path / "mismatch.pt", state)
     result = _invoke("evaluate", "--checkpoint", tmp_path / "mismatch.pt", "--data", category)
-    _assert_usage_error(result, "do not match")
+    _assert_usage_error(result, "does not match")
 
     torch.save({"something": 1}, tmp_path / "other.pt")
     result = _invoke("predict", "--checkpoint", tmp_path / "other.pt",
