@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from synthdefect import PRESETS, is_preset
-from synthdefect.model_api import DEFAULT_PRESET, side_problem
+from synthdefect.model_api import DEFAULT_PRESET, SYNTHESIS_BACKENDS, side_problem
 
 __all__ = ["SCHEDULES", "ModelConfig", "Schedule", "TrainConfig"]
 
@@ -76,6 +76,9 @@ class TrainConfig:
     ``lr`` is Adam's learning rate for both networks (finite, > 0). ``save_every`` is in
     optimiser steps. ``data``: a fingerprint of the training data (files and textures) that a
     resumed run must share. ``compile``: run the model through ``torch.compile``.
+    ``synthesis``: where the anomalies are made, ``"host"`` (in the DataLoader, per sample) or
+    ``"device"`` (per batch on the training device; see
+    :meth:`synthdefect.SyntheticAnomalyDataset.synthesize`); a resumed run must share it.
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -91,6 +94,7 @@ class TrainConfig:
     save_every: int = 500
     data: str = ""
     compile: bool = False
+    synthesis: str = "host"
 
     def __post_init__(self) -> None:
         if self.preset is not None and not is_preset(self.preset):
@@ -109,6 +113,10 @@ class TrainConfig:
             raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.synthesis not in SYNTHESIS_BACKENDS:
+            raise ValueError(
+                f"synthesis must be one of {SYNTHESIS_BACKENDS}, got {self.synthesis!r}"
+            )
 
     @property
     def schedule(self) -> Schedule:
@@ -141,5 +149,5 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """The configuration :meth:`to_dict` gave, also from a checkpoint written before
         ``recipe`` was recorded (it has no ``recipe`` and ``preset`` ``draem-code`` whatever the
-        anomalies came from)."""
+        anomalies came from) or before ``synthesis`` was (its anomalies were made on the host)."""
         return cls(**{**data, "model": ModelConfig(**data["model"])})

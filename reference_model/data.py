@@ -251,9 +251,11 @@ def anomaly_training_set(
     seed: int,
     images: list[Path] | None = None,
     extra: str = "",
+    synthesis: str = "host",
 ) -> tuple[SyntheticAnomalyDataset, str]:
     """The training set of the normal images under ``data`` (or the files ``images`` of it)
-    with ``recipe``'s anomalies at side ``size`` (uint8 images), and its data fingerprint.
+    with ``recipe``'s anomalies at side ``size`` (uint8 images), made where ``synthesis``
+    says (:class:`synthdefect.SyntheticAnomalyDataset`), and its data fingerprint.
 
     The fingerprint covers ``data``'s files, a texture or mask folder's files, the recipe's
     description and ``extra`` (what else picks the training images). :class:`DataError` in one
@@ -269,8 +271,9 @@ def anomaly_training_set(
     except ValueError as error:
         raise DataError(str(error)) from error
     dataset = SyntheticAnomalyDataset(
-        normal, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8"
-    )
+        normal, transform=anomaly, size=(size, size), seed=seed, image_dtype="uint8",
+        synthesis=synthesis,
+    )  # fmt: skip
     inputs = (recipe.textures, recipe.foreground)
     folders = [data, *(Path(p) for p in inputs if isinstance(p, str | Path) and Path(p).is_dir())]
     description = json.dumps(anomaly.describe(), sort_keys=True, default=str) + extra

@@ -12,6 +12,11 @@ reproducible and a resumed run continues exactly, mid-epoch too.
 Hot path: the losses stay on the device and are read every ``log_every`` steps; images travel
 as uint8 and become float on the device; Adam is fused on CUDA; cuDNN picks its fastest
 kernels (``cudnn.benchmark``); ``torch.compile`` is opt-in (``TrainConfig.compile``).
+
+Where the anomalies are made (``TrainConfig.synthesis``): ``"host"``, in the dataset's
+``__getitem__`` (DataLoader workers); ``"device"``, by the dataset's ``synthesize`` on the
+training device, one batch at a time, from the batch of normal images and keys the DataLoader
+loaded (:class:`synthdefect.SyntheticAnomalyDataset` with ``synthesis="device"``).
 """
 
 from __future__ import annotations
@@ -81,7 +86,9 @@ VALIDATION_LOG_NAME = "validation.jsonl"
 Validator = Callable[[DraemModel, int], dict[str, Any]]
 
 #: Configuration fields a resumed run must share with its checkpoint.
-_RESUME_FIELDS = ("model", "preset", "epochs", "steps", "batch", "lr", "seed", "data")
+_RESUME_FIELDS = (
+    "model", "preset", "epochs", "steps", "batch", "lr", "seed", "data", "synthesis",
+)  # fmt: skip
 
 
 @dataclass
@@ -229,6 +236,7 @@ def _check_resumable(config: TrainConfig, saved: dict[str, Any], path: Path) -> 
     if "recipe" not in saved and config.preset is None and saved.get("preset") == DEFAULT_PRESET:
         # written before `recipe` was recorded: anomalies that were no preset's said draem-code
         saved = {**saved, "preset": None}
+    saved = {"synthesis": "host", **saved}  # written before `synthesis` was recorded
     if saved.get("data") != current["data"]:
         raise CheckpointError(
             f"{path} was trained on other data: the training images or textures differ"
@@ -260,7 +268,9 @@ def train(
 ) -> TrainResult:
     """Train a :class:`DraemModel` on ``dataset`` and checkpoint it in ``out_dir``.
 
-    ``dataset`` takes keys ``(epoch, i)`` (see :class:`synthdefect.SyntheticAnomalyDataset`).
+    ``dataset`` takes keys ``(epoch, i)`` (see :class:`synthdefect.SyntheticAnomalyDataset`);
+    with ``config.synthesis == "device"`` it is one made with ``synthesis="device"`` (a
+    ``ValueError`` otherwise, and for such a dataset under ``"host"``).
     ``resume``: continue from ``out_dir/checkpoint.pt`` (same configuration required), giving
     the same weights as an uninterrupted run. A folder that already holds a run (checkpoint or
     log) is refused (:class:`CheckpointError`) unless resumed or ``overwrite`` (which starts a
@@ -482,6 +492,12 @@ def _train(
 ) -> TrainResult:
     if len(dataset) == 0:
         raise ValueError("the training set is empty")
+    made_by = getattr(dataset, "synthesis", "host")
+    if made_by != config.synthesis:
+        raise ValueError(
+            f"synthesis={config.synthesis!r} needs a dataset of synthesis={config.synthesis!r}, "
+            f"got one of synthesis={made_by!r}"
+        )
     start = time.monotonic()
     parts = _Parts.build(config, len(dataset), run)
     step = parts.resume(config, run) if run.resume else 0
@@ -493,12 +509,16 @@ def _train(
     log = _LossLog.open(config, run, parts.total, step, start)
     validation = _Validation.open(run)
     batches = iter(loader)
+    on_device = config.synthesis == "device"
     try:
         while step < end:
             lr = parts.optimizer.param_groups[0]["lr"]
+            batch = next(batches)
+            if on_device:
+                batch = dataset.synthesize(batch, run.device)
             log.add(
                 {"step": step + 1, "epoch": step // parts.per_epoch, "lr": lr},
-                train_step(net, next(batches), parts.optimizer, parts.scaler, run.device),
+                train_step(net, batch, parts.optimizer, parts.scaler, run.device),
             )
             parts.scheduler.step()
             step += 1

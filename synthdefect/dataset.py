@@ -7,6 +7,13 @@ key. The dataset holds no epoch state: :class:`~synthdefect.sampler.EpochSampler
 keys, in the main process, so one DataLoader with persistent workers gives fresh anomalies
 every epoch.
 
+Two backends make the anomalies (``synthesis=``, see docs/batch.md): ``"host"`` (default) makes
+each item in ``__getitem__`` with the numpy/numba kernels, in the DataLoader's workers;
+``"device"`` leaves the items as the normal images and their keys, and
+:meth:`SyntheticAnomalyDataset.synthesize` makes a collated batch of them on the training device
+(:meth:`~synthdefect.transforms.base.Transform.batch`), from the same keys, so with the same
+records and, within docs/batch.md's tolerance, the same pixels.
+
 No ``worker_init_fn`` is needed: the numba kernels are single-threaded (fork-safe) and PyTorch
 already gives each worker one torch thread. Do not call ``cv2.setNumThreads`` inside a *forked*
 worker: it can deadlock on the thread pool inherited from the parent.
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -28,7 +36,10 @@ from synthdefect.sample import Sample, SampleError
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Transform
 
-__all__ = ["SyntheticAnomalyDataset", "parse_key"]
+__all__ = ["SYNTHESIS_BACKENDS", "SyntheticAnomalyDataset", "parse_key"]
+
+#: Where :class:`SyntheticAnomalyDataset` makes its anomalies (see the module doc).
+SYNTHESIS_BACKENDS = ("host", "device")
 
 
 def parse_key(key: Any, length: int) -> tuple[int, int]:
@@ -59,12 +70,18 @@ class SyntheticAnomalyDataset:
         length: number of samples per epoch; default one per normal image (image ``i % n``).
         image_dtype: ``"float32"`` (images in [0, 1]) or ``"uint8"`` (in [0, 255], for loaders
             that convert on the GPU).
+        synthesis: ``"host"`` (items are whole samples) or ``"device"`` (items are the normal
+            images; :meth:`synthesize` makes the samples of a batch on a torch device).
 
     Each item is a dict with the keys of :class:`~synthdefect.sample.AnomalyResult`: ``image``
     (with the anomaly) and ``normal`` (the clean target), ``(C, H, W)`` of ``image_dtype``;
     ``mask`` float32 ``(1, H, W)`` in [0, 1]; ``label`` int64 0-dim tensor; ``params`` the record
     as a JSON string (replay with ``transform.replay``); ``index`` the sample's global index
     ``epoch * len(ds) + i``; ``source`` the normal image's path.
+
+    With ``synthesis="device"`` an item holds only ``index``, ``source`` and ``normal``: the normal
+    image, ``uint8`` ``(C, H, W)`` before any anomaly; a DataLoader's collated batch of them goes
+    to :meth:`synthesize`.
 
     A sample that cannot be made raises :class:`~synthdefect.sample.SampleError` naming it.
 
@@ -83,6 +100,7 @@ class SyntheticAnomalyDataset:
         length: int | None = None,
         image_dtype: str = "float32",
         channels: int = 3,
+        synthesis: str = "host",
     ) -> None:
         self.images = (
             images if isinstance(images, NormalImages) else NormalImages(images, size, channels)
@@ -95,6 +113,9 @@ class SyntheticAnomalyDataset:
         if image_dtype not in IMAGE_DTYPES:
             raise ValueError(f"image_dtype must be one of {IMAGE_DTYPES}, got {image_dtype!r}")
         self.image_dtype = image_dtype
+        if synthesis not in SYNTHESIS_BACKENDS:
+            raise ValueError(f"synthesis must be one of {SYNTHESIS_BACKENDS}, got {synthesis!r}")
+        self.synthesis = synthesis
 
     def __len__(self) -> int:
         return self.length
@@ -105,6 +126,8 @@ class SyntheticAnomalyDataset:
         epoch, i = parse_key(key, self.length)
         index = epoch * self.length + i
         image, path = self.images.load(i % len(self.images))
+        if self.synthesis == "device":
+            return {"index": index, "normal": image_to_tensor(image, "uint8"), "source": str(path)}
         try:
             sample, record = self.transform.forward(
                 Sample.from_image(image, path), sample_rng(self.seed, index)
@@ -119,4 +142,36 @@ class SyntheticAnomalyDataset:
             "label": torch.tensor(sample.label, dtype=torch.int64),
             "params": json.dumps(record),
             "source": str(path),
+        }
+
+    def synthesize(self, batch: Mapping[str, Any], device: Any = None) -> dict[str, Any]:
+        """The samples of a collated batch of ``synthesis="device"`` items, made on ``device``
+        (a torch device; ``None``: where ``batch["normal"]`` is) by the recipe's batch path.
+
+        Returns the collated form of the host items: ``image`` and ``normal``
+        ``(B, C, H, W)`` of ``image_dtype``, ``mask`` float32 ``(B, 1, H, W)``, ``label`` int64
+        ``(B,)``, all on ``device``; ``params`` (JSON strings), ``index`` and ``source`` as given.
+        Item ``b`` draws from ``sample_rng(seed, index[b])``, as on the host.
+        """
+        if self.synthesis != "device":
+            raise ValueError("synthesize() needs a dataset made with synthesis='device'")
+        normal = batch["normal"] if device is None else batch["normal"].to(device)
+        indices = [int(i) for i in batch["index"]]
+        sources = list(batch["source"])
+        try:
+            made = self.transform.batch(normal, seed=self.seed, indices=indices, source=sources)
+        except ValueError as error:
+            raise SampleError(f"samples {indices} (normal images {sources}): {error}") from error
+
+        def typed(images: Any) -> Any:
+            return images if self.image_dtype == "uint8" else images.float().div_(255.0)
+
+        return {
+            "index": batch["index"],
+            "image": typed(made.image),
+            "normal": typed(made.normal),
+            "mask": made.mask,
+            "label": made.label,
+            "params": [json.dumps(record) for record in made.params],
+            "source": sources,
         }

@@ -13,7 +13,8 @@ keeps it so. Each name is defined, and documented, where it lives:
   (:mod:`synthdefect.generate.manifest`); the training data's :func:`folders_fingerprint`
   (:mod:`synthdefect.generate.inputs`);
 * training keys and limits: :data:`Key`, :func:`parse_key` (:mod:`synthdefect.sampler`,
-  :mod:`synthdefect.dataset`), :data:`MIN_TRAINING_SAMPLES`, :func:`side_problem`
+  :mod:`synthdefect.dataset`), :data:`SYNTHESIS_BACKENDS` (:mod:`synthdefect.dataset`),
+  :data:`MIN_TRAINING_SAMPLES`, :func:`side_problem`
   (:mod:`synthdefect.limits`), :data:`DEFAULT_PRESET` (:mod:`synthdefect.recipes`);
 * output folders and processes: :class:`OutputError`, :func:`claim_file`,
   :func:`close_inherited_locks`, :func:`distinct_names`, :func:`folder_lock`,
@@ -22,7 +23,7 @@ keeps it so. Each name is defined, and documented, where it lives:
 """
 
 from synthdefect.convert import IMAGE_DTYPES, image_to_tensor
-from synthdefect.dataset import parse_key
+from synthdefect.dataset import SYNTHESIS_BACKENDS, parse_key
 from synthdefect.files.atomic import write_atomic
 from synthdefect.files.codec import read_image, read_mask, write_image
 from synthdefect.files.paths import find_images
@@ -48,6 +49,7 @@ __all__ = [
     "IMAGE_DTYPES",
     "MANIFEST_NAME",
     "MIN_TRAINING_SAMPLES",
+    "SYNTHESIS_BACKENDS",
     "Key",
     "ManifestError",
     "OutputError",

@@ -181,3 +181,38 @@ def test_real_bottle_images(bottle_train_dir, dtd_dir):
     assert sum(int(it["label"]) for it in items) >= 6  # p_anomaly 1: only empty masks give 0
     names = {find_step(json.loads(it["params"]), "texture")["params"]["name"] for it in items}
     assert len(names) == 8 and all(n.endswith(".jpg") for n in names)
+
+
+@pytest.mark.parametrize("image_dtype", ["uint8", "float32"])
+def test_device_synthesis_makes_the_host_samples_from_the_same_keys(normal_dir, image_dtype):
+    """``synthesis="device"``: items hold the normal image; ``synthesize`` makes the batch
+    with ``Transform.batch`` from the keys the host items use (docs/batch.md's tolerance)."""
+    from torch.utils.data import default_collate
+
+    host = make_dataset(normal_dir, image_dtype=image_dtype)
+    device = make_dataset(normal_dir, image_dtype=image_dtype, synthesis="device")
+    keys = [(e, i) for e in range(8) for i in range(5)]
+    loaded = default_collate([device[k] for k in keys])
+    assert set(loaded) == {"index", "normal", "source"} and loaded["normal"].dtype == torch.uint8
+    made = device.synthesize(loaded, torch.device("cpu"))
+    want = default_collate([host[k] for k in keys])
+    assert set(made) == set(want)
+    assert made["params"] == want["params"] and made["source"] == want["source"]
+    assert torch.equal(made["index"], want["index"])
+    for name in ("image", "normal", "mask", "label"):
+        assert made[name].dtype == want[name].dtype and made[name].shape == want[name].shape
+    ties = made["mask"] != want["mask"]
+    assert int(ties.sum()) <= ties.numel() // 10_000  # threshold ties: at most 0.01 %
+    scale = 1.0 if image_dtype == "uint8" else 255.0
+    agree = ~ties.expand_as(made["image"])
+    for name in ("image", "normal"):
+        gap = (made[name].double() - want[name].double()).abs() * scale
+        assert float(gap[agree].max()) <= 1.0 + 1e-6
+    assert int(want["label"].sum()) > 0
+
+
+def test_device_synthesis_is_refused_where_it_cannot_apply(normal_dir):
+    with pytest.raises(ValueError, match="synthesis must be one of"):
+        make_dataset(normal_dir, synthesis="gpu")
+    with pytest.raises(ValueError, match="synthesis='device'"):
+        make_dataset(normal_dir).synthesize({"normal": torch.zeros(1, 3, 32, 32)}, None)

@@ -446,3 +446,29 @@ def test_commands_have_help():
         result = _invoke(command, "--help")
         assert result.exit_code == 0
         assert "--device" in result.output and "--batch" in result.output
+
+
+def test_device_synthesis_is_recorded_and_resume_refuses_another(category, tmp_path):
+    data, run = category / "train/good", tmp_path / "run"
+    args = ["--data", data, "--out", run, "--steps", 4, *_tiny_args()]
+    result = _invoke("train", *args, "--synthesis", "device", "--stop-at", 2)
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(run / "checkpoint.pt")["config"]["synthesis"] == "device"
+    refused = _invoke("train", *args, "--resume")  # default: --synthesis host
+    _assert_usage_error(refused, "synthesis='device' (this run: 'host')")
+    assert len(refused.output.strip().splitlines()) == 1
+    result = _invoke("train", *args, "--synthesis", "device", "--resume")
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(run / "checkpoint.pt")["step"] == 4
+    host = tmp_path / "host"
+    assert _invoke("train", *args[:2], "--out", host, "--steps", 1, *_tiny_args()).exit_code == 0
+    assert load_checkpoint(host / "checkpoint.pt")["config"]["synthesis"] == "host"
+
+
+def test_device_synthesis_needs_normal_images(tmp_path):
+    generated = _write_generated(tmp_path / "generated")
+    result = _invoke("train", "--data", generated, "--out", tmp_path / "run", *_tiny_args(),
+                     "--synthesis", "device")  # fmt: skip
+    _assert_usage_error(result, "--synthesis device", "normal images")
+    result = _invoke("train", "--data", generated, "--out", tmp_path / "run", "--synthesis", "gpu")
+    _assert_usage_error(result, "--synthesis")

@@ -16,12 +16,14 @@ import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import Dataset, default_collate
 
-from reference_model.checkpoint import CheckpointError, load_checkpoint
+from reference_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from reference_model.config import ModelConfig, TrainConfig
 from reference_model.losses import draem_loss
 from reference_model.model import DraemModel
 from reference_model.train import LOG_NAME, run_batches, steps_per_epoch, train
-from synthdefect.dataset import parse_key
+from synthdefect.dataset import SyntheticAnomalyDataset, parse_key
+from synthdefect.files.codec import write_image
+from synthdefect.recipes import SyntheticAnomaly
 from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
 
@@ -184,6 +186,69 @@ def test_resume_refuses_other_data(tmp_path):
     train(_config(steps=2, data="first"), ToyDefects(), tmp_path, progress=False)
     with pytest.raises(CheckpointError, match="other data"):
         train(_config(data="second"), ToyDefects(), tmp_path, resume=True, progress=False)
+
+
+class _Recorded(SyntheticAnomalyDataset):
+    """A device-synthesis dataset that keeps every batch it made."""
+
+    made: list[dict]
+
+    def synthesize(self, batch, device=None):
+        out = super().synthesize(batch, device)
+        self.made = [*getattr(self, "made", []), out]
+        return out
+
+
+def _normal_folder(root: Path, count: int = 6) -> Path:
+    rng = np.random.default_rng(2)
+    root.mkdir()
+    for i in range(count):
+        write_image(root / f"{i}.png", rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8))
+    return root
+
+
+def _anomalies(folder: Path, cls=SyntheticAnomalyDataset, **kwargs) -> SyntheticAnomalyDataset:
+    recipe = SyntheticAnomaly("draem-code", p_anomaly=0.8)
+    return cls(folder, transform=recipe, size=(SIZE, SIZE), seed=5, image_dtype="uint8", **kwargs)
+
+
+def test_device_synthesis_trains_on_the_host_runs_samples(tmp_path):
+    """``synthesis="device"``: the loop makes each batch with the dataset's batch path, keyed
+    as the host items are (within docs/batch.md's tolerance; records equal)."""
+    folder = _normal_folder(tmp_path / "normal")
+    device = _anomalies(folder, _Recorded, synthesis="device")
+    result = train(_config(steps=5, synthesis="device"), device, tmp_path / "run", progress=False)
+    assert len(result.losses) == 5 and len(device.made) == 5
+    assert TrainConfig.from_dict(load_checkpoint(result.checkpoint)["config"]).synthesis == "device"
+    host = _anomalies(folder)
+    for batch in device.made:
+        keys = [divmod(int(index), len(host)) for index in batch["index"]]
+        want = default_collate([host[key] for key in keys])
+        assert batch["params"] == want["params"]
+        ties = batch["mask"] != want["mask"]
+        assert int(ties.sum()) <= 1
+        gap = (batch["image"].int() - want["image"].int()).abs()
+        assert int(gap[~ties.expand_as(gap)].max()) <= 1
+
+
+def test_the_dataset_must_match_the_synthesis_and_resume_keeps_it(tmp_path):
+    folder = _normal_folder(tmp_path / "normal")
+    with pytest.raises(ValueError, match="synthesis='device'"):
+        train(_config(synthesis="device"), ToyDefects(), tmp_path / "a", progress=False)
+    device = _anomalies(folder, synthesis="device")
+    with pytest.raises(ValueError, match="synthesis='host'"):
+        train(_config(), device, tmp_path / "a", progress=False)
+    train(_config(steps=4), _anomalies(folder), tmp_path / "b", stop_at=2, progress=False)
+    with pytest.raises(CheckpointError, match="synthesis='host' \\(this run: 'device'\\)"):
+        train(_config(steps=4, synthesis="device"), device, tmp_path / "b", resume=True,
+              progress=False)  # fmt: skip
+    checkpoint = tmp_path / "b" / "checkpoint.pt"  # one written before synthesis was recorded
+    state = load_checkpoint(checkpoint)
+    del state["config"]["synthesis"]
+    save_checkpoint(checkpoint, state)
+    resumed = train(_config(steps=4), _anomalies(folder), tmp_path / "b", resume=True,
+                    progress=False)  # fmt: skip
+    assert resumed.step == 4
 
 
 def _free_port() -> int:

@@ -17,6 +17,7 @@ import click
 
 from synthdefect.cli.errors import InputProblem, input_problems
 from synthdefect.cli.options import recipe_options
+from synthdefect.dataset import SYNTHESIS_BACKENDS
 from synthdefect.limits import MIN_TRAINING_SAMPLES, default_workers
 from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
 
@@ -141,6 +142,14 @@ def parse_device(name: str):
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt (same settings).")
 @click.option("--overwrite", is_flag=True, help="Start again in an OUT that holds a run.")
 @click.option(
+    "--synthesis",
+    type=click.Choice(SYNTHESIS_BACKENDS),
+    default="host",
+    show_default=True,
+    help="Where the anomalies are made: host (per sample, in the DataLoader workers) or device "
+    "(per batch on --device, from the same keys; see docs/batch.md).",
+)
+@click.option(
     "--sspcab",
     is_flag=True,
     help="SSPCAB as the reconstructive encoder's last block, with its loss (weight 0.1).",
@@ -206,7 +215,7 @@ def train(**options: Any) -> None:
         raise InputProblem("--resume and --overwrite exclude each other")
     config = given.train_config()
     split = given.split()
-    dataset, fingerprint = _training_set(given.data, recipe, given.size, given.seed, split)
+    dataset, fingerprint = given.training_set(recipe, split)
     if len(dataset) < MIN_TRAINING_SAMPLES:
         raise InputProblem(
             f"--data {given.data}: at least {MIN_TRAINING_SAMPLES} training images are needed, "
@@ -224,11 +233,12 @@ class TrainOptions:
 
     data: Path
     out: Path
-    # the anomalies: _training_set
+    # the anomalies: training_set
     textures: str
     preset: str | None
     recipe: str | None
     foreground: str | None
+    synthesis: str
     # the model and the run: train_config
     size: int
     recon_width: int
@@ -291,9 +301,39 @@ class TrainOptions:
                 device=self.device,
                 save_every=self.save_every,
                 compile=self.compile_model,
+                synthesis=self.synthesis,
             )
         except ValueError as error:
             raise InputProblem(str(error)) from error
+
+    def training_set(self, recipe: RecipeOptions, split: Split | None):
+        """The training Dataset (uint8 images) and the data fingerprint, checked before
+        training: a generated folder's fixed samples, or DATA's normal images (those ``split``
+        trains on) with the recipe (:func:`reference_model.data.anomaly_training_set`)."""
+        from reference_model.data import MANIFEST_NAME, GeneratedFolder, anomaly_training_set
+        from synthdefect.generate.inputs import folders_fingerprint
+
+        data, size, seed = self.data, self.size, self.seed
+        if (data / MANIFEST_NAME).is_file():
+            if recipe.given:
+                raise InputProblem(
+                    "--preset, --recipe, --textures and --foreground do not apply to a generated "
+                    "folder"
+                )
+            if self.synthesis == "device":
+                raise InputProblem(
+                    "--synthesis device makes anomalies from normal images: a generated folder's "
+                    "samples are fixed"
+                )
+            with input_problems():
+                return GeneratedFolder(data, size, image_dtype="uint8"), folders_fingerprint(data)
+        with input_problems():
+            if split is None:
+                return anomaly_training_set(data, recipe, size, seed, synthesis=self.synthesis)
+            return anomaly_training_set(
+                data, recipe, size, seed, split.training_paths(), extra=json.dumps(split.held_out),
+                synthesis=self.synthesis,
+            )  # fmt: skip
 
     def split(self) -> Split | None:
         """The held-out split of ``--validate`` (``None`` without it); refusals as
@@ -412,28 +452,6 @@ def check_with_inputs(out: Path, data: Path, recipe: RecipeOptions) -> None:
         check_apart({"--out": out}, inputs)
         check_not_being_written(data, "--data")
         check_writable(out)
-
-
-def _training_set(data: Path, recipe: RecipeOptions, size: int, seed: int, split: Split | None):
-    """The training Dataset (uint8 images) and the data fingerprint, checked before training:
-    a generated folder's fixed samples, or DATA's normal images (those ``split`` trains on)
-    with the recipe (:func:`reference_model.data.anomaly_training_set`)."""
-    from reference_model.data import MANIFEST_NAME, GeneratedFolder, anomaly_training_set
-    from synthdefect.generate.inputs import folders_fingerprint
-
-    if (data / MANIFEST_NAME).is_file():
-        if recipe.given:
-            raise InputProblem(
-                "--preset, --recipe, --textures and --foreground do not apply to a generated folder"
-            )
-        with input_problems():
-            return GeneratedFolder(data, size, image_dtype="uint8"), folders_fingerprint(data)
-    with input_problems():
-        if split is None:
-            return anomaly_training_set(data, recipe, size, seed)
-        return anomaly_training_set(
-            data, recipe, size, seed, split.training_paths(), extra=json.dumps(split.held_out)
-        )
 
 
 _overwrite_option = click.option(
