@@ -33,7 +33,7 @@ from synthdefect.files.normal_images import NormalImages
 from synthdefect.files.paths import PathSpec
 from synthdefect.recipes import RecipeOptions
 from synthdefect.sample import Sample, SampleError
-from synthdefect.seeding import sample_rng
+from synthdefect.seeding import as_int, sample_rng
 from synthdefect.transforms.base import Transform
 
 __all__ = ["SYNTHESIS_BACKENDS", "SyntheticAnomalyDataset", "parse_key"]
@@ -45,15 +45,17 @@ SYNTHESIS_BACKENDS = ("host", "device")
 def parse_key(key: Any, length: int) -> tuple[int, int]:
     """``(epoch, i)`` from a dataset key: ``(epoch, i)`` or a plain ``i`` (epoch 0).
 
-    Raises ``IndexError`` unless ``0 <= i < length``, ``ValueError`` for a negative epoch.
+    Raises ``TypeError`` for another key, ``IndexError`` unless ``0 <= i < length``,
+    ``ValueError`` for a negative epoch.
     """
-    epoch, i = key if isinstance(key, tuple) else (0, key)
-    epoch, i = operator.index(epoch), operator.index(i)
+    parts = key if isinstance(key, tuple) else (0, key)
+    try:
+        epoch, i = (operator.index(part) for part in parts)
+    except (TypeError, ValueError):
+        raise TypeError(f"a dataset key is i or (epoch, i), ints, got {key!r}") from None
     if not 0 <= i < length:
         raise IndexError(f"index {i} out of range for {length} samples")
-    if epoch < 0:
-        raise ValueError(f"epoch must be >= 0, got {epoch}")
-    return epoch, i
+    return as_int("epoch", epoch), i
 
 
 class SyntheticAnomalyDataset:
@@ -67,7 +69,8 @@ class SyntheticAnomalyDataset:
         size: (height, width) every image is resized to, or ``None`` to keep file sizes.
         channels: 3 (RGB; grey files are converted) or 1 (grey; colour files are converted).
         seed: the run's seed (int >= 0).
-        length: number of samples per epoch; default one per normal image (image ``i % n``).
+        length: number of samples per epoch (int >= 1); default one per normal image (image
+            ``i % n``).
         image_dtype: ``"float32"`` (images in [0, 1]) or ``"uint8"`` (in [0, 255], for loaders
             that convert on the GPU).
         synthesis: ``"host"`` (items are whole samples) or ``"device"`` (items are the normal
@@ -106,10 +109,8 @@ class SyntheticAnomalyDataset:
             images if isinstance(images, NormalImages) else NormalImages(images, size, channels)
         )
         self.transform = RecipeOptions(recipe=transform).build(self.images.paths)
-        self.seed = int(seed)
-        self.length = len(self.images) if length is None else int(length)
-        if self.length < 1:
-            raise ValueError(f"length must be >= 1, got {length}")
+        self.seed = as_int("seed", seed)
+        self.length = len(self.images) if length is None else as_int("length", length, 1)
         if image_dtype not in IMAGE_DTYPES:
             raise ValueError(f"image_dtype must be one of {IMAGE_DTYPES}, got {image_dtype!r}")
         self.image_dtype = image_dtype

@@ -22,6 +22,7 @@ Conventions used throughout synthdefect:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from synthdefect.functional.masks import marked_pixels
 
-__all__ = ["AnomalyResult", "Sample", "SampleError"]
+__all__ = ["AnomalyResult", "Sample", "SampleError", "source_names"]
 
 
 class SampleError(ValueError):
@@ -102,3 +103,20 @@ class AnomalyResult(NamedTuple):
     label: Any
     params: Any
     normal: Any
+
+
+def source_names(
+    source: str | os.PathLike | Sequence[str | os.PathLike] | None, n: int
+) -> list[str | os.PathLike | None]:
+    """One source name per image of a call (``None`` for none): ``source`` itself for one
+    image, else a sequence of ``n`` names."""
+    if source is None:
+        return [None] * n
+    if isinstance(source, (str, os.PathLike)):
+        if n != 1:
+            raise ValueError(f"got one source name for {n} images: pass one name per image")
+        return [source]
+    names = list(source)
+    if len(names) != n:
+        raise ValueError(f"got {len(names)} source names for {n} images")
+    return names

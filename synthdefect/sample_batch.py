@@ -8,6 +8,7 @@ Conventions (those of :mod:`synthdefect.sample`, batch first, channels before pi
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -15,7 +16,8 @@ import numpy as np
 import torch
 
 from synthdefect.image_checks import check_pixel_type, check_shape, check_unit_range
-from synthdefect.sample import Sample
+from synthdefect.sample import Sample, source_names
+from synthdefect.seeding import as_int, fresh_seed, sample_rng
 
 __all__ = ["BatchResult", "SampleBatch"]
 
@@ -175,21 +177,16 @@ def run_recipe_batch(
     source: Any,
 ) -> BatchResult:
     """The body of ``Transform.batch`` (see there): draw on the host, apply on the device."""
-    import os
-
-    from synthdefect.seeding import fresh_seed, sample_rng
-
     work, dtype = _working(images)
     n, channels, height, width = work.shape
-    sources = [None] * n if source is None else [os.fspath(s) for s in source]
-    if len(sources) != n:
-        raise ValueError(f"got {len(sources)} source names for {n} images")
+    sources = [None if s is None else os.fspath(s) for s in source_names(source, n)]
     if params is not None:
         records = list(params)
         if len(records) != n:
             raise ValueError(f"got {len(records)} parameter records for {n} images")
     else:
-        keys = list(range(n)) if indices is None else [int(i) for i in indices]
+        given = range(n) if indices is None else indices
+        keys = [as_int(f"indices[{b}]", i) for b, i in enumerate(given)]
         if len(keys) != n:
             raise ValueError(f"got {len(keys)} indices for {n} images")
         seed = fresh_seed() if seed is None else seed

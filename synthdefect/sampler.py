@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sized
 
-from synthdefect.seeding import epoch_rng
+from synthdefect.seeding import as_int, epoch_rng
 
 __all__ = ["EpochSampler"]
 
@@ -56,9 +56,7 @@ class EpochSampler:
             raise ValueError(
                 f"need num_replicas >= 1 and 0 <= rank < num_replicas, got {num_replicas}, {rank}"
             )
-        if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
-        self.seed = seed
+        self.seed = as_int("seed", seed)
         self.shuffle = shuffle
         self.num_replicas = num_replicas
         self.rank = rank
@@ -70,9 +68,7 @@ class EpochSampler:
 
     def set_epoch(self, epoch: int) -> None:
         """Make ``epoch`` (>= 0) the epoch of the next iteration."""
-        if epoch < 0:
-            raise ValueError(f"epoch must be >= 0, got {epoch}")
-        self.epoch = int(epoch)
+        self.epoch = as_int("epoch", epoch)
 
     def keys(self, epoch: int) -> list[Key]:
         """This replica's keys of ``epoch``, in order (does not change :attr:`epoch`)."""

@@ -7,9 +7,12 @@ count, shard or order in which samples are made, and different indices give inde
 
 from __future__ import annotations
 
+import operator
+from typing import Any
+
 import numpy as np
 
-__all__ = ["epoch_rng", "fresh_seed", "sample_rng"]
+__all__ = ["as_int", "epoch_rng", "fresh_seed", "sample_rng"]
 
 # A fixed tag that keeps synthdefect's streams apart from a user's own SeedSequence([seed, index]).
 _STREAM_TAG = 0x5D1EFEC7
@@ -17,18 +20,30 @@ _STREAM_TAG = 0x5D1EFEC7
 _ORDER_TAG = 0x0D0E5EED
 
 
+def as_int(name: str, value: Any, minimum: int = 0) -> int:
+    """``value`` (an int, or anything with ``__index__``: numpy and 0-d torch integers) as an
+    int of at least ``minimum``: the check of every seed, index, epoch and length the API takes.
+    ``TypeError`` for a non-integer (a float, a string), ``ValueError`` for a smaller value;
+    both name ``name``."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {number}")
+    return number
+
+
 def sample_rng(seed: int, index: int) -> np.random.Generator:
-    """Generator for sample ``index`` of a run seeded with ``seed`` (both non-negative ints)."""
-    if seed < 0 or index < 0:
-        raise ValueError(f"seed and index must be >= 0, got seed={seed}, index={index}")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([_STREAM_TAG, seed, index])))
+    """Generator for sample ``index`` of a run seeded with ``seed`` (both ints >= 0)."""
+    key = [_STREAM_TAG, as_int("seed", seed), as_int("index", index)]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
 
 
 def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
     """Generator for the data order of ``epoch`` in a run seeded with ``seed`` (ints >= 0)."""
-    if seed < 0 or epoch < 0:
-        raise ValueError(f"seed and epoch must be >= 0, got seed={seed}, epoch={epoch}")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([_ORDER_TAG, seed, epoch])))
+    key = [_ORDER_TAG, as_int("seed", seed), as_int("epoch", epoch)]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key)))
 
 
 def fresh_seed() -> int:

@@ -7,8 +7,10 @@ resolved and unreadable ones skipped by :mod:`synthdefect.files`, as for texture
 
 from __future__ import annotations
 
+import operator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,11 +55,9 @@ class NormalImages:
         cache_bytes: int = 256 << 20,
         validate: bool = False,
     ) -> None:
-        if size is not None and (len(size) != 2 or min(size) < 1):
-            raise ValueError(f"size must be (height, width) with positive values, got {size}")
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
-        self.size = None if size is None else (int(size[0]), int(size[1]))
+        self.size = None if size is None else _pair(size)
         self.channels = channels
         decode = partial(_decode, size=self.size, channels=channels)
         self._files = ImageFiles(
@@ -96,3 +96,14 @@ class NormalImages:
         """Image ``index`` (read-only HWC ``uint8``) and the file it was decoded from."""
         image, i = self._files.load(index)
         return image, self._files.paths[i]
+
+
+def _pair(size: Any) -> tuple[int, int]:
+    """``size`` as ``(height, width)`` ints >= 1; else ``ValueError``."""
+    try:
+        height, width = (operator.index(side) for side in size)
+    except (TypeError, ValueError):
+        height = width = 0
+    if min(height, width) < 1:
+        raise ValueError(f"size must be (height, width) with positive int values, got {size!r}")
+    return height, width

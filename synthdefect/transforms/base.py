@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from synthdefect.convert import from_user
-from synthdefect.sample import AnomalyResult, Sample
-from synthdefect.seeding import fresh_seed, sample_rng
+from synthdefect.sample import AnomalyResult, Sample, source_names
+from synthdefect.seeding import as_int, fresh_seed, sample_rng
 from synthdefect.transforms.records import (
     Rebuilder,
     Record,
@@ -355,9 +355,15 @@ class Transform:
         ``source``: the image's file path or name (for a batch, one per image), for recipes that
         look inputs up by name, such as a foreground from a folder of masks.
         """
+        index = as_int("index", index)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(7)), got "
+                f"{type(rng).__name__}"
+            )
         converted = from_user(image)
         n = len(converted.images)
-        sources = _sources(source, n)
+        sources = source_names(source, n)
         if params is not None:
             records = [params] if isinstance(params, dict) else list(params)
             if len(records) != n:
@@ -394,23 +400,6 @@ class Transform:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({fields})"
-
-
-def _sources(
-    source: str | os.PathLike | Sequence[str | os.PathLike] | None, n: int
-) -> list[str | os.PathLike | None]:
-    """One source name per image of a call: ``source`` itself for one image, else a sequence
-    of ``n`` names."""
-    if source is None:
-        return [None] * n
-    if isinstance(source, (str, os.PathLike)):
-        if n != 1:
-            raise ValueError(f"got one source name for {n} images: pass one name per image")
-        return [source]
-    names = list(source)
-    if len(names) != n:
-        raise ValueError(f"got {len(names)} source names for {n} images")
-    return names
 
 
 def _json(value: Any) -> Any:
