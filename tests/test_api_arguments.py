@@ -95,6 +95,16 @@ REFUSED: dict[str, Refused] = {
         ValueError,
         "got one source name for 2 images",
     ),
+    "`SyntheticAnomalyDataset(array)` (images in memory)": Refused(
+        lambda f: sd.SyntheticAnomalyDataset(np.zeros((2, 16, 16, 3), np.uint8)),
+        TypeError,
+        "paths must be a folder, a glob, a file or a list of file paths, got ndarray",
+    ),
+    "`SyntheticAnomalyDataset([array, ...])`": Refused(
+        lambda f: sd.SyntheticAnomalyDataset([IMAGE, IMAGE]),
+        TypeError,
+        "paths must be a folder, a glob, a file or a list of file paths, got list holding ndarray",
+    ),
     "`SyntheticAnomalyDataset(folder, seed=-1)`": Refused(
         lambda f: _dataset(f, seed=-1), ValueError, SEED
     ),

@@ -298,6 +298,24 @@ def test_accepted_images_give_what_their_plain_form_gives(request, rgb_image, wh
     assert _numpy(got[0]).dtype == _numpy(given).dtype.newbyteorder("=")
 
 
+@pytest.mark.parametrize("preset", sorted(sd.PRESETS))
+def test_images_of_a_few_pixels_work_with_every_preset_or_get_one_line(preset):
+    """1x1 to 5x4 images: every preset makes its samples, except that memseg's 8x8 cell
+    shuffle, drawn for some samples, refuses an image with a side under 8 pixels in one line."""
+    recipe = sd.make_recipe(preset, p_anomaly=1.0)
+    rng = np.random.default_rng(1)
+    for size in [(1, 1), (1, 7), (7, 1), (3, 3), (5, 4)]:
+        image = rng.integers(0, 256, (*size, 3), dtype=np.uint8)
+        for index in range(6):
+            try:
+                result = recipe(image, seed=0, index=index)
+            except ValueError as error:
+                assert preset == "memseg", error
+                assert str(error) == f"a 8x8 grid does not fit a {size[0]}x{size[1]} image"
+            else:
+                assert result.image.shape == image.shape and result.mask.shape == size
+
+
 def test_a_to_v2_numpy_input_is_refused_naming_what_it_takes(tv, rgb_image):
     from synthdefect.torchvision_interop import to_v2
 

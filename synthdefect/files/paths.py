@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -77,7 +77,15 @@ def resolve_image_paths(spec: PathSpec, recursive: bool = True) -> list[Path]:
                 raise NoImagesError(f"no image files match: {text}")
             return paths
         raise NoImagesError(f"no such folder or file: {path}")
-    paths = [Path(p) for p in spec]
+    items = list(spec) if isinstance(spec, Iterable) else [spec]
+    odd = next((p for p in items if not isinstance(p, str | os.PathLike)), None)
+    if odd is not None:
+        held = "" if odd is spec else f" holding {type(odd).__name__}"
+        raise TypeError(
+            "image paths must be a folder, a glob, a file or a list of file paths, got "
+            f"{type(spec).__name__}{held} (images in memory: call the recipe on each one)"
+        )
+    paths = [Path(p) for p in items]
     if not paths:
         raise NoImagesError("the list of image files is empty")
     missing = [str(p) for p in paths if not p.is_file()]
