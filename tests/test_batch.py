@@ -111,3 +111,34 @@ def test_a_16_bit_batch_keeps_its_dtype_and_matches_the_host_path_within_one_lev
         assert result.params[b] == host.params
         got, want = result.image[b].int(), host.image.int()
         assert int((got - want).abs().max()) <= 257
+
+
+def _bench(*args: str):
+    from click.testing import CliRunner
+
+    from synthdefect.cli import main
+
+    return CliRunner().invoke(main, ["bench", *args], catch_exceptions=False)
+
+
+def test_bench_device_prints_host_and_batch_rates_and_the_host_steps():
+    result = _bench("--device", "cpu", "--preset", "draem-code", "--preset", "cutpaste",
+                    "--size", "32", "--batch", "3", "--seconds", "0.05")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:6] == ["preset", "size", "batch", "device", "host/s", "batch/s"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert set(rows) == {"draem-code", "cutpaste"}
+    for row in rows.values():
+        assert row[1:4] == ["32", "3", "cpu"]
+        host, batch, ratio = (float(x) for x in row[4:7])
+        assert host > 0 and batch > 0 and ratio == pytest.approx(batch / host, rel=0.02)
+    assert rows["draem-code"][7] == "-"  # no step fell back to the host
+    assert rows["cutpaste"][7] != "-"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_bench_device_cuda_without_cuda_is_one_line_exit_2():
+    result = _bench("--device", "cuda", "--seconds", "0.05")
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "no CUDA" in result.output

@@ -28,7 +28,7 @@ from synthdefect.seeding import sample_rng
 from synthdefect.textures import StoredSource
 from synthdefect.transforms import PerlinMask, TextureSample, Transform
 
-__all__ = ["BenchResult", "preset_rate", "run_benchmarks"]
+__all__ = ["BenchResult", "preset_inputs", "preset_rate", "run_benchmarks"]
 
 
 @dataclass
@@ -123,6 +123,22 @@ def _sample_step(setup: _Setup, impl: str) -> Callable[[int], object]:
 _STEPS = {"masks": _mask_step, "samples": _sample_step}
 
 
+def preset_inputs(
+    preset: str,
+    size: int = 256,
+    images: str | os.PathLike | None = None,
+    textures: str | os.PathLike | None = None,
+) -> tuple[Transform, list[np.ndarray]]:
+    """``preset``'s recipe (every sample anomalous), its textures decoded, and up to 16 normal
+    images (HWC ``uint8``, ``size`` square): ``images`` default to the built-in normal images,
+    ``textures`` to the preset's default."""
+    setup = _Setup(size=size, images=None if images is None else str(Path(images)), textures=None)
+    given = None if textures is None else str(textures)
+    recipe = RecipeOptions(preset, textures=given, p_anomaly=1.0).build()
+    _warm_textures(recipe, size)
+    return recipe, setup.normal_images()
+
+
 def preset_rate(
     preset: str,
     size: int = 256,
@@ -130,15 +146,9 @@ def preset_rate(
     textures: str | os.PathLike | None = None,
     seconds: float = 3.0,
 ) -> float:
-    """Anomaly samples/s of ``preset`` (every sample anomalous) on one thread, inputs cached.
-
-    ``images`` default to the built-in normal images, ``textures`` to the preset's default.
-    """
-    setup = _Setup(size=size, images=None if images is None else str(Path(images)), textures=None)
-    given = None if textures is None else str(textures)
-    recipe = RecipeOptions(preset, textures=given, p_anomaly=1.0).build()
-    normals = setup.normal_images()
-    _warm_textures(recipe, size)
+    """Anomaly samples/s of ``preset`` (every sample anomalous) on one thread, inputs cached
+    (:func:`preset_inputs`)."""
+    recipe, normals = preset_inputs(preset, size, images, textures)
 
     def step(i: int) -> object:
         return recipe.forward(Sample.from_image(normals[i % len(normals)]), sample_rng(0, i))

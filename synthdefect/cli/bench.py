@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from synthdefect.cli.draem import parse_device
 from synthdefect.cli.errors import InputProblem
 from synthdefect.limits import side_problem
 from synthdefect.recipes import PRESETS
@@ -32,6 +33,19 @@ from synthdefect.recipes import PRESETS
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for the all-thread figures.")
 @click.option(
+    "--device",
+    default=None,
+    help="Instead: samples/s of the batch path (recipe.batch) on this torch device (cpu, cuda, "
+    "cuda:N, auto) beside the host path, for --preset (default draem-code).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="Images per batch of the batch path (with --device).",
+)
+@click.option(
     "--preset",
     "presets",
     multiple=True,
@@ -46,18 +60,27 @@ def bench(
     seconds: float,
     workers: int | None,
     presets: tuple[str, ...],
+    device: str | None,
+    batch: int,
 ):
     """Perlin masks/s, anomaly samples/s and first-sample latency, vs the numpy baseline.
 
     Decoded inputs are cached before timing. The numpy baseline replays the records drawn by
     synthdefect, so both implementations do the same work. With --preset: that preset's anomaly
-    samples/s on one thread instead (no baseline).
+    samples/s on one thread instead (no baseline). With --device: the host path (one sample at
+    a time, this process) beside the batch path on DEVICE, and the steps that fell back to the
+    host (see docs/batch.md).
     """
     from synthdefect.bench.runner import preset_rate, run_benchmarks
 
     problem = side_problem((size,))
     if problem is not None:
         raise InputProblem(problem)
+
+    if device is not None:
+        _device_table(parse_device(device), presets or ("draem-code",), size, batch, images,
+                      textures, seconds)  # fmt: skip
+        return
 
     if presets:
         for preset in presets:
@@ -76,3 +99,30 @@ def bench(
         click.echo(f"{r.name + unit:<34}" + fmt.format(r.ours, r.numpy) + f"{r.ratio:>8.1f}x")
 
     run_benchmarks(size, images, textures, seconds, workers, report=show)
+
+
+def _device_table(
+    device, presets: tuple[str, ...], size: int, batch: int, images, textures, seconds: float
+) -> None:
+    """``bench --device``: one row per preset, host and batch samples/s (``device``: a
+    ``torch.device``)."""
+    import numpy as np
+
+    from synthdefect.bench.device import device_rates
+    from synthdefect.bench.runner import preset_inputs
+
+    click.echo(
+        f"{'preset':<16}{'size':>6}{'batch':>7}  {'device':<8}{'host/s':>9}{'batch/s':>9}"
+        f"{'batch/host':>12}  on the host"
+    )
+    for preset in presets:
+        try:
+            recipe, normals = preset_inputs(preset, size, images, textures)
+        except ValueError as error:
+            raise InputProblem(f"--preset {preset}: {error}") from error
+        stack = np.stack([normals[i % len(normals)] for i in range(batch)])
+        rates = device_rates(recipe, stack, device, seconds)
+        click.echo(
+            f"{preset:<16}{size:>6}{batch:>7}  {device!s:<8}{rates.host:>9.1f}"
+            f"{rates.batch:>9.1f}{rates.ratio:>12.2f}  {','.join(rates.fallbacks) or '-'}"
+        )
