@@ -423,6 +423,11 @@ CHECKPOINT_CASES = [
         "does not exist",
     ),
     Case(
+        "`--checkpoint` a folder (the run folder)",
+        ("evaluate", "--checkpoint", "{run}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "is a directory",
+    ),
+    Case(
         "a truncated checkpoint (half its bytes)", _EVALUATE, "cannot read checkpoint", _TRUNCATED
     ),
     Case("an empty checkpoint file", _EVALUATE, "cannot read checkpoint", _EMPTY),
