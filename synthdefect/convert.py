@@ -74,7 +74,7 @@ def image_to_tensor(image: np.ndarray, dtype: str = "float32") -> torch.Tensor:
         raise TypeError(f"expected an (H, W, C) uint8 image, got {image.dtype} {image.shape}")
     if dtype not in IMAGE_DTYPES:
         raise ValueError(f"dtype must be one of {IMAGE_DTYPES}, got {dtype!r}")
-    tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    tensor = torch.from_numpy(np.array(image.transpose(2, 0, 1), order="C"))  # always a copy
     return tensor if dtype == "uint8" else tensor.float().div_(255.0)
 
 

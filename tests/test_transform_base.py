@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -139,3 +140,16 @@ def test_image_to_tensor_is_chw_float_in_unit_range(rgb_image):
     assert rgb_image.any()
     with pytest.raises(TypeError, match="uint8"):
         image_to_tensor(rgb_image.astype(np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_image_to_tensor_copies_even_a_read_only_one_channel_image(rgb_image, dtype):
+    # an (H, W, 1) image is contiguous once transposed: the tensor must still be new, or a
+    # cached (read-only) image would be shared and torch warns of a non-writable array
+    grey = np.ascontiguousarray(rgb_image[:, :, :1])
+    grey.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tensor = image_to_tensor(grey, dtype)
+    tensor.zero_()
+    assert grey.any()
