@@ -29,6 +29,11 @@ from synthdefect.transforms.records import (
 
 __all__ = ["FILL_MODES", "GaussianNoise", "GridShuffle", "IntensityShift", "SolidColor"]
 
+MAX_GRID = 1024
+"""Most cells per side of a :class:`GridShuffle` grid: a finer grid has cells under a pixel on
+any image of at most :data:`~synthdefect.limits.MAX_SIDE` pixels, and its permutation alone
+would take gigabytes."""
+
 
 @register_transform
 class GridShuffle(Transform):
@@ -41,8 +46,8 @@ class GridShuffle(Transform):
 
     def __init__(self, grid: tuple[int, int] = (8, 8)) -> None:
         rows, cols = grid
-        if int(rows) != rows or int(cols) != cols or rows < 1 or cols < 1:
-            raise ValueError(f"grid must be two positive integers, got {grid!r}")
+        if not all(int(n) == n and 1 <= n <= MAX_GRID for n in grid):
+            raise ValueError(f"grid must be two integers in 1..{MAX_GRID}, got {grid!r}")
         self.grid = (int(rows), int(cols))
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
@@ -54,7 +59,11 @@ class GridShuffle(Transform):
 
     def _check_order(self, order: Any, where: str) -> None:
         n = self.grid[0] * self.grid[1]
-        if not isinstance(order, list) or sorted(order) != list(range(n)):
+        if (
+            not isinstance(order, list)
+            or not all(type(i) is int for i in order)
+            or sorted(order) != list(range(n))
+        ):
             raise RecordError(f"{where} must be a permutation of 0..{n - 1}")
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:

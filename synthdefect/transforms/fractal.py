@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from synthdefect.functional.fractal import ifs_raster
+from synthdefect.functional.fractal import ifs_raster, singular_values
 from synthdefect.functional.shapes import dilate_mask
 from synthdefect.transforms.patch import Patch, PatchTransform
 from synthdefect.transforms.placement import draw_centre
@@ -64,6 +64,10 @@ CHECK_SIZE = 32
 """Side in pixels of the render that :meth:`FractalPatch.draw_ifs` measures coverage on."""
 CHECK_POINTS = 10_000
 """Chaos-game points of that render."""
+MAX_POINTS, MAX_DRAWS, MAX_DILATION = 10_000_000, 10_000, 1_000
+"""Upper bounds of ``points`` (chaos-game points of a patch's fractal), ``max_draws`` (IFS draws
+per patch) and ``dilation`` (3x3 dilations of the fractal): beyond them a recipe file's typo
+would take gigabytes or hours instead of failing."""
 _SEED_LIMIT = 2**63
 
 
@@ -80,6 +84,12 @@ def _odd_square(value: Any, where: str) -> None:
     pair(number(1))(value, where)
     if value[0] != value[1] or int(value[0]) != value[0] or int(value[0]) % 2 != 1:
         raise RecordError(f"{where} must be an odd square [s, s], got {value!r}")
+
+
+def _contractive_maps(value: Any, where: str) -> None:
+    list_of(list_of(number(), 6, 6), 2, 2)(value, where)
+    if not (singular_values(np.array(value, dtype=np.float64))[:, 0] < 1.0).all():
+        raise RecordError(f"{where} must be contractive maps (largest singular value < 1)")
 
 
 @register_transform
@@ -119,11 +129,13 @@ class FractalPatch(PatchTransform):
         self.singular = float_range("singular", singular, 1e-6, 1.0 - 1e-9)
         self.sigma_factor = float_range("sigma_factor", sigma_factor, 0.0)
         self.coverage = float_range("coverage", coverage, 0.0, 1.0)
-        for name, value, low in (("points", points, 1), ("max_draws", max_draws, 1)):
-            if int(value) != value or value < low:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if int(dilation) != dilation or dilation < 0:
-            raise ValueError(f"dilation must be a non-negative integer, got {dilation!r}")
+        for name, value, low, high in (
+            ("points", points, 1, MAX_POINTS),
+            ("max_draws", max_draws, 1, MAX_DRAWS),
+            ("dilation", dilation, 0, MAX_DILATION),
+        ):
+            if int(value) != value or not low <= value <= high:
+                raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
         self.points = int(points)
         self.max_draws = int(max_draws)
         self.dilation = int(dilation)
@@ -174,7 +186,7 @@ class FractalPatch(PatchTransform):
 
     def patch_schema(self) -> Schema:
         ifs = {
-            "maps": list_of(list_of(number(), 6, 6), 2, 2),
+            "maps": _contractive_maps,
             "seed": integer(0, _SEED_LIMIT - 1),
             "draws": integer(1, self.max_draws),
         }

@@ -30,6 +30,10 @@ from synthdefect.transforms.records import (
 __all__ = ["PerlinMask", "PerlinPairMask"]
 
 _SEED_BOUND = 2**32
+MAX_OCTAVES = 16
+"""Most octaves of a :class:`PerlinMask`: each octave doubles the frequency (at the default
+lacunarity), so octaves past about 13 add detail finer than a pixel of the largest image
+(:data:`~synthdefect.limits.MAX_SIDE`), and only cost memory and time."""
 
 
 @register_transform
@@ -92,8 +96,8 @@ class PerlinMask(MaskTransform):
         self.scale_exponents = (int(k_min), int(k_max))
         self.angle = float_range("angle", angle)
         self.threshold = float_range("threshold", threshold, -1.0, 1.0, scalar=True)
-        if int(octaves) != octaves or octaves < 1:
-            raise ValueError(f"octaves must be a positive integer, got {octaves!r}")
+        if int(octaves) != octaves or not 1 <= octaves <= MAX_OCTAVES:
+            raise ValueError(f"octaves must be an integer in 1..{MAX_OCTAVES}, got {octaves!r}")
         if not persistence > 0:
             raise ValueError(f"persistence must be > 0, got {persistence!r}")
         if not lacunarity >= 1:

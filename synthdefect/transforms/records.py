@@ -331,7 +331,10 @@ class Rebuilder:
             return cls.from_description(record, self)
         except RecordError:
             raise
-        except (TypeError, ValueError) as err:
+        except KeyError as err:
+            message = f"cannot rebuild {name} from settings {record['settings']}: no {err}"
+            raise RecordError(message) from None
+        except (TypeError, ValueError, AttributeError) as err:
             message = f"cannot rebuild {name} from settings {record['settings']}: {err}"
             raise RecordError(message) from None
 

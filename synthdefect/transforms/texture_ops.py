@@ -178,7 +178,12 @@ def _merge_ranges(names: Sequence[str], overrides: Mapping[str, Ranges]) -> dict
     merged = {}
     for name in names:
         ranges = dict(TEXTURE_OPS[name].ranges)
-        for param, value in overrides.get(name, {}).items():
+        override = overrides.get(name, {})
+        if not isinstance(override, Mapping):
+            raise ValueError(
+                f"ranges of op {name!r} must be a dict of parameter ranges, got {override!r}"
+            )
+        for param, value in override.items():
             if param not in ranges:
                 raise ValueError(
                     f"op {name!r} has no parameter range {param!r}; has {sorted(ranges)}"
@@ -297,7 +302,7 @@ class TextureAugment(Transform):
             name = kwargs.pop("op")
             try:
                 texture = TEXTURE_OPS[name].kernel(texture, **kwargs)
-            except TypeError as err:
+            except (TypeError, ValueError) as err:
                 raise RecordError(f"TextureAugment params: op {record!r}: {err}") from None
         return sample.evolve(texture=texture)
 
