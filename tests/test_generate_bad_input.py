@@ -29,6 +29,17 @@ QUICK = {"generate": ("--size", "32", "--workers", "1", "--quiet"), "preview": (
 DOC = Path(__file__).resolve().parents[1] / "docs" / "generate.md"
 
 
+def step(kind: str, **settings: Any) -> str:
+    """A recipe file's text: one step of type ``kind`` with ``settings``."""
+    return json.dumps({"type": kind, "version": 1, "settings": settings})
+
+
+def written(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text or bytes) to the file ``path`` (a ``:attribute`` cut off)."""
+    path = path.with_name(path.name.split(":")[0])
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+
+
 CASES = [
     Case(
         "`--images` inside `--out`, with `--overwrite`",
@@ -192,6 +203,112 @@ CASES = [
             "{out}",
         ),
         "sample 0 (normal image builtin/",
+    ),
+    *(
+        Case(
+            what,
+            ("generate", "--n", "4", "--recipe", f"{{X}}/{name}", "--out", "{out}"),
+            message,
+            lambda p, name=name, content=content: written(p["X"] / name, content),
+        )
+        for what, name, content, message in [
+            (
+                "a recipe file that is not JSON",
+                "bad.json",
+                "{not json",
+                "bad.json: not a valid recipe file",
+            ),
+            (
+                "a recipe file that is not TOML",
+                "bad.toml",
+                "type = \n",
+                "bad.toml: not a valid recipe file",
+            ),
+            (
+                "a recipe file that is not UTF-8 text",
+                "latin.json",
+                b"\xff\xfe{}",
+                "latin.json: not a valid recipe file: not UTF-8 text",
+            ),
+            (
+                "a recipe file holding a list, not a record",
+                "list.json",
+                "[1, 2]",
+                "a record must be a dict or its JSON, got [1, 2]",
+            ),
+            (
+                "a recipe file naming an unknown step type",
+                "unknown.json",
+                step("NoSuchStep"),
+                "unknown transform type 'NoSuchStep'",
+            ),
+            (
+                'a recipe file whose setting has the wrong type (`"octaves": "six"`)',
+                "octaves.json",
+                step("PerlinMask", octaves="six"),
+                "cannot rebuild PerlinMask",
+            ),
+            (
+                'a recipe file whose setting is out of range (`"threshold": [5, 9]`)',
+                "range.json",
+                step("PerlinMask", threshold=[5, 9]),
+                "threshold must be finite with -1.0 <= lo <= hi <= 1.0",
+            ),
+            (
+                "a recipe file asking for a billion Perlin octaves (gigabytes)",
+                "octaves_e9.json",
+                step("PerlinMask", octaves=10**9),
+                "octaves must be an integer in 1..16",
+            ),
+            (
+                "a recipe file whose TextureAugment ranges are not a dict",
+                "ranges.json",
+                step("TextureAugment", ops=["gamma"], k=1, ranges={"gamma": 2}),
+                "ranges of op 'gamma' must be a dict",
+            ),
+            (
+                "a recipe file holding an empty Compose",
+                "empty.json",
+                json.dumps({"type": "Compose", "version": 1, "settings": {}, "steps": {}}),
+                "Compose record needs a non-empty 'steps' dict",
+            ),
+            (
+                "a preset file with a value out of range",
+                "paper.json",
+                json.dumps({"preset": "paper", "p_anomaly": 7}),
+                "paper.json: preset 'paper' with {'p_anomaly': 7}: p_anomaly must be in [0, 1]",
+            ),
+            (
+                "a preset file with a value of the wrong type",
+                "paper_x.json",
+                json.dumps({"preset": "paper", "p_anomaly": "x"}),
+                "paper_x.json: preset 'paper' with {'p_anomaly': 'x'}",
+            ),
+            (
+                "a preset file with an unknown setting",
+                "paper_nope.json",
+                json.dumps({"preset": "paper", "nope": 1}),
+                "paper_nope.json: preset 'paper' with {'nope': 1}",
+            ),
+            (
+                "a preset file naming no preset",
+                "nope.json",
+                json.dumps({"preset": "nope"}),
+                "nope.json: preset 'nope' with {}: unknown preset 'nope'",
+            ),
+            (
+                "a recipe module that raises on import",
+                "raising_recipe.py:recipe",
+                "raise RuntimeError('boom')\n",
+                "importing ",
+            ),
+            (
+                "a recipe module that calls `sys.exit(3)` on import",
+                "exiting_recipe.py:recipe",
+                "import sys\nsys.exit(3)\n",
+                "raised SystemExit: 3",
+            ),
+        ]
     ),
     Case(
         "`preview --out` an existing folder",

@@ -350,3 +350,20 @@ def test_a_recipe_module_that_fails_is_one_line(tmp_path, source, message):
         load_recipe(spec)
     result = run("generate", "--n", "2", "--recipe", spec, "--out", str(tmp_path / "o"), *QUICK)
     assert_input_problem(result, message)
+
+
+def test_a_recipe_module_that_prints_runs_as_without_the_print(tmp_path):
+    """What a recipe module prints while it is imported does not change the run: the samples
+    are those of the same recipe without the print, and the summary is the last line."""
+    quiet = "from synthdefect import SyntheticAnomaly\nrecipe = SyntheticAnomaly('paper')\n"
+    (tmp_path / "quiet_recipe.py").write_text(quiet)
+    (tmp_path / "chatty_recipe.py").write_text("print('hello from the recipe')\n" + quiet)
+    made = {}
+    for name in ("quiet_recipe", "chatty_recipe"):
+        out = tmp_path / name
+        spec = f"{tmp_path / name}.py:recipe"
+        result = run("generate", "--n", "4", "--recipe", spec, "--out", str(out), *QUICK)
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().splitlines()[-1].startswith("generated 4 samples")
+        made[name] = {k: v for k, v in tree_bytes(out).items() if k != "summary.json"}
+    assert made["quiet_recipe"] == made["chatty_recipe"]

@@ -95,7 +95,12 @@ def _ready(recipe: Transform, textures: TextureSpec, what: str) -> Transform:
 def _from_file(path: Path, textures: TextureSpec) -> Transform:
     if not path.is_file():
         raise ValueError(f"recipe file not found: {path}")
-    text = path.read_text()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path}: not a valid recipe file: not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from None
     try:
         if path.suffix.lower() == ".toml":
             if sys.version_info < (3, 11):
@@ -113,8 +118,8 @@ def _from_file(path: Path, textures: TextureSpec) -> Transform:
         overrides = {k: v for k, v in data.items() if k != "preset"}
         try:
             return make_recipe(data["preset"], textures=textures, **overrides)
-        except TypeError as err:
-            raise ValueError(f"{path}: {err}") from None
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: preset {data['preset']!r} with {overrides}: {err}") from None
     try:
         return recipe_from_record(_paths_within(data, path), textures)
     except (RecordError, OutputError) as err:
@@ -165,7 +170,7 @@ def _from_attribute(spec: str, textures: TextureSpec) -> Transform:
     if callable(value):
         try:
             recipe = value(textures=textures) if parse_textures(textures).given else value()
-        except Exception as err:  # user code
+        except (Exception, SystemExit) as err:  # user code
             raise ValueError(
                 f"recipe {spec!r}: the factory raised {type(err).__name__}: {err}"
             ) from None

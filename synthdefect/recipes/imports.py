@@ -22,7 +22,7 @@ def named_attribute(spec: str, what: str) -> Any:
             module = importlib.import_module(module_name)
     except (ImportError, OSError) as err:
         raise ValueError(f"{what} {spec!r}: cannot import {module_name}: {err}") from None
-    except Exception as err:  # user code: whatever it raises is the user's problem to see
+    except (Exception, SystemExit) as err:  # user code: what it raises is the user's to see
         raise ValueError(
             f"{what} {spec!r}: importing {module_name} raised {type(err).__name__}: {err}"
         ) from None
