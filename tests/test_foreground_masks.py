@@ -244,3 +244,30 @@ def test_a_run_stopped_by_a_broken_mask_leaves_nothing_and_runs_once_mended(fold
     (masks / "part_2.png").write_bytes(good)
     result = _generate(normal, masks, out, 2, "--n", "80")
     assert result.exit_code == 0, result.output
+
+
+def test_grey_level_masks_mark_the_pixels_at_128_and_above(folders):
+    """A mask of many grey levels (not 0/255) is cut at 128, the project's one threshold."""
+    _normal, masks = folders
+    ramp = np.tile(np.arange(SIZE, dtype=np.uint8) * 4, (SIZE, 1))  # 0..252 across the columns
+    cv2.imwrite(str(masks / "part_0.png"), ramp)
+    recipe = make_recipe("paper", foreground=MaskFolder(masks), p_anomaly=1.0)
+    image = np.full((SIZE, SIZE, 3), 128, np.uint8)
+    assert np.array_equal(recipe.foreground_of(image, "part_0.png") > 0, ramp >= 128)
+    for index in range(6):
+        mask = recipe(image, seed=0, index=index, source="part_0.png").mask
+        assert mask.any() and not mask[:, : SIZE // 2].any()
+
+
+def test_a_foreground_too_small_for_the_masks_says_so(folders, tmp_path):
+    """A foreground of one pixel leaves most samples without a defect: the warning names the
+    foreground as the reason."""
+    normal, masks = folders
+    for name in ("part_0.png", "part_1_mask.png", "part_2.png"):
+        dot = np.zeros((SIZE, SIZE), np.uint8)
+        dot[SIZE // 2, SIZE // 2] = 255
+        cv2.imwrite(str(masks / name), dot)
+    with pytest.warns(UserWarning, match="have no defect although --p-anomaly is 1") as caught:
+        result = _generate(normal, masks, tmp_path / "out", 1)
+    assert result.exit_code == 0, result.output
+    assert "or their --foreground, are too small" in str(caught[0].message)

@@ -192,6 +192,63 @@ CASES = [
         setup=lambda places: masks_for(places, broken="part_2.png"),
     ),
     Case(
+        "a `--foreground` folder that does not exist",
+        ("generate", "--n", "4", "--foreground", "{X}/masks", "--out", "{out}"),
+        "--foreground: no such mask folder",
+    ),
+    Case(
+        "`--foreground` masks that are all zero (no room for a defect)",
+        (
+            "generate",
+            "--n",
+            "4",
+            "--foreground",
+            "{X}/masks",
+            "--images",
+            "{images}",
+            "--out",
+            "{out}",
+        ),
+        "sample 0 (normal image part_0.png): the foreground mask part_0.png is empty",
+        setup=lambda places: masks_for(places, value=0),
+    ),
+    *(
+        Case(
+            f"`--foreground auto` on {what} images (no object: no room for a defect)",
+            (
+                "generate",
+                "--n",
+                "4",
+                "--foreground",
+                "auto",
+                "--images",
+                "{images}",
+                "--out",
+                "{out}",
+            ),
+            "sample 0 (normal image part_0.png): the auto foreground finds no object",
+            setup=lambda places, value=value, side=side: uniform(places, value, side),
+        )
+        for what, value, side in [
+            ("uniform grey", 128, 40),
+            ("all-white", 255, 40),
+            ("8x8 uniform", 30, 8),
+        ]
+    ),
+    Case(
+        "a `--foreground` callable that marks no pixel",
+        (
+            "generate",
+            "--n",
+            "4",
+            "--foreground",
+            "test_generate_bad_input:no_foreground",
+            "--out",
+            "{out}",
+        ),
+        "sample 0 (normal image builtin/",
+    ),
+    Case(
         "a `--foreground` callable whose mask has the wrong shape",
         (
             "generate",
@@ -328,13 +385,26 @@ def tiny_foreground(image):
     return [[1, 1], [1, 1]]
 
 
-def masks_for(places: dict[str, Path], broken: str) -> None:
-    """``{X}/masks``: a foreground mask per normal image, ``broken`` cut after its header."""
+def no_foreground(image):
+    """A foreground callable that marks no pixel."""
+    return np.zeros(image.shape[:2], np.uint8)
+
+
+def masks_for(places: dict[str, Path], broken: str | None = None, value: int = 255) -> None:
+    """``{X}/masks``: a foreground mask of ``value`` per normal image, ``broken`` (if given) cut
+    after its header."""
     masks = places["X"] / "masks"
     masks.mkdir()
     for image in sorted(places["images"].iterdir()):
-        write_image(masks / image.name, np.full((8, 8, 1), 255, np.uint8))
-    (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
+        write_image(masks / image.name, np.full((8, 8, 1), value, np.uint8))
+    if broken is not None:
+        (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
+
+
+def uniform(places: dict[str, Path], value: int, side: int) -> None:
+    """Rewrite every normal image as a ``side`` x ``side`` image of the one grey ``value``."""
+    for image in places["images"].iterdir():
+        write_image(image, np.full((side, side, 3), value, np.uint8))
 
 
 def truncate_all(folder: Path) -> None:

@@ -235,7 +235,11 @@ def test_foreground_record_and_replay_checks(object_image):
     assert result.params["settings"]["source"] == "auto"
     area = result.params["params"]["area"]
     assert 0.4 < area < 0.7
+    smaller = object_image.copy()
+    smaller[:, 64:] = object_image[0, 0]  # half the object painted over with the background
     with pytest.raises(ValueError, match="foreground covers"):
+        recipe.replay(smaller, result.params)
+    with pytest.raises(ValueError, match="finds no object"):
         recipe.replay(np.full_like(object_image, 128), result.params)
 
 

@@ -109,9 +109,10 @@ def generate(
                 "are kept: rerun with --resume to continue"
             ) from err
     if config.p_anomaly == 1.0 and report.anomalous < report.samples:
+        room = "the images" if config.foreground is None else "the images, or their --foreground,"
         warnings.warn(
             f"{report.samples - report.anomalous} of {report.samples} samples have no defect "
-            "although --p-anomaly is 1: the images are too small for the recipe's masks",
+            f"although --p-anomaly is 1: {room} are too small for the recipe's masks",
             stacklevel=2,
         )
     return report

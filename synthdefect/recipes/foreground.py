@@ -24,7 +24,12 @@ def load_foreground(spec: Any) -> ForegroundSource:
         return spec
     if isinstance(spec, (str, os.PathLike)) and Path(spec).is_dir():
         return MaskFolder(spec)
-    if isinstance(spec, str) and ":" in spec:
+    if isinstance(spec, (str, os.PathLike)) and ":" not in str(spec):
+        raise ValueError(
+            f"no such mask folder: {spec} (a foreground is 'auto', a folder of masks or "
+            "module:attribute of a callable)"
+        )
+    if isinstance(spec, str):
         value = named_attribute(spec, "foreground")
         if callable(value):
             return value

@@ -167,7 +167,20 @@ class Foreground(Transform):
                 blur_sigma=self.blur_sigma,
                 radius=self.radius,
             )
+        if not mask.any():
+            raise ValueError(f"{self._empty(mask_name)}: no room for a defect")
         return mask, mask_name
+
+    def _empty(self, mask_name: str | None) -> str:
+        """What an empty foreground means for this source."""
+        if isinstance(self.source, MaskFolder):
+            return f"the foreground mask {mask_name} is empty (no pixel >= 128)"
+        if callable(self.source):
+            return "the foreground callable marked no pixel"
+        return (
+            "the auto foreground finds no object (a uniform image, or one the object fills): "
+            "pass a folder of masks, or no foreground"
+        )
 
     def _found(self, sample: Sample, record: Any) -> tuple[np.ndarray, str | None]:
         """:meth:`_foreground` of the sample, or the one kept beside ``record`` when that was
