@@ -161,6 +161,20 @@ def test_union_of_shards_equals_single_run(tmp_path):
     assert summary["counts"]["samples"] == 30
 
 
+def test_more_shards_than_samples_merge_into_the_single_run(tmp_path):
+    """An array job of 6 tasks for 4 samples: two shards are empty, and all 6 merge."""
+    generate(small(tmp_path / "single", n=4), workers=1)
+    sharded = tmp_path / "sharded"
+    for i in range(6):
+        report = generate(small(sharded, n=4, shard=Shard(i, 6)), workers=1)
+        assert report.samples == len(Shard(i, 6).indices(4))
+    assert merge_shards(sharded).samples == 4
+    single, merged = tree_bytes(tmp_path / "single"), tree_bytes(sharded)
+    assert {k: merged[k] for k in single if k != "summary.json"} == {
+        k: v for k, v in single.items() if k != "summary.json"
+    }
+
+
 def test_merge_refuses_a_missing_or_unfinished_shard(tmp_path):
     out = tmp_path / "out"
     generate(small(out, n=10, shard=Shard(0, 2)), workers=1)

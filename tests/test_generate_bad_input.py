@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,12 @@ CASES = [
         lambda p: interrupted(p, (p["tex"] / "part_0.png").unlink, textures=str(p["tex"])),
     ),
     Case(
+        "`--resume` after the content of the `--recipe` file changed (same path)",
+        ("generate", "--n", "12", "--recipe", "{X}/paper.json", "--out", "{out}", "--resume"),
+        "settings differ from the run's (recipe.steps.anomaly.settings.p: 1.0 -> 0.5) in",
+        lambda p: edited_recipe(p, {"preset": "paper", "p_anomaly": 1.0}, {"p_anomaly": 0.5}),
+    ),
+    Case(
         "`--resume` into a non-empty folder that holds no run",
         ("generate", "--n", "4", "--out", "{X}", "--resume"),
         "holds no config.json to resume; pass --overwrite",
@@ -158,6 +165,42 @@ CASES = [
         "`--keep-size` together with `--size`",
         ("generate", "--n", "4", "--out", "{out}", "--keep-size", "--size", "64"),
         "--keep-size and --size exclude each other",
+    ),
+    *(
+        Case(
+            f"`--shard {text}`",
+            ("generate", "--n", "4", "--out", "{out}", "--shard", text),
+            message,
+        )
+        for text, message in [
+            ("0/0", "bad shard 0/0: need 0 <= I < K"),
+            ("3/2", "bad shard 3/2: need 0 <= I < K"),
+            ("a/b", "malformed shard 'a/b': expected I/K such as 0/4"),
+        ]
+    ),
+    Case(
+        "`--merge` with a shard missing",
+        ("generate", "--merge", "--out", "{out}"),
+        "needs exactly the shards 0..1 of 2; has 0/2",
+        lambda p: made_shards(p["out"], (0, 2, 0)),
+    ),
+    Case(
+        "`--merge` with a shard of another run copied in (another `--seed`)",
+        ("generate", "--merge", "--out", "{out}"),
+        "made with different settings: seed is 5 in config.shard-1-of-2.json, 0 in "
+        "config.shard-0-of-2.json",
+        lambda p: made_shards(p["out"], (0, 2, 0), (1, 2, 5)),
+    ),
+    Case(
+        "`--merge` with shards of two splits (0/2 beside 1/3 and 2/3)",
+        ("generate", "--merge", "--out", "{out}"),
+        "needs exactly the shards 0..1 of 2; has 0/2, 1/3, 2/3",
+        lambda p: made_shards(p["out"], (0, 2, 0), (1, 3, 0), (2, 3, 0)),
+    ),
+    Case(
+        "`--merge` of a folder without shards",
+        ("generate", "--merge", "--out", "{X}"),
+        "no shard records (config.shard-I-of-K.json) in",
     ),
     Case(
         "`--merge` with `--n`",
@@ -421,6 +464,24 @@ def interrupted(places: dict[str, Path], change: Callable[[], Any], **settings: 
     manifest = places["out"] / "manifest.jsonl"
     manifest.write_text("".join(manifest.read_text().splitlines(keepends=True)[:4]))
     change()
+
+
+def edited_recipe(places: dict[str, Path], recipe: dict[str, Any], edit: dict[str, Any]) -> None:
+    """Interrupt a run of the recipe file ``{X}/paper.json`` holding ``recipe``, then update
+    the file's content with ``edit``."""
+    path = places["X"] / "paper.json"
+    path.write_text(json.dumps(recipe))
+    interrupted(places, lambda: path.write_text(json.dumps({**recipe, **edit})), recipe=str(path))
+
+
+def made_shards(out: Path, *shards: tuple[int, int, int]) -> None:
+    """Make each shard ``(I, K, seed)`` of a 4-sample run in a folder of its own, then copy them
+    all into ``out`` (as shards made on several machines are)."""
+    for index, count, seed in shards:
+        made = out.parent / f"shard-{index}-{count}-{seed}"
+        config = GenerateConfig(n=4, out=made, size=(32, 32), seed=seed, shard=Shard(index, count))
+        generate(config, workers=1)
+        shutil.copytree(made, out, dirs_exist_ok=True)
 
 
 def linked_away(path: Path) -> None:

@@ -28,6 +28,7 @@ from synthdefect.generate.layout import LAYOUT_ENTRIES, layout_folders, run_file
 from synthdefect.generate.lock import as_generate_error
 from synthdefect.generate.manifest import ManifestError, iter_lines
 from synthdefect.outputs import refuse_links
+from synthdefect.transforms.records import first_mismatch
 
 __all__ = [
     "RECORDS",
@@ -142,14 +143,15 @@ def read_record(path: Path) -> dict[str, Any]:
 
 def _check_same_run(wanted: dict[str, Any], stored_path: Path) -> None:
     stored = read_record(stored_path)
+    mismatches = [first_mismatch(stored.get(k), wanted[k], f"{k}.") for k in wanted]
     differ = [
-        f"{k}: {stored.get(k)!r} -> {wanted[k]!r}"
-        for k in wanted
-        if k != "inputs" and stored.get(k) != wanted[k]
+        f"{where}: {was!r} -> {now!r}"
+        for where, was, now in filter(None, mismatches)
+        if where.split(".")[0] != "inputs"
     ]
     if differ:
         raise GenerateError(
-            f"--resume: settings differ from {stored_path} ({'; '.join(differ)}); "
+            f"--resume: settings differ from the run's ({'; '.join(differ)}) in {stored_path}; "
             "use the same settings, or --overwrite"
         )
     changes = input_changes(stored.get("inputs"), wanted["inputs"])

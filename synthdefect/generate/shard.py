@@ -24,6 +24,7 @@ from synthdefect.generate.manifest import ManifestError, iter_manifest
 from synthdefect.generate.resume import RECORDS, missing_file, read_record
 from synthdefect.generate.summary import RunReport
 from synthdefect.outputs import refuse_links
+from synthdefect.transforms.records import first_mismatch
 
 __all__ = ["merge_shards"]
 
@@ -58,8 +59,15 @@ def _merge(out: Path) -> RunReport:
         refuse_links(out, records)
     configs = [read_record(out / run_file("config", ".json", s)) for s in shards]
     merged = {**configs[0], "shard": None}
-    if any(without_mtimes({**c, "shard": None}) != without_mtimes(merged) for c in configs):
-        raise GenerateError(f"the shards in {out} were made with different settings")
+    for shard, config in zip(shards, configs, strict=True):
+        found = first_mismatch(without_mtimes({**config, "shard": None}), without_mtimes(merged))
+        if found is not None:
+            where, theirs, first = found
+            raise GenerateError(
+                f"the shards in {out} were made with different settings: "
+                f"{where} is {theirs!r} in {run_file('config', '.json', shard)}, {first!r} in "
+                f"{run_file('config', '.json', shards[0])}"
+            )
     manifests = [out / run_file("manifest", ".jsonl", s) for s in shards]
     anomalous = sum(
         _check_complete(out, path, shard, merged["n"])

@@ -253,14 +253,23 @@ def first_difference(record: Any, expected: Any, path: str = "") -> str | None:
 
     Lists and tuples compare alike; ``True`` never equals ``1``.
     """
+    found = first_mismatch(record, expected, path)
+    return None if found is None else f"{found[0]}: record {found[1]!r}, expected {found[2]!r}"
+
+
+def first_mismatch(record: Any, expected: Any, path: str = "") -> tuple[str, Any, Any] | None:
+    """``(dotted path, record's value, expected value)`` where two JSON values first differ (a
+    missing key's value shown as ``'<missing>'``), ``None`` if equal; compared as
+    :func:`first_difference` does."""
     if isinstance(record, Mapping) and isinstance(expected, Mapping):
         for key in [*expected, *(k for k in record if k not in expected)]:
             if key not in record or key not in expected:
                 return (
-                    f"{path}{key}: record {record.get(key, '<missing>')!r}, "
-                    f"expected {expected.get(key, '<missing>')!r}"
+                    f"{path}{key}",
+                    record.get(key, "<missing>"),
+                    expected.get(key, "<missing>"),
                 )
-            found = first_difference(record[key], expected[key], f"{path}{key}.")
+            found = first_mismatch(record[key], expected[key], f"{path}{key}.")
             if found is not None:
                 return found
         return None
@@ -268,13 +277,13 @@ def first_difference(record: Any, expected: Any, path: str = "") -> str | None:
     if isinstance(record, sequences) and isinstance(expected, sequences):
         if len(record) == len(expected):
             for i, (a, b) in enumerate(zip(record, expected, strict=True)):
-                found = first_difference(a, b, f"{path}{i}.")
+                found = first_mismatch(a, b, f"{path}{i}.")
                 if found is not None:
                     return found
             return None
     elif record == expected and isinstance(record, bool) == isinstance(expected, bool):
         return None
-    return f"{path.rstrip('.') or 'value'}: record {record!r}, expected {expected!r}"
+    return path.rstrip(".") or "value", record, expected
 
 
 def walk_records(
