@@ -150,3 +150,61 @@ def test_resume_notices_a_rejected_input_file_that_was_fixed(tmp_path):
     (images / "part_1.png").write_bytes((images / "part_0.png").read_bytes())  # readable now
     with pytest.raises(GenerateError, match="changed"):
         generate(config, workers=1, resume=True)
+
+
+def _with_orientation(path, pixels: np.ndarray, orientation: int) -> None:
+    """Save ``pixels`` (HWC RGB or HW grey, stored as they are) with the EXIF orientation tag."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels).save(path, exif=exif)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_honoured_as_viewers_and_cv2_imread_show_it(
+    tmp_path, rgb_image, orientation
+):
+    """A camera JPEG stored sideways with its EXIF orientation reads upright, as OpenCV's
+    ``imread`` (and every image viewer) shows it; masks (PNG ``eXIf``) follow the same rule, so
+    an image and its mask stored alike stay aligned."""
+    from synthdefect.files.codec import image_size, read_mask
+
+    photo = tmp_path / f"photo_{orientation}.jpg"
+    _with_orientation(photo, rgb_image[:40], orientation)
+    upright = cv2.imread(str(photo), cv2.IMREAD_COLOR)[:, :, ::-1]
+    assert np.array_equal(read_image(photo), upright)
+    assert image_size(photo) == (upright.shape[1], upright.shape[0])
+    stored = np.zeros((40, 80), np.uint8)
+    stored[:10, :20] = 255  # the stored top-left corner
+    mask = tmp_path / f"mask_{orientation}.png"
+    _with_orientation(mask, stored, orientation)
+    photo_png = tmp_path / f"photo_{orientation}.png"
+    _with_orientation(photo_png, rgb_image[:40], orientation)
+    read = read_image(photo_png)
+    assert read_mask(mask).shape == read.shape[:2]
+    corner = read_mask(mask) > 0  # where the stored corner went: the same place in the image
+    stored_corner = rgb_image[:10, :20]
+    assert np.array_equal(np.sort(read[corner].ravel()), np.sort(stored_corner.ravel()))
+
+
+def test_cmyk_jpeg_and_palette_png_read_as_rgb_and_generate(tmp_path, rgb_image):
+    """A CMYK JPEG is converted to RGB by the decoder (as ``cv2.imread`` does) and a palette
+    (P mode) PNG, with or without a transparent entry, to its palette's colours; both serve as
+    normal images."""
+    from PIL import Image
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    Image.fromarray(rgb_image).convert("CMYK").save(folder / "cmyk.jpg")
+    palette = Image.fromarray(rgb_image).convert("P")
+    palette.save(folder / "palette.png")
+    palette.save(folder / "palette_alpha.png", transparency=0)
+    cmyk = read_image(folder / "cmyk.jpg")
+    assert np.array_equal(cmyk, cv2.imread(str(folder / "cmyk.jpg"))[:, :, ::-1])
+    assert np.abs(cmyk.astype(int) - rgb_image).mean() < 10  # the colours, not inverted ink
+    expected = np.asarray(palette.convert("RGB"))
+    for name in ("palette.png", "palette_alpha.png"):
+        assert np.array_equal(read_image(folder / name), expected)
+    report = generate(small(tmp_path / "out", n=6, images=str(folder)), workers=1)
+    assert report.samples == 6 and not report.skipped

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from synthdefect.files.codec import read_image, read_mask
+from synthdefect.files.codec import image_size, read_image, read_mask
 from synthdefect.files.paths import find_images
 from synthdefect.functional.geometry import resize
 
@@ -94,10 +93,9 @@ class AnomalyPairs:
 
 
 def _size(path: Path) -> tuple[int, int]:
-    """``(width, height)`` from the file's header."""
+    """``(width, height)`` from the file's header, as decoded (EXIF orientation applied)."""
     try:
-        with Image.open(path) as image:
-            return image.size
+        return image_size(path)
     except (OSError, ValueError) as error:
         raise ValueError(f"cannot read the size of {path}: {error}") from None
 

@@ -1,7 +1,8 @@
 """Image and mask files: decoding to the working format, encoding, writing.
 
 Decoded images are numpy ``(H, W, C)`` ``uint8`` RGB (``C`` = 3) or grey (``C`` = 1). 16-bit
-files are scaled to 8 bits, alpha is dropped, BGR (OpenCV's order) is converted to RGB once here.
+files are scaled to 8 bits, alpha is dropped, BGR (OpenCV's order) is converted to RGB once here,
+and a JPEG's or PNG's EXIF orientation is applied (images and masks alike).
 Masks are written as 8-bit grey PNG, ``round(255 * m)`` per pixel
 (:func:`~synthdefect.functional.masks.mask_levels`): 0 / 255 for hard masks; a soft mask's file
 (any other level) carries the note :data:`SOFT_MASK_NOTE`, so that :func:`read_mask` takes its
@@ -10,6 +11,7 @@ low levels as meant. Writes are atomic (:mod:`synthdefect.files.atomic`).
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zlib
@@ -32,6 +34,7 @@ __all__ = [
     "encode_image",
     "encode_mask",
     "image_note",
+    "image_size",
     "read_image",
     "read_mask",
     "write_image",
@@ -67,6 +70,7 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
         raise ImageReadError(f"cannot decode image: {path} ({reason})") from None
     if image is None:
         raise ImageReadError(f"cannot decode image: {path}")
+    image = _upright(image, _orientation(data))
     if np.issubdtype(image.dtype, np.floating) and not (
         np.isfinite(image).all() and 0.0 <= image.min() and image.max() <= 1.0
     ):
@@ -87,6 +91,77 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
     elif image.shape[2] == 2:  # grey + alpha
         image = image[:, :, :1]
     return image if channels is None else match_channels(np.ascontiguousarray(image), channels)
+
+
+_PNG_TAIL_BYTES = 1 << 14
+"""Bytes at the end of a PNG searched for an ``eXIf`` chunk written after the pixels."""
+_ORIENTATION_TAG = 0x0112
+
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: np.swapaxes(a, 0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, -1)[::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+"""EXIF orientation 2..8 -> the turn or flip that shows the stored pixels upright."""
+
+
+def _orientation(data: np.ndarray) -> int:
+    """The EXIF orientation (1..8; 1: stored upright) of an encoded JPEG or PNG file's bytes;
+    1 for other formats."""
+    if not _holds_exif(memoryview(data)):
+        return 1
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as image:
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return 1
+    return orientation if orientation in _UPRIGHT else 1
+
+
+def _holds_exif(data: memoryview) -> bool:
+    """Whether a JPEG has an EXIF segment among its leading APPn/COM segments, or a PNG an
+    ``eXIf`` chunk before its pixels or near its end (walking headers only: a few microseconds)."""
+    size = len(data)
+    if data[:2].tobytes() == b"\xff\xd8":
+        pos = 2
+        while (
+            pos + 10 <= size
+            and data[pos] == 0xFF
+            and (0xE0 <= data[pos + 1] <= 0xEF or data[pos + 1] == 0xFE)
+        ):
+            if data[pos + 1] == 0xE1 and data[pos + 4 : pos + 10].tobytes() == b"Exif\x00\x00":
+                return True
+            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        return False
+    if data[:8].tobytes() == b"\x89PNG\r\n\x1a\n":
+        pos = 8
+        while pos + 8 <= size:
+            kind = data[pos + 4 : pos + 8].tobytes()
+            if kind == b"eXIf":
+                return True
+            if kind == b"IDAT":
+                return b"eXIf" in data[-_PNG_TAIL_BYTES:].tobytes()
+            pos += 12 + int.from_bytes(data[pos : pos + 4], "big")
+    return False
+
+
+def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
+    """``image`` (HW or HWC) turned as its EXIF ``orientation`` says, contiguous."""
+    turn = _UPRIGHT.get(orientation)
+    return image if turn is None else np.ascontiguousarray(turn(image))
+
+
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """``(width, height)`` of the image file as :func:`read_image` decodes it (EXIF orientation
+    applied), from its header; ``OSError`` or ``ValueError`` when it cannot be read."""
+    with Image.open(path) as image:
+        width, height = image.size
+        turned = image.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
 
 
 def _too_large(path: Path) -> str | None:
