@@ -81,11 +81,10 @@ def test_no_readable_image(tmp_path):
     folder.mkdir()
     (folder / "a.png").write_bytes(b"garbage")
     (folder / "b.jpg").write_bytes(b"")
-    with pytest.warns(UserWarning):
-        result = run(
-            "generate", "--n", "2", "--out", str(tmp_path / "o"), "--images", str(folder), *QUICK
-        )
-    assert_input_problem(result, "readable")
+    result = run(
+        "generate", "--n", "2", "--out", str(tmp_path / "o"), "--images", str(folder), *QUICK
+    )
+    assert_input_problem(result, "readable", "a.png: not an image file")
 
 
 def test_missing_textures_folder(tmp_path):

@@ -177,7 +177,7 @@ def test_sources_without_readable_images_raise(tmp_path: Path) -> None:
         FolderSource(tmp_path)
     (tmp_path / "x.png").write_bytes(b"junk" * 10)
     (tmp_path / "y.jpg").write_bytes(b"")
-    with pytest.warns(UnreadableImageWarning), pytest.raises(NoReadableImagesError):
+    with pytest.raises(NoReadableImagesError, match="not an image file"):
         FolderSource(tmp_path)
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 30)  # header only
     with pytest.warns(UnreadableImageWarning):

@@ -3,7 +3,8 @@
 * :func:`resolve_image_paths` turns a folder (searched recursively), a glob pattern, one file
   or a list of files into paths; it raises :class:`NoImagesError` when they name no image file;
 * :func:`find_images` lists a folder's image files; :func:`looks_like_image` checks a file's
-  first bytes against the signatures of the formats OpenCV decodes;
+  first bytes against the signatures of the formats OpenCV decodes (:func:`image_file_problem`
+  says why a file fails);
 * :func:`fixed_root` is the folder a spec starts from (a glob's non-magic prefix).
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "PathSpec",
     "find_images",
     "fixed_root",
+    "image_file_problem",
     "looks_like_image",
     "resolve_image_paths",
 ]
@@ -96,16 +98,22 @@ def resolve_image_paths(spec: PathSpec, recursive: bool = True) -> list[Path]:
 
 def looks_like_image(path: str | os.PathLike) -> bool:
     """Whether the file starts with the signature of an image format OpenCV decodes."""
+    return image_file_problem(path) is None
+
+
+def image_file_problem(path: str | os.PathLike) -> str | None:
+    """Why the file cannot be an image OpenCV decodes, from its first bytes: ``"cannot be read:
+    <reason>"`` (permissions, I/O error), ``"not an image file"``, or ``None`` when its signature
+    is an image format's."""
     try:
         with open(path, "rb") as f:
             head = f.read(12)
-    except OSError:
-        return False
-    if head.startswith(_SIGNATURES):
-        return True
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return True
-    return len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"123456" and head[2:3].isspace()
+    except OSError as error:
+        return f"cannot be read: {error.strerror or error}"
+    if head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return None
+    netpbm = len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"123456"
+    return None if netpbm and head[2:3].isspace() else "not an image file"
 
 
 def fixed_root(spec: str) -> Path:

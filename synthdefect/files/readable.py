@@ -6,8 +6,9 @@ names into a bounded :class:`~synthdefect.files.cache.ArrayCache`, skipping unre
 deterministically:
 
 - at construction each file's first bytes are checked against the image signatures (PNG,
-  JPEG, BMP, TIFF, WebP, PNM); empty files and other content are dropped with one
-  :class:`UnreadableImageWarning` that names them all, and do not count in ``len``;
+  JPEG, BMP, TIFF, WebP, PNM); files that cannot be read, empty files and other content are
+  dropped with one :class:`UnreadableImageWarning` per reason that names them all, and do not
+  count in ``len`` (when none is left, only the error below);
 - a file that passes that check but fails to decode (e.g. truncated) is found when it is
   first used: one warning names it, and its index is served by the next readable file
   (wrapping around), so a given index gives the same image in every process;
@@ -27,7 +28,7 @@ import numpy as np
 
 from synthdefect.files.cache import ArrayCache
 from synthdefect.files.codec import ImageReadError
-from synthdefect.files.paths import NoReadableImagesError, looks_like_image
+from synthdefect.files.paths import NoReadableImagesError, image_file_problem
 
 __all__ = ["ImageFiles", "UnreadableImageWarning"]
 
@@ -54,16 +55,17 @@ class ImageFiles:
         what: str = "image",
     ) -> None:
         self.what = what
-        readable = [looks_like_image(p) for p in paths]
-        self.rejected = [p for p, ok in zip(paths, readable, strict=True) if not ok]
-        if self.rejected:
-            self._warn(self.rejected, "not an image file")
-        self.paths = [p for p, ok in zip(paths, readable, strict=True) if ok]
+        problems = [image_file_problem(p) for p in paths]
+        self.rejected = [p for p, problem in zip(paths, problems, strict=True) if problem]
+        self.paths = [p for p, problem in zip(paths, problems, strict=True) if not problem]
         if not self.paths:
             raise NoReadableImagesError(
                 f"none of the {len(paths)} {what} file(s) is a readable image"
-                + (f" (e.g. {paths[0]})" if paths else "")
+                + (f" (e.g. {paths[0]}: {problems[0]})" if paths else "")
             )
+        for reason in dict.fromkeys(filter(None, problems)):
+            rejected = [p for p, problem in zip(paths, problems, strict=True) if problem == reason]
+            self._warn(rejected, reason)
         self.cache = cache
         self._decode = decode
         self._bad: dict[int, None] = {}  # ordered: the order in which they were found
