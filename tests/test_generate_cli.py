@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import warnings
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from test_generate import make_image_folder, tree_bytes
 import synthdefect.generate as api
 import synthdefect.generate.maker as maker
 from synthdefect.cli import main
+from synthdefect.recipes import PRESETS
 
 QUICK = ["--size", "48", "--workers", "1", "--quiet"]
 
@@ -178,7 +180,7 @@ def _grey_folder(folder):
     return folder
 
 
-@pytest.mark.parametrize("preset", ["paper", "cutpaste", "nsa"])
+@pytest.mark.parametrize("preset", list(PRESETS))
 def test_grey_images_give_grey_samples_with_channels_1(tmp_path, preset):
     grey = _grey_folder(tmp_path / "grey")
     textures = ["--textures", str(grey)] if preset == "nsa" else []
@@ -192,6 +194,28 @@ def test_grey_images_give_grey_samples_with_channels_1(tmp_path, preset):
     result = run("generate", *common, "--out", str(tmp_path / "rgb"))  # the default: RGB
     assert result.exit_code == 0, result.output
     assert cv2.imread(str(tmp_path / "rgb/images/000000.png"), cv2.IMREAD_UNCHANGED).ndim == 3
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_keep_size_with_very_thin_images(tmp_path, preset):
+    """8x2000 and 2000x8 images with --keep-size: every preset makes samples of the file's own
+    size (some without a defect, as the masks hardly fit, which the warning says)."""
+    thin = tmp_path / "thin"
+    thin.mkdir()
+    rng = np.random.default_rng(0)
+    for name, shape in (("wide.png", (8, 2000, 3)), ("tall.png", (2000, 8, 3))):
+        cv2.imwrite(str(thin / name), rng.integers(0, 256, shape, dtype=np.uint8))
+    textures = ["--textures", str(thin)] if preset == "nsa" else []
+    args = ["--n", "4", "--images", str(thin), *textures, "--preset", preset, "--keep-size"]
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # samples without a defect
+        result = run("generate", *args, "--p-anomaly", "1", "--out", str(out), *QUICK[2:])
+    assert result.exit_code == 0, result.output
+    for line in (out / "manifest.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        made = cv2.imread(str(out / entry["files"]["image"]))
+        assert made.shape == cv2.imread(str(thin / entry["source"])).shape
 
 
 def test_preview_of_grey_samples(tmp_path):
