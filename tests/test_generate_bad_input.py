@@ -255,6 +255,23 @@ CASES = [
         "sample 0 (normal image part_0.png): the foreground mask part_0.png is empty",
         setup=lambda places: masks_for(places, value=0),
     ),
+    Case(
+        "a `--foreground` mask of another shape than its image (16x8 for 56x40)",
+        (
+            "generate",
+            "--n",
+            "4",
+            "--foreground",
+            "{X}/masks",
+            "--images",
+            "{images}",
+            "--out",
+            "{out}",
+        ),
+        "--foreground: the mask part_1.png is 16x8 pixels, its image part_1.png 56x40: not the "
+        "image's shape",
+        setup=lambda places: masks_for(places, wrong="part_1.png"),
+    ),
     *(
         Case(
             f"`--foreground auto` on {what} images (no object: no room for a defect)",
@@ -433,13 +450,16 @@ def no_foreground(image):
     return np.zeros(image.shape[:2], np.uint8)
 
 
-def masks_for(places: dict[str, Path], broken: str | None = None, value: int = 255) -> None:
-    """``{X}/masks``: a foreground mask of ``value`` per normal image, ``broken`` (if given) cut
-    after its header."""
+def masks_for(
+    places: dict[str, Path], broken: str | None = None, value: int = 255, wrong: str | None = None
+) -> None:
+    """``{X}/masks``: a foreground mask of ``value`` per normal image (at half its size),
+    ``broken`` (if given) cut after its header, ``wrong`` 8x16 pixels."""
     masks = places["X"] / "masks"
     masks.mkdir()
     for image in sorted(places["images"].iterdir()):
-        write_image(masks / image.name, np.full((8, 8, 1), value, np.uint8))
+        shape = (8, 16) if image.name == wrong else (20, 28)
+        write_image(masks / image.name, np.full((*shape, 1), value, np.uint8))
     if broken is not None:
         (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
 

@@ -93,6 +93,8 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
     return image if channels is None else match_channels(np.ascontiguousarray(image), channels)
 
 
+_HEADER_BYTES = 1 << 16
+"""Bytes at the start of a file that :func:`image_size` searches for EXIF data."""
 _PNG_TAIL_BYTES = 1 << 14
 """Bytes at the end of a PNG searched for an ``eXIf`` chunk written after the pixels."""
 _ORIENTATION_TAG = 0x0112
@@ -157,10 +159,15 @@ def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
     """``(width, height)`` of the image file as :func:`read_image` decodes it (EXIF orientation
-    applied), from its header; ``OSError`` or ``ValueError`` when it cannot be read."""
+    applied), from its header (and last bytes); ``OSError`` or ``ValueError`` when it cannot be
+    read."""
     with Image.open(path) as image:
         width, height = image.size
-        turned = image.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+    with open(path, "rb") as f:
+        head = f.read(_HEADER_BYTES)
+        f.seek(max(f.seek(0, os.SEEK_END) - _PNG_TAIL_BYTES, len(head)))
+        ends = memoryview(head + f.read())
+    turned = _holds_exif(ends) and _orientation(np.fromfile(path, np.uint8)) >= 5
     return (height, width) if turned else (width, height)
 
 

@@ -4,7 +4,8 @@ The mask of a normal image ``<dir>/<stem>.<ext>`` is ``<stem>.<ext2>`` or ``<ste
 in the folder (any image extension; MVTec AD's ``000_mask.png`` style included), an 8-bit
 image whose foreground pixels are >= 128 (the project's one threshold,
 :func:`~synthdefect.functional.masks.anomalous_pixels`). A mask of another size than the image
-is resized to it with nearest-neighbour interpolation.
+is resized to it with nearest-neighbour interpolation; one of another shape (aspect ratio) is
+refused (:meth:`MaskFolder.shape_problem`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import cv2
 import numpy as np
 
 from synthdefect.files.cache import ArrayCache
-from synthdefect.files.codec import MaskValuesError, read_mask
+from synthdefect.files.codec import MaskValuesError, image_size, read_mask
 from synthdefect.files.paths import find_images
 from synthdefect.functional.masks import anomalous_pixels
 
@@ -65,6 +66,26 @@ class MaskFolder:
             names = ", ".join(sorted(p.name for p in found))
             raise ValueError(f"several masks for {name} in {self.folder}: {names}")
         return found[0]
+
+    def shape_problem(self, image: str | os.PathLike) -> str | None:
+        """Why the mask of the image file ``image`` does not fit it (from both files' headers):
+        a mask is the image's shape at any scale (resized to it by :meth:`mask`), within a
+        pixel of rounding; ``None`` when it fits or a header cannot be read (decoding reports
+        that)."""
+        mask = self.lookup(image)
+        try:
+            (image_w, image_h), (mask_w, mask_h) = image_size(image), image_size(mask)
+        except (OSError, ValueError):
+            return None
+        if (
+            abs(mask_h - image_h * mask_w / image_w) <= 1
+            and abs(mask_w - image_w * mask_h / image_h) <= 1
+        ):
+            return None
+        return (
+            f"the mask {mask.name} is {mask_w}x{mask_h} pixels, its image {PurePath(image).name} "
+            f"{image_w}x{image_h}: not the image's shape at any scale (another image's mask?)"
+        )
 
     def mask(self, name: str | os.PathLike, shape: tuple[int, int]) -> tuple[np.ndarray, str]:
         """The foreground of the normal image ``name`` at ``shape`` ``(H, W)`` (float32 in

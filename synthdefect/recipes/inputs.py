@@ -49,7 +49,7 @@ def check_inputs(recipe: Transform, image_paths: Iterable[str | os.PathLike]) ->
     """``ValueError`` in one line, naming the option (``--textures: ``, ``--foreground: ``),
     unless every texture source of ``recipe`` has an image that decodes (decoding from the
     first file until one does), and each normal image of ``image_paths`` has a mask of its own
-    in every folder of foreground masks (file names only)."""
+    in every folder of foreground masks, of its shape (file names and headers only)."""
     for source in texture_sources(recipe):
         try:
             source.files.check_readable()
@@ -63,6 +63,9 @@ def check_inputs(recipe: Transform, image_paths: Iterable[str | os.PathLike]) ->
                 mask = folder.lookup(name).name
             except ValueError as err:
                 raise ValueError(f"--foreground: {err}") from err
+            problem = folder.shape_problem(name) if os.path.isfile(name) else None
+            if problem is not None:
+                raise ValueError(f"--foreground: {problem}")
             first = taken.setdefault(mask, name)
             if os.fspath(first) != os.fspath(name):
                 raise ValueError(
