@@ -41,6 +41,19 @@ def written(path: Path, content: str | bytes) -> None:
     path.write_bytes(content.encode() if isinstance(content, str) else content)
 
 
+MASKED = (
+    "generate",
+    "--n",
+    "4",
+    "--foreground",
+    "{X}/masks",
+    "--images",
+    "{images}",
+    "--out",
+    "{out}",
+)
+"""A run whose foreground masks are ``{X}/masks``."""
+
 CASES = [
     Case(
         "`--images` inside `--out`, with `--overwrite`",
@@ -214,17 +227,7 @@ CASES = [
     ),
     Case(
         "a foreground mask that cannot be decoded (`part_2.png` truncated)",
-        (
-            "generate",
-            "--n",
-            "4",
-            "--foreground",
-            "{X}/masks",
-            "--images",
-            "{images}",
-            "--out",
-            "{out}",
-        ),
+        MASKED,
         "sample 2 (normal image part_2.png): foreground mask",
         setup=lambda places: masks_for(places, broken="part_2.png"),
     ),
@@ -241,33 +244,13 @@ CASES = [
     ),
     Case(
         "`--foreground` masks that are all zero (no room for a defect)",
-        (
-            "generate",
-            "--n",
-            "4",
-            "--foreground",
-            "{X}/masks",
-            "--images",
-            "{images}",
-            "--out",
-            "{out}",
-        ),
+        MASKED,
         "sample 0 (normal image part_0.png): the foreground mask part_0.png is empty",
         setup=lambda places: masks_for(places, value=0),
     ),
     Case(
         "a `--foreground` mask of another shape than its image (16x8 for 56x40)",
-        (
-            "generate",
-            "--n",
-            "4",
-            "--foreground",
-            "{X}/masks",
-            "--images",
-            "{images}",
-            "--out",
-            "{out}",
-        ),
+        MASKED,
         "--foreground: the mask part_1.png is 16x8 pixels, its image part_1.png 56x40: not the "
         "image's shape",
         setup=lambda places: masks_for(places, wrong="part_1.png"),
