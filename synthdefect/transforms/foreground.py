@@ -168,18 +168,20 @@ class Foreground(Transform):
                 radius=self.radius,
             )
         if not mask.any():
-            raise ValueError(f"{self._empty(mask_name)}: no room for a defect")
+            raise ValueError(self._empty(mask_name))
         return mask, mask_name
 
     def _empty(self, mask_name: str | None) -> str:
-        """What an empty foreground means for this source."""
+        """The error of an empty foreground from this source."""
         if isinstance(self.source, MaskFolder):
-            return f"the foreground mask {mask_name} is empty (no pixel >= 128)"
+            return (
+                f"the foreground mask {mask_name} is empty (no pixel >= 128): no room for a defect"
+            )
         if callable(self.source):
-            return "the foreground callable marked no pixel"
+            return "the foreground callable marked no pixel: no room for a defect"
         return (
-            "the auto foreground finds no object (a uniform image, or one the object fills): "
-            "pass a folder of masks, or no foreground"
+            "the auto foreground finds no object (a uniform image, or one the object fills): no "
+            "room for a defect; pass a folder of masks, or no foreground"
         )
 
     def _found(self, sample: Sample, record: Any) -> tuple[np.ndarray, str | None]:
