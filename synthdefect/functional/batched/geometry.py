@@ -21,7 +21,7 @@ __all__ = ["fma32", "rotate"]
 
 def fma32(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """``a * b + c`` rounded once to float32 (a fused multiply-add), from float32 operands."""
-    return (a.double() * b.double() + c.double()).float()
+    return torch.addcmul(c.double(), a.double(), b.double()).float()
 
 
 def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") -> torch.Tensor:
@@ -52,38 +52,36 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
     left, top = src_x.floor(), src_y.floor()
     fx = (src_x - left).float()[:, None]
     fy = (src_y - top).float()[:, None]
-    left, top = left.long(), top.long()
-    flat = batch.reshape(n, channels, height * width).float()
+    if border == "zero":  # a one-pixel frame of zeros: every tap outside reads a zero of it
+        source = torch.nn.functional.pad(batch, (1, 1, 1, 1))
+        rows = [(top + dy).clamp_(-1, height).long() + 1 for dy in (0, 1)]
+        cols = [(left + dx).clamp_(-1, width).long() + 1 for dx in (0, 1)]
+    else:
+        source = batch
+        rows = [_reflect((top + dy).long(), height) for dy in (0, 1)]
+        cols = [_reflect((left + dx).long(), width) for dx in (0, 1)]
+    stride = source.shape[3]
+    flat = source.reshape(n, channels, -1)
 
     def tap(dy: int, dx: int) -> torch.Tensor:
-        rows, row_in = _border_index(top + dy, height, border)
-        cols, col_in = _border_index(left + dx, width, border)
-        index = (rows * width + cols).reshape(n, 1, -1).expand(n, channels, -1)
-        values = flat.gather(2, index).reshape(n, channels, height, width)
-        if border == "zero":
-            values = values * (row_in & col_in)[:, None]
-        return values
+        index = (rows[dy] * stride + cols[dx]).reshape(n, 1, -1).expand(n, channels, -1)
+        return flat.gather(2, index).reshape(n, channels, height, width).float()
 
     p00, p01, p10, p11 = tap(0, 0), tap(0, 1), tap(1, 0), tap(1, 1)
     upper = fma32(fy, p10 - p00, p00)
     lower = fma32(fy, p11 - p01, p01)
     out = fma32(fx, lower - upper, upper)
     if batch.dtype == torch.uint8:
-        out = out.round().clamp_(0, 255).to(torch.uint8)
+        out = out.round_().clamp_(0, 255).to(torch.uint8)
     else:
         out = out.to(batch.dtype)
     return out[:, 0] if planar else out
 
 
-def _border_index(index: torch.Tensor, size: int, border: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Indices within ``[0, size)`` for ``index`` and whether each was inside: clamped for the
-    zero border (the caller zeroes those outside), mirrored for ``reflect`` (OpenCV's
-    ``BORDER_REFLECT_101``)."""
-    inside = (index >= 0) & (index < size)
-    if border == "zero":
-        return index.clamp(0, size - 1), inside
+def _reflect(index: torch.Tensor, size: int) -> torch.Tensor:
+    """``index`` mirrored into ``[0, size)`` (OpenCV's ``BORDER_REFLECT_101``)."""
     if size == 1:
-        return torch.zeros_like(index), inside
+        return torch.zeros_like(index)
     period = 2 * (size - 1)
     folded = index.abs() % period
-    return torch.where(folded >= size, period - folded, folded), inside
+    return torch.where(folded >= size, period - folded, folded)

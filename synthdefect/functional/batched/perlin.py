@@ -43,28 +43,28 @@ def _add_octave(
     out: torch.Tensor, res: torch.Tensor, gradients: torch.Tensor, amplitude: float
 ) -> torch.Tensor:
     """``out + amplitude * noise`` in float32 (``out``: ``(n, H, W)``; ``res``: ``(n, 2)``;
-    ``gradients``: ``(n, GY, GX, 2)`` float32, each sample's lattice in its top-left corner)."""
+    ``gradients``: ``(n, GY, GX, 2)`` float32, each sample's lattice in its top-left corner).
+
+    The numba kernel's terms that depend only on the row are worked out once per row and
+    lattice column (``(n, H, GX)``), then picked for each pixel's cell column: the same
+    float64 operations in the same order, so the same values, with per-pixel work only for
+    the interpolation along the row."""
     n, height, width = out.shape
     cy, fy = _axis(height, res[:, 0])
     cx, fx = _axis(width, res[:, 1])
-    uy, ux = _fade(fy)[:, :, None], _fade(fx)[:, None, :]
-    fy, fx = fy[:, :, None], fx[:, None, :]
-    stride = gradients.shape[2]
-    flat = gradients.reshape(n, -1, 2).double()
+    uy, fy = _fade(fy)[:, :, None], fy[:, :, None]
+    ux, fx = _fade(fx)[:, None, :], fx[:, None, :]
+    lattice = gradients.double()
+    items = torch.arange(n, device=out.device)[:, None]
+    low, high = lattice[items, cy], lattice[items, cy + 1]  # (n, H, GX, 2): cell rows cy, cy + 1
+    across = fy * low[..., 0] + uy * ((fy - 1.0) * high[..., 0] - fy * low[..., 0])
+    along = low[..., 1] + uy * (high[..., 1] - low[..., 1])
 
-    def corner(dy: int, dx: int) -> tuple[torch.Tensor, torch.Tensor]:
-        index = ((cy + dy)[:, :, None] * stride + (cx + dx)[:, None, :]).reshape(n, -1, 1)
-        g = flat.gather(1, index.expand(n, -1, 2)).reshape(n, height, width, 2)
-        return g[..., 0], g[..., 1]
+    def at(terms: torch.Tensor, dx: int) -> torch.Tensor:
+        return terms.gather(2, (cx + dx)[:, None, :].expand(n, height, width))
 
-    (g00y, g00x), (g10y, g10x) = corner(0, 0), corner(1, 0)
-    (g01y, g01x), (g11y, g11x) = corner(0, 1), corner(1, 1)
-    a = fy * g00y + uy * ((fy - 1.0) * g10y - fy * g00y)
-    b = g00x + uy * (g10x - g00x)
-    c = fy * g01y + uy * ((fy - 1.0) * g11y - fy * g01y)
-    d = g01x + uy * (g11x - g01x)
-    left = a + fx * b
-    right = c + (fx - 1.0) * d
+    left = at(across, 0) + fx * at(along, 0)
+    right = at(across, 1) + (fx - 1.0) * at(along, 1)
     scale = amplitude * _SQRT2
     return (out.double() + scale * (left + ux * (right - left))).float()
 
