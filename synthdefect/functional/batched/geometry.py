@@ -52,22 +52,24 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
     left, top = src_x.floor(), src_y.floor()
     fx = (src_x - left).float()[:, None]
     fy = (src_y - top).float()[:, None]
-    if border == "zero":  # a one-pixel frame of zeros: every tap outside reads a zero of it
-        source = torch.nn.functional.pad(batch, (1, 1, 1, 1))
-        rows = [(top + dy).clamp_(-1, height).long() + 1 for dy in (0, 1)]
-        cols = [(left + dx).clamp_(-1, width).long() + 1 for dx in (0, 1)]
+    if border == "zero":  # a two-pixel frame of zeros: every tap outside reads a zero of it
+        source = torch.nn.functional.pad(batch, (2, 2, 2, 2))
+        stride = width + 4
+        rows, cols = top.clamp_(-2, height).long() + 2, left.clamp_(-2, width).long() + 2
+        first = rows * stride + cols
+        index = [first, first + 1, first + stride, first + stride + 1]
     else:
         source = batch
-        rows = [_reflect((top + dy).long(), height) for dy in (0, 1)]
+        rows = [_reflect((top + dy).long(), height) * width for dy in (0, 1)]
         cols = [_reflect((left + dx).long(), width) for dx in (0, 1)]
-    stride = source.shape[3]
+        index = [rows[0] + cols[0], rows[0] + cols[1], rows[1] + cols[0], rows[1] + cols[1]]
     flat = source.reshape(n, channels, -1)
 
-    def tap(dy: int, dx: int) -> torch.Tensor:
-        index = (rows[dy] * stride + cols[dx]).reshape(n, 1, -1).expand(n, channels, -1)
-        return flat.gather(2, index).reshape(n, channels, height, width).float()
+    def tap(at: torch.Tensor) -> torch.Tensor:
+        at = at.reshape(n, 1, -1).expand(n, channels, -1)
+        return flat.gather(2, at).reshape(n, channels, height, width).float()
 
-    p00, p01, p10, p11 = tap(0, 0), tap(0, 1), tap(1, 0), tap(1, 1)
+    p00, p01, p10, p11 = (tap(at) for at in index)
     upper = fma32(fy, p10 - p00, p00)
     lower = fma32(fy, p11 - p01, p01)
     out = fma32(fx, lower - upper, upper)
