@@ -41,12 +41,14 @@ def test_record_is_json_and_replays_identically(dtd_dir: Path, rgb_image: np.nda
         transform = TextureSample(dtd_dir, resize=resize)
         sample, record = draw(transform, rgb_image, seed=3)
         record = json.loads(json.dumps(record))
-        assert set(record) == {"index", "name", "crop"}
         assert record["name"] == transform.source.name(record["index"])
         if resize == "crop":
+            assert set(record) == {"index", "name", "crop"}
             assert len(record["crop"]) == 2 and all(0 <= f < 1 for f in record["crop"])
-        else:
+        else:  # DTD files (256 px and more) at 64x80: decoded at 1/2 or 1/4
+            assert set(record) == {"index", "name", "crop", "reduce"}
             assert record["crop"] is None
+            assert record["reduce"] == transform.source.reduction(record["index"], 64, 80) > 1
         fresh = TextureSample(dtd_dir, resize=resize)
         replayed = fresh.apply(Sample.from_image(rgb_image), fresh.record(**record))
         assert (replayed.texture == sample.texture).all()

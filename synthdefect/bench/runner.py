@@ -1,7 +1,10 @@
 """Measure masks/s, samples/s and first-sample latency for synthdefect and its numpy baseline.
 
 Every figure is at 256x256 (configurable): per thread (this process, one thread) and for all
-threads (one process per core, each running the same loop; the rates are summed). The baseline
+threads (one process per core, each running the same loop; the rates are summed). Texture files
+are decoded and fitted before timing, except for the "textures cold" line (texture files given):
+there the source caches nothing, so every sample decodes and fits its texture, as a ``generate``
+run does for each texture it has not used yet. The baseline
 is the project's own numpy implementation of the same algorithm
 (:mod:`synthdefect.bench.baseline`), replaying the very records synthdefect drew, so both do the
 same work.
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +28,7 @@ from synthdefect.files.normal_images import NormalImages
 from synthdefect.recipes import RecipeOptions, SyntheticAnomaly
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
-from synthdefect.textures import StoredSource
+from synthdefect.textures import FolderSource, StoredSource
 from synthdefect.transforms import PerlinMask, TextureSample, Transform
 
 __all__ = ["BenchResult", "preset_inputs", "preset_rate", "run_benchmarks"]
@@ -62,9 +65,14 @@ class _Setup:
     size: int
     images: str | None
     textures: str | None
+    cold_textures: bool = False
+    """Texture files decoded on every sample (a source without cache) instead of beforehand."""
 
     def anomaly(self) -> SyntheticAnomaly:
-        return SyntheticAnomaly("draem-code", textures=self.textures, p_anomaly=1.0)
+        textures: object = self.textures
+        if self.cold_textures:
+            textures = FolderSource(self.textures, cache_bytes=0)
+        return SyntheticAnomaly("draem-code", textures=textures, p_anomaly=1.0)
 
     def normal_images(self) -> list[np.ndarray]:
         if self.images is None:
@@ -91,18 +99,22 @@ def _mask_step(setup: _Setup, impl: str) -> Callable[[int], object]:
 
 
 def _warm_textures(recipe: Transform, size: int) -> None:
-    """Decode and fit every stored texture once, so that timing sees cached inputs."""
+    """Decode and fit every stored texture once, as samples of ``size`` ask for them (decoded
+    reduced where their records say so), so that timing sees cached inputs."""
     for _, step in recipe.walk():
         if isinstance(step, TextureSample) and isinstance(step.source, StoredSource):
             for index in range(len(step.source)):
-                step.source.load(index, size, size, 3)
+                resized = step.resize == "resize"
+                reduce = step.source.reduction(index, size, size) if resized else 1
+                step.source.load(index, size, size, 3, reduce=reduce)
 
 
 def _sample_step(setup: _Setup, impl: str) -> Callable[[int], object]:
     anomaly = setup.anomaly()
     twin = baseline.baseline_recipe(anomaly)
     normals = setup.normal_images()
-    _warm_textures(anomaly, setup.size)
+    if not setup.cold_textures:
+        _warm_textures(anomaly, setup.size)
     records = []
     for i in range(64):  # the records the baseline replays
         image = normals[i % len(normals)]
@@ -230,6 +242,10 @@ def run_benchmarks(
             impl: _all_threads(kind, impl, setup, seconds, workers) for impl in ("ours", "numpy")
         }
         add(BenchResult(f"{kind}/s, {workers} processes", "1/s", rates["ours"], rates["numpy"]))
+    if setup.textures is not None:
+        cold = replace(setup, cold_textures=True)
+        rates = {impl: _rate(_sample_step(cold, impl), seconds) for impl in ("ours", "numpy")}
+        add(BenchResult("samples/s, 1 thread, textures cold", "1/s", rates["ours"], rates["numpy"]))
     latency = {impl: _first_sample_seconds(setup, impl) for impl in ("ours", "numpy")}
     add(BenchResult("first sample, fresh process", "s", latency["ours"], latency["numpy"]))
     return results

@@ -65,7 +65,9 @@ def bench(
 ):
     """Perlin masks/s, anomaly samples/s and first-sample latency, vs the numpy baseline.
 
-    Decoded inputs are cached before timing. The numpy baseline replays the records drawn by
+    Decoded inputs are cached before timing; with --textures, one more line decodes every
+    texture on each sample ("textures cold"), as generate does for textures it has not used
+    yet. The numpy baseline replays the records drawn by
     synthdefect, so both implementations do the same work. With --preset: that preset's anomaly
     samples/s on one thread instead (no baseline). With --device: the host path (one sample at
     a time, this process) beside the batch path on DEVICE, and the steps that fell back to the

@@ -2,7 +2,8 @@
 
 Decoded images are numpy ``(H, W, C)`` ``uint8`` RGB (``C`` = 3) or grey (``C`` = 1). 16-bit
 files are scaled to 8 bits, alpha is dropped, BGR (OpenCV's order) is converted to RGB once here,
-and a JPEG's or PNG's EXIF orientation is applied (images and masks alike).
+and a JPEG's or PNG's EXIF orientation is applied (images and masks alike). A JPEG larger than
+needed can be decoded at reduced size (:mod:`synthdefect.files.jpeg`).
 Masks are written as 8-bit grey PNG, ``round(255 * m)`` per pixel
 (:func:`~synthdefect.functional.masks.mask_levels`): 0 / 255 for hard masks; a soft mask's file
 (any other level) carries the note :data:`SOFT_MASK_NOTE`, so that :func:`read_mask` takes its
@@ -23,6 +24,13 @@ import numpy as np
 from PIL import Image
 
 from synthdefect.files.atomic import write_atomic
+from synthdefect.files.jpeg import (
+    HEADER_BYTES,
+    JpegFrame,
+    jpeg_frame,
+    reduced_flags,
+    reduction,
+)
 from synthdefect.functional.masks import mask_levels
 from synthdefect.limits import MAX_IMAGE_PIXELS
 from synthdefect.pixels import match_channels, to_uint8
@@ -35,8 +43,10 @@ __all__ = [
     "encode_mask",
     "image_note",
     "image_size",
+    "read_frame",
     "read_image",
     "read_mask",
+    "upright_frame",
     "write_image",
 ]
 
@@ -53,9 +63,17 @@ class MaskValuesError(ImageReadError):
     """A mask file whose marked pixels are all below 128 (e.g. stored as 0/1)."""
 
 
-def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
+def read_image(
+    path: str | os.PathLike,
+    channels: int | None = 3,
+    reduce: int = 1,
+    at_least: tuple[int, int] = (1, 1),
+) -> np.ndarray:
     """Decode ``path`` to HWC ``uint8`` RGB/grey; ``channels=None`` keeps the file's (1 or 3).
 
+    ``reduce`` > 1 decodes a JPEG that allows it at ``1/k`` of its size, ``k`` the largest of
+    2, 4, 8 up to ``reduce`` that keeps it, upright, at least ``at_least = (height, width)``
+    (:func:`upright_frame`); other files, and JPEGs no factor fits, decode in full.
     Raises ``FileNotFoundError`` for a missing file and :class:`ImageReadError` for one that
     cannot be decoded.
     """
@@ -63,8 +81,14 @@ def read_image(path: str | os.PathLike, channels: int | None = 3) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(f"no such image file: {path}")
     data = np.fromfile(path, dtype=np.uint8)
+    flags = cv2.IMREAD_UNCHANGED
+    if reduce > 1:
+        frame = upright_frame(data)
+        factor = reduction(frame, *at_least, limit=reduce)
+        if factor > 1:
+            flags = reduced_flags(frame, factor)
     try:
-        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+        image = cv2.imdecode(data, flags) if data.size else None
     except cv2.error as error:  # e.g. more pixels than the decoder reads
         reason = _too_large(path) or str(error).strip().splitlines()[-1]
         raise ImageReadError(f"cannot decode image: {path} ({reason})") from None
@@ -155,6 +179,26 @@ def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
     """``image`` (HW or HWC) turned as its EXIF ``orientation`` says, contiguous."""
     turn = _UPRIGHT.get(orientation)
     return image if turn is None else np.ascontiguousarray(turn(image))
+
+
+def upright_frame(data: np.ndarray) -> JpegFrame | None:
+    """The frame of a JPEG that can be decoded reduced (:func:`~synthdefect.files.jpeg.jpeg_frame`),
+    from the first :data:`~synthdefect.files.jpeg.HEADER_BYTES` of a file's bytes, with its sides
+    as :func:`read_image` gives them (swapped where the EXIF orientation turns the image)."""
+    head = data[:HEADER_BYTES]
+    frame = jpeg_frame(head.tobytes())
+    if frame is not None and _orientation(head) >= 5:
+        return frame._replace(height=frame.width, width=frame.height)
+    return frame
+
+
+def read_frame(path: str | os.PathLike) -> JpegFrame | None:
+    """:func:`upright_frame` of the file at ``path``; ``None`` also where it cannot be read."""
+    try:
+        with open(path, "rb") as file:
+            return upright_frame(np.frombuffer(file.read(HEADER_BYTES), np.uint8))
+    except OSError:
+        return None
 
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:

@@ -94,16 +94,25 @@ class ImageFiles:
         :class:`~synthdefect.files.NoReadableImagesError` before any work starts when none is."""
         self.resolve(0)
 
-    def load(self, index: int, keep: bool = True) -> tuple[np.ndarray, int]:
+    def load(
+        self,
+        index: int,
+        keep: bool = True,
+        decode: Callable[[Path], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, int]:
         """The decoded array serving ``index`` (never to be modified) and its file's index.
 
         ``keep=False`` takes the array out of the cache instead of leaving it there (for a
-        caller that caches what it makes of it).
+        caller that caches what it makes of it). ``decode`` replaces the files' own decoder for
+        this call (with ``keep=False`` only): what it makes (e.g. a reduced decode) is neither
+        taken from the cache nor left there, and a full decode found there is dropped.
         """
+        if decode is not None and keep:
+            raise ValueError("a decoder of its own is for keep=False loads only")
         for i in self._candidates(index):
             image = self.cache.get(_key(i)) if keep else self.cache.pop(_key(i))
-            if image is None:
-                image = self._read(i, keep)
+            if image is None or decode is not None:
+                image = self._read(i, keep, decode)
             if image is not None:
                 return image, i
         raise self._none_readable()
@@ -119,10 +128,13 @@ class ImageFiles:
     def _none_readable(self) -> NoReadableImagesError:
         return NoReadableImagesError(f"none of the {len(self)} {self.what} files can be decoded")
 
-    def _read(self, i: int, keep: bool) -> np.ndarray | None:
-        """Decode file ``i`` (caching it if ``keep``); ``None``, after one warning, if it fails."""
+    def _read(
+        self, i: int, keep: bool, decode: Callable[[Path], np.ndarray] | None = None
+    ) -> np.ndarray | None:
+        """Decode file ``i`` with ``decode`` (default: the files' own decoder), caching it if
+        ``keep``; ``None``, after one warning, if it fails."""
         try:
-            image = self._decode(self.paths[i])
+            image = (decode or self._decode)(self.paths[i])
         except (ImageReadError, OSError):
             with self._lock:
                 first_time = i not in self._bad  # another thread may have found it too

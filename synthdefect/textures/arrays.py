@@ -54,7 +54,9 @@ class ArraySource(StoredSource):
     def name(self, index: int) -> str:
         return f"array:{self._check_index(index)}"
 
-    def _source_image(self, index: int, reuse: bool) -> np.ndarray:
+    def _source_image(
+        self, index: int, reuse: bool, reduce: int = 1, at_least: tuple[int, int] = (1, 1)
+    ) -> np.ndarray:
         return self.images[index]
 
     def __repr__(self) -> str:

@@ -8,8 +8,10 @@ readable file (wrapping around), so a given index always yields the same texture
 :meth:`FileSource.name` names the file actually used.
 
 The decoded images are kept in the source's bounded LRU cache while they are useful (crop
-policy); textures fitted by the resize policy are cached instead (see
-:class:`~synthdefect.textures.base.StoredSource`). Sources pickle without their cache.
+policy); textures fitted by the resize policy are cached instead, at the size they are used (see
+:class:`~synthdefect.textures.base.StoredSource`). A JPEG at least twice the target on both axes
+can be decoded at reduced size (:meth:`FileSource.reduction`, read from the file's header and
+remembered per entry). Sources pickle without their cache.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synthdefect.files.codec import read_image
+from synthdefect.files.codec import read_frame, read_image
+from synthdefect.files.jpeg import JpegFrame, reduction
 from synthdefect.files.paths import NoImagesError, resolve_image_paths
 from synthdefect.files.readable import ImageFiles
 from synthdefect.textures.base import DEFAULT_CACHE_BYTES, StoredSource
@@ -44,6 +47,7 @@ class FileSource(StoredSource):
         self.files = ImageFiles(paths, decode, self.cache, "texture")
         name_of = dict(zip(paths, names, strict=True))
         self.names = [name_of[p] for p in self.files.paths]
+        self._frames: dict[int, JpegFrame | None] = {}  # index -> its JPEG frame, once read
 
     def __len__(self) -> int:
         return len(self.files)
@@ -56,8 +60,22 @@ class FileSource(StoredSource):
         """Id of file ``index`` itself, without decoding it."""
         return self.names[self._check_index(index)]
 
-    def _source_image(self, index: int, reuse: bool) -> np.ndarray:
-        return self.files.load(index, keep=reuse)[0]
+    def reduction(self, index: int, height: int, width: int) -> int:
+        """The largest ``reduce`` at which file ``index`` still decodes at least ``height x
+        width`` (read from its header, whether or not it decodes; 1 for files that are not
+        JPEG or cannot be read)."""
+        index = self._check_index(index)
+        if index not in self._frames:
+            self._frames[index] = read_frame(self.files.paths[index])
+        return reduction(self._frames[index], height, width)
+
+    def _source_image(
+        self, index: int, reuse: bool, reduce: int = 1, at_least: tuple[int, int] = (1, 1)
+    ) -> np.ndarray:
+        if reduce == 1:
+            return self.files.load(index, keep=reuse)[0]
+        decode = partial(read_image, channels=None, reduce=reduce, at_least=at_least)
+        return self.files.load(index, keep=False, decode=decode)[0]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} files)"

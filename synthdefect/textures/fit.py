@@ -14,21 +14,26 @@ import math
 
 import numpy as np
 
+from synthdefect.files.jpeg import REDUCTIONS
 from synthdefect.functional.geometry import resize
 
 __all__ = ["check_request", "crop_texture"]
 
 
 def check_request(
-    height: int, width: int, channels: int, crop: tuple[float, float] | None
+    height: int, width: int, channels: int, crop: tuple[float, float] | None, reduce: int = 1
 ) -> tuple[float, float] | None:
     """Validate a texture request; returns ``crop`` as a tuple of floats (or ``None``)."""
     if height < 1 or width < 1:
         raise ValueError(f"height and width must be >= 1, got {height}x{width}")
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
+    if reduce not in (1, *REDUCTIONS):
+        raise ValueError(f"reduce must be 1, 2, 4 or 8, got {reduce!r}")
     if crop is None:
         return None
+    if reduce != 1:
+        raise ValueError("reduce applies to the resize policy only (crop=None)")
     fy, fx = (float(f) for f in crop)
     if not (0.0 <= fy < 1.0 and 0.0 <= fx < 1.0):
         raise ValueError(f"crop fractions must be in [0, 1), got {crop}")

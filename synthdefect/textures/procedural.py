@@ -188,7 +188,7 @@ class ProceduralSource(TextureSource):
         return f"procedural:{self.kind(index)}:{int(index)}"
 
     def _fit(
-        self, index: int, height: int, width: int, crop: tuple[float, float] | None
+        self, index: int, height: int, width: int, crop: tuple[float, float] | None, reduce: int
     ) -> np.ndarray:
         return render_procedural(self.kinds[index % len(self.kinds)], index, height, width)
 

@@ -47,6 +47,7 @@ __all__ = [
     "null",
     "number",
     "one_of",
+    "optional",
     "pair",
     "qualified_name",
     "register_transform",
@@ -145,7 +146,8 @@ Check = Callable[[Any, str], Any]
 :class:`RecordError` naming ``where`` (e.g. ``"PerlinMask params.seed"``)."""
 
 Schema = Mapping[str, Check]
-"""The draws of a record: draw name -> its check (exactly these keys)."""
+"""The draws of a record: draw name -> its check (exactly these keys, but for the
+:func:`optional` ones)."""
 
 
 def integer(low: int | None = None, high: int | None = None) -> Check:
@@ -235,16 +237,38 @@ def list_of(item: Check, low: int = 0, high: int | None = None) -> Check:
     return check
 
 
+class _Optional:
+    """A check whose draw a record may lack (see :func:`optional`)."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+
+    def __call__(self, value: Any, where: str) -> Any:
+        return self.check(value, where)
+
+
+def optional(check: Check) -> Check:
+    """``check`` for a draw that records may lack: a draw added after records without it were
+    written, present only where it is not its old, implied, value (which the transform reads
+    back as ``params.get(name, old)``)."""
+    return _Optional(check)
+
+
 def fields(schema: Schema) -> Check:
     """A dict holding exactly the keys of ``schema``, each value passing its check."""
     return lambda value, where: check_schema(value, schema, where)
 
 
 def check_schema(value: Any, schema: Schema, where: str) -> Mapping[str, Any]:
-    """``value`` as a mapping with exactly the keys of ``schema``, each passing its check."""
-    check_keys(value, tuple(schema), where)
-    for key, check in schema.items():
-        check(value[key], f"{where}.{key}")
+    """``value`` as a mapping with exactly the keys of ``schema`` (an :func:`optional` one may
+    be missing), each passing its check."""
+    held = isinstance(value, Mapping)
+    keys = tuple(
+        k for k, c in schema.items() if not isinstance(c, _Optional) or (held and k in value)
+    )
+    check_keys(value, keys, where)
+    for key in keys:
+        schema[key](value[key], f"{where}.{key}")
     return value
 
 

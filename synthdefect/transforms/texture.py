@@ -1,10 +1,15 @@
 """TextureSample: pick the anomaly-source texture for a sample (DRAEM's "A").
 
-Record params: ``{"index": int, "name": str, "crop": [fy, fx] | None}``. ``index`` is uniform
-over the source, ``name`` is the source's id for that entry (checked again on replay, so that a
-record replayed against different textures fails loudly), ``crop`` the window offsets of the crop
-policy. Drawing never reads a file: an unreadable file is replaced at load time by the next
-readable one (see :mod:`synthdefect.textures.files`), while the record keeps the drawn entry.
+Record params: ``{"index": int, "name": str, "crop": [fy, fx] | None}``, plus ``"reduce": k``
+(2, 4 or 8) where the texture is decoded at ``1/k`` of its size. ``index`` is uniform over the
+source, ``name`` is the source's id for that entry (checked again on replay, so that a record
+replayed against different textures fails loudly), ``crop`` the window offsets of the crop
+policy. ``reduce`` is what :meth:`~synthdefect.textures.TextureSource.reduction` says for the
+entry at the image's size (resize policy: a JPEG file at least twice the image on both axes,
+read from its header); records without it (all records before reduced decoding, and those of
+textures decoded in full) decode in full, so they replay to the same bytes as before. Drawing
+decodes no file: an unreadable file is replaced at load time by the next readable one (see
+:mod:`synthdefect.textures.files`), while the record keeps the drawn entry.
 
 The settings name the source without holding it: ``"procedural"`` (or
 ``"procedural:noise,cracks"``) and ``"self"`` rebuild from the record alone, ``"textures"`` means
@@ -17,6 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from synthdefect.files.jpeg import REDUCTIONS
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.textures import SelfSource, TextureSpec, as_texture_source
@@ -29,6 +35,8 @@ from synthdefect.transforms.records import (
     integer,
     null,
     number,
+    one_of,
+    optional,
     pair,
     register_transform,
     string,
@@ -80,16 +88,23 @@ class TextureSample(Transform):
         if isinstance(self.source, SelfSource):
             return self.record(index=0, name="self", crop=None)
         index = int(rng.integers(len(self.source)))
-        crop = [float(rng.random()), float(rng.random())] if self.resize == "crop" else None
-        return self.record(index=index, name=self.source.entry_name(index), crop=crop)
+        name = self.source.entry_name(index)
+        if self.resize == "crop":
+            crop = [float(rng.random()), float(rng.random())]
+            return self.record(index=index, name=name, crop=crop)
+        height, width = sample.image.shape[:2]
+        reduce = self.source.reduction(index, height, width)
+        if reduce == 1:
+            return self.record(index=index, name=name, crop=None)
+        return self.record(index=index, name=name, crop=None, reduce=reduce)
 
     def params_schema(self) -> Schema:
-        cropped = self.resize == "crop" and not isinstance(self.source, SelfSource)
-        return {
-            "index": integer(0, len(self.source) - 1),
-            "name": string,
-            "crop": pair(number(0.0, 1.0)) if cropped else null,
-        }
+        draws = {"index": integer(0, len(self.source) - 1), "name": string, "crop": null}
+        if isinstance(self.source, SelfSource):
+            return draws
+        if self.resize == "crop":
+            return {**draws, "crop": pair(number(0.0, 1.0))}
+        return {**draws, "reduce": optional(one_of(*REDUCTIONS))}
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         draws = self.unpack(params)
@@ -108,7 +123,8 @@ class TextureSample(Transform):
                 f"{name!r}: replay with the texture source the record was made with"
             )
         crop = None if draws["crop"] is None else tuple(draws["crop"])
-        return self.source.load(index, height, width, channels, crop=crop)
+        reduce = draws.get("reduce", 1)
+        return self.source.load(index, height, width, channels, crop=crop, reduce=reduce)
 
     def apply_batch(self, batch: Any, records: list[Any]) -> Any:
         """The textures are loaded (decoded, fitted) on the host and moved to the device in
