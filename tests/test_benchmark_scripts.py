@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from synthdefect.files.codec import read_image, write_image
 
@@ -186,3 +187,22 @@ def test_device_synthesis_benchmark_prints_host_and_batch_rates_and_ends():
     assert len(rows) == 1 and rows[0][:3] == ["cpu", "32", "2"]
     assert float(rows[0][3]) > 0 and float(rows[0][4]) > 0
     assert "anomalib" in done.stdout
+
+
+def test_ab_bench_takes_turns_between_two_revisions_and_prints_medians(tmp_path):
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    env = {**os.environ, "PAIRS": "2", "BENCH_SECONDS": "0.05", "PYTHON": sys.executable}
+    result = subprocess.run(
+        ["benchmarks/ab_bench.sh", "HEAD", "HEAD", "--size", "32"],
+        cwd=ROOT, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert re.match(r"old HEAD \(\w+\), new HEAD \(\w+\): 2 pairs", lines[0]), lines[0]
+    rows = {line[:40].strip(): line[40:].split() for line in lines[2:]}
+    for figure in ("masks/s, 1 thread", "samples/s, 1 thread", "first sample, fresh process s"):
+        old, new, ratio = rows[figure]
+        assert float(old) > 0 and float(new) > 0 and float(ratio) > 0
+    refused = subprocess.run(["benchmarks/ab_bench.sh", "HEAD"], cwd=ROOT, capture_output=True)
+    assert refused.returncode == 2 and b"usage" in refused.stderr
