@@ -64,14 +64,18 @@ def test_gpu_benchmark_runs_end_to_end_in_a_tiny_cpu_configuration(tmp_path):
     assert (tmp_path / "run/metrics.json").is_file()
 
 
+def _write_textures(folder: Path) -> None:
+    """Three flat 40x40 textures in ``folder``, as DTD stands in the data folder."""
+    folder.mkdir(parents=True)
+    for i in range(3):
+        write_image(folder / f"t{i}.png", np.full((40, 40, 3), 60 * i, np.uint8))
+
+
 def test_recipe_benchmark_prints_one_row_per_run_and_continues_where_it_stopped(tmp_path):
     data = tmp_path / "data"
     _write_bottle_like(data / "mvtec_ad/bottle")
     _write_bottle_like(data / "bsdata")
-    textures = data / "dtd_subset/images"
-    textures.mkdir(parents=True)
-    for i in range(3):
-        write_image(textures / f"t{i}.png", np.full((40, 40, 3), 60 * i, np.uint8))
+    _write_textures(data / "dtd_subset/images")
     cli = str(Path(sys.executable).parent / "synthdefect")
     tiny = {"DATA": str(data), "STEPS": "2", "SEED": "3", "SIZE": "32", "PRESETS": "nsa",
             "DATASETS": "bottle-fg bsdata", "SYNTHDEFECT": cli, "PYTHON": sys.executable,
@@ -140,10 +144,7 @@ def test_resume_benchmark_resumes_a_fabricated_run_and_reports_time_and_memory(t
 def test_choose_benchmark_prints_synthetic_beside_real_scores_with_spearman_and_regret(tmp_path):
     data = tmp_path / "data"
     _write_bottle_like(data / "bsdata")
-    textures = data / "dtd_subset/images"
-    textures.mkdir(parents=True)
-    for i in range(3):
-        write_image(textures / f"t{i}.png", np.full((40, 40, 3), 60 * i, np.uint8))
+    _write_textures(data / "dtd_subset/images")
     cli = str(Path(sys.executable).parent / "synthdefect")
     tiny = {"DATA": str(data), "STEPS": "2", "SIZE": "32", "WIDTH": "4", "DATASETS": "bsdata",
             "CANDIDATES": "cutpaste,nsa,cutout", "SYNTHDEFECT": cli, "PYTHONPATH": str(ROOT),
