@@ -98,9 +98,10 @@ class Selection:
     in (0, 1) or a count); ``samples``: synthetic defects per validation recipe; ``metric``:
     what the score averages (one of :data:`~reference_model.evaluate.METRIC_NAMES`);
     ``textures`` / ``foreground``: as for training, for candidates and validation recipes
-    alike; ``train``: the runs' configuration (model, batch, lr, seed, workers, device,
-    save_every; its ``steps``: per candidate, ``None`` for the budget's or :data:`DEFAULT_STEPS`;
-    its preset, recipe and data are each candidate's).
+    alike (except that nsa and fpi take the normal images, see :meth:`recipe`); ``train``:
+    the runs' configuration (model, batch, lr, seed, workers, device, save_every; its
+    ``steps``: per candidate, ``None`` for the budget's or :data:`DEFAULT_STEPS`; its preset,
+    recipe and data are each candidate's).
     """
 
     candidates: tuple[str, ...] = DEFAULT_CANDIDATES
