@@ -8,9 +8,15 @@ families it holds (a preset's family: :func:`synthdefect.preset_families`; a mix
 its parts' families, so ``mix`` is scored on neither Perlin-texture, patch nor Poisson-patch
 defects; a recipe file is a family of its own). The validation recipes default to one preset
 per family (:func:`synthdefect.family_table`, the family's first preset) plus the recipe-file
-candidates. A candidate's *score* is the mean, over the recipes it is scored on, of one metric
-(``pixel_auroc`` by default) of that recipe's defects with the normal images; the recommended
-candidate is the finished one with the highest score (the first listed on a tie).
+candidates. On each validation recipe every candidate scored on it gets one metric
+(``pixel_auroc`` by default) of that recipe's defects with the normal images. A candidate's
+*score* (:func:`relative_scores`) is the mean, over the recipes it is scored on, of how far it
+lies above the mean of the finished candidates scored on the same recipe: candidates are scored
+on different recipes, and a plain mean would reward one for being tested on easier defects
+(``mix``, scored only on the recipes of families none of its parts holds, some of which every
+detector nearly solves). The plain mean is kept beside it (``mean``). The recommended
+candidate is the finished one with the highest score (the first listed on a tie); the scores
+are relative, so they change as more candidates finish.
 
 Layout of ``out_dir``: ``choose.json`` (the settings, the held-out split and the steps per
 candidate), ``runs/<candidate>/`` (a train run folder each, with ``split.json`` and the run's
@@ -36,7 +42,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +78,7 @@ __all__ = [
     "Selection",
     "choose",
     "format_choice",
+    "relative_scores",
 ]
 
 #: Candidates when none are given: three families and their mixture.
@@ -412,10 +419,15 @@ def _table(
         }
         values = [per_recipe[recipe] for recipe in run["scored_on"]]
         defined = [value for value in values if value is not None]
-        score = float(np.mean(defined)) if metrics is not None and defined else None
+        mean = float(np.mean(defined)) if metrics is not None and defined else None
         overall = None if metrics is None else metrics["overall"]
         kept = {key: value for key, value in run.items() if key != "metrics"}
-        rows.append({**kept, "per_recipe": per_recipe, "overall": overall, "score": score})
+        rows.append({**kept, "per_recipe": per_recipe, "overall": overall, "mean": mean})
+    scores = relative_scores(
+        {row["candidate"]: {r: row["per_recipe"][r] for r in row["scored_on"]} for row in rows}
+    )
+    for row in rows:
+        row["score"] = scores.get(row["candidate"])
     scored = [row for row in rows if row["score"] is not None]
     best = max(scored, key=lambda row: row["score"], default=None)
     return {
@@ -428,15 +440,39 @@ def _table(
     }
 
 
+def relative_scores(values: Mapping[str, Mapping[str, float | None]]) -> dict[str, float]:
+    """Per candidate, the mean over its recipes of (its metric minus the mean metric of all
+    candidates with a value on that recipe).
+
+    ``values``: candidate -> validation recipe it is scored on -> its metric there (``None``:
+    not scored yet). A recipe only one candidate has a value on adds 0 to that candidate's mean
+    (nothing to compare it with); a candidate without any value gets no score. Same unit as the
+    metric (a fraction: 0.01 is one point of AUROC).
+    """
+    by_recipe: dict[str, list[float]] = {}
+    for row in values.values():
+        for recipe, value in row.items():
+            if value is not None:
+                by_recipe.setdefault(recipe, []).append(value)
+    means = {recipe: float(np.mean(found)) for recipe, found in by_recipe.items()}
+    scores = {}
+    for candidate, row in values.items():
+        gaps = [value - means[recipe] for recipe, value in row.items() if value is not None]
+        if gaps:
+            scores[candidate] = float(np.mean(gaps))
+    return scores
+
+
 def _write_table(out_dir: Path, table: dict[str, Any]) -> None:
     write_atomic(out_dir / TABLE_JSON, (json.dumps(table, indent=2) + "\n").encode())
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["candidate", "status", "step", "score", *table["pool"], *METRIC_NAMES])
+    header = ["candidate", "status", "step", "score", "mean", *table["pool"], *METRIC_NAMES]
+    writer.writerow(header)
     for row in table["rows"]:
         overall = row["overall"] or {}
         writer.writerow(
-            [row["candidate"], row["status"], row["step"], _cell(row["score"])]
+            [row["candidate"], row["status"], row["step"], _cell(row["score"]), _cell(row["mean"])]
             + [_cell(row["per_recipe"][recipe]) for recipe in table["pool"]]
             + [_cell(overall.get(name)) for name in METRIC_NAMES]
         )
@@ -448,21 +484,23 @@ def _cell(value: float | None) -> str:
 
 
 def format_choice(table: dict[str, Any]) -> str:
-    """The table as fixed-width text: per candidate its status, score and the metric on each
+    """The table as fixed-width text: per candidate its status, score, mean and the metric on each
     validation recipe in percent (``own``: a family it holds, not scored; ``-``: not scored
     yet), then the recommendation."""
     pool = table["pool"]
     names = [row["candidate"] for row in table["rows"]]
     width = max(12, *(len(name) + 3 for name in names))
     cells = [max(9, len(recipe) + 2) for recipe in pool]
-    header = f"{'candidate':<{width}}{'status':>9}{'step':>7}{'score':>8}" + "".join(
+    header = f"{'candidate':<{width}}{'status':>9}{'step':>7}{'score':>8}{'mean':>7}" + "".join(
         f"{recipe:>{w}}" for recipe, w in zip(pool, cells, strict=True)
     )
-    lines = [f"score: mean {table['metric']} over the recipes of other families (%)", header,
+    lines = [f"score: {table['metric']} above the candidates' mean, per recipe of other families,"
+             " averaged (points); mean: its plain mean over those recipes (%)", header,
              "-" * len(header)]  # fmt: skip
     for row in table["rows"]:
         mark = " *" if row["candidate"] == table["recommended"] else ""
-        score = "-" if row["score"] is None else f"{100 * row['score']:.1f}"
+        score = "-" if row["score"] is None else f"{100 * row['score']:+.1f}"
+        mean = "-" if row["mean"] is None else f"{100 * row['mean']:.1f}"
         values = []
         for recipe, w in zip(pool, cells, strict=True):
             value = row["per_recipe"][recipe]
@@ -470,7 +508,8 @@ def format_choice(table: dict[str, Any]) -> str:
                 f"{100 * value:.1f}")  # fmt: skip
             values.append(f"{text:>{w}}")
         lines.append(
-            f"{row['candidate'] + mark:<{width}}{row['status']:>9}{row['step']:>7}{score:>8}"
+            f"{row['candidate'] + mark:<{width}}{row['status']:>9}{row['step']:>7}"
+            + f"{score:>8}{mean:>7}"
             + "".join(values)
         )
     recommended = table["recommended"]

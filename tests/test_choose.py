@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_reference_pipeline import _assert_usage_error, _invoke, _tiny_args, _write_category
 
-from reference_model.selection import Selection
+from reference_model.selection import Selection, relative_scores
 from reference_model.split import SPLIT_NAME, read_split
 from reference_model.synthetic import SYNTHETIC_METRICS_NAME
 
@@ -57,10 +57,14 @@ def test_each_candidate_is_scored_on_the_other_families_only(chosen):
         own = [recipe for recipe in table["pool"] if recipe not in row["scored_on"]]
         assert all(row["per_recipe"][recipe] is None for recipe in own)
         values = [row["per_recipe"][recipe] for recipe in row["scored_on"]]
-        assert row["score"] == pytest.approx(sum(values) / len(values))
+        assert row["mean"] == pytest.approx(sum(values) / len(values))
         scores = json.loads((chosen / "runs" / name / SYNTHETIC_METRICS_NAME).read_text())
         assert set(scores["metrics"]) == {"overall", *row["scored_on"]}  # never its own family
         assert scores["metrics"]["overall"] == row["overall"]
+    scored = {
+        name: {r: row["per_recipe"][r] for r in row["scored_on"]} for name, row in rows.items()
+    }
+    assert {name: row["score"] for name, row in rows.items()} == relative_scores(scored)
     best = max(rows.values(), key=lambda row: row["score"])
     assert table["recommended"] == best["candidate"]
     with open(chosen / "table.csv", newline="") as f:
@@ -196,3 +200,28 @@ def test_a_stopped_candidate_with_a_damaged_checkpoint_is_refused_and_kept(
     assert {p: after[p] for p in before} == before
     assert sorted(p.name for p in set(after) - set(before)) == ["table.csv", "table.json"]
     assert [row["candidate"] for row in _rows(out).values()] == ["draem-code"]
+
+
+def test_the_score_compares_candidates_recipe_by_recipe_not_on_easier_subsets():
+    # "b" is scored only on an easy recipe every candidate nearly solves; "a" also on a hard
+    # one, where it beats "c". The plain mean favours "b" for its easier test, not for its skill.
+    values = {
+        "a": {"easy": 0.98, "hard": 0.70},
+        "b": {"easy": 0.99, "hard": None},
+        "c": {"easy": 0.97, "hard": 0.60},
+    }
+    scores = relative_scores(values)
+    assert scores["a"] == pytest.approx(((0.98 - 0.98) + (0.70 - 0.65)) / 2)
+    assert scores["b"] == pytest.approx(0.99 - 0.98)
+    assert scores["c"] == pytest.approx(((0.97 - 0.98) + (0.60 - 0.65)) / 2)
+    assert max(scores, key=scores.get) == "a"
+    defined = {name: [v for v in row.values() if v is not None] for name, row in values.items()}
+    mean = {name: sum(row) / len(row) for name, row in defined.items()}
+    assert max(mean, key=mean.get) == "b"  # what the plain mean picks
+
+
+def test_a_recipe_only_one_candidate_is_scored_on_does_not_move_its_score():
+    scores = relative_scores({"a": {"x": 0.9, "y": 0.5}, "b": {"x": 0.8, "y": None}})
+    assert scores == {"a": pytest.approx(0.05 / 2), "b": pytest.approx(-0.05)}
+    assert relative_scores({"a": {"x": 0.9}}) == {"a": 0.0}
+    assert relative_scores({"a": {"x": None}}) == {}

@@ -70,7 +70,7 @@ _CANDIDATES = "draem-code,cutpaste,nsa,mix"
     type=click.Choice(["image_auroc", "pixel_auroc", "pixel_ap", "aupro"]),
     default="pixel_auroc",
     show_default=True,
-    help="What a candidate's score averages over the recipes it is scored on.",
+    help="The metric a candidate is scored by on each recipe it is scored on.",
 )
 @click.option(
     "--budget",
