@@ -318,12 +318,16 @@ def _recorded(out_dir: Path, selection: Selection, data: Path, split: Split) -> 
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise DataError(f"{path} is not a choice's settings: {error}") from None
     current = _settings(selection, data, split)
+    recorded_train = record.get("settings", {}).get("train")
+    if isinstance(recorded_train, dict):  # settings added since it was recorded: their default
+        defaults = TrainConfig(preset=None).to_dict()
+        for key, value in current["settings"]["train"].items():
+            if key not in recorded_train and defaults.get(key) == value:
+                recorded_train[key] = value
     if record != current:
-        differences = sorted(
-            key
-            for key in {*record.get("settings", {}), *current["settings"]}
-            if record.get("settings", {}).get(key) != current["settings"].get(key)
-        ) or ["data or held-out images"]
+        differences = _differences(record.get("settings", {}), current["settings"]) or [
+            "data or held-out images"
+        ]
         raise DataError(
             f"{out_dir} holds a choice made with other settings ({', '.join(differences)}): "
             "give another output folder, or the same settings to continue it"
@@ -334,6 +338,18 @@ def _recorded(out_dir: Path, selection: Selection, data: Path, split: Split) -> 
             f"{out_dir} holds a choice of {steps} steps per candidate, not {selection_steps}"
         )
     return steps
+
+
+def _differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The keys whose values differ, sorted; those of ``train`` as ``train.KEY``."""
+    found = []
+    for key in sorted({*recorded, *current}):
+        old, new = recorded.get(key), current.get(key)
+        if key == "train" and isinstance(old, dict) and isinstance(new, dict):
+            found += [f"train.{k}" for k in sorted({*old, *new}) if old.get(k) != new.get(k)]
+        elif old != new:
+            found.append(key)
+    return found
 
 
 def _steps_in_budget(choice: _Choice) -> int:

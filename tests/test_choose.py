@@ -225,3 +225,23 @@ def test_a_recipe_only_one_candidate_is_scored_on_does_not_move_its_score():
     assert scores == {"a": pytest.approx(0.05 / 2), "b": pytest.approx(-0.05)}
     assert relative_scores({"a": {"x": 0.9}}) == {"a": 0.0}
     assert relative_scores({"a": {"x": None}}) == {}
+
+
+def test_a_choice_recorded_before_a_training_setting_existed_continues_at_its_default(
+    chosen, data, tmp_path
+):
+    # choose.json of an older version lacks "synthesis" (added later, default "host"): the
+    # finished candidates are kept, not refused as "other settings"
+    out = tmp_path / "older"
+    shutil.copytree(chosen, out)
+    record = json.loads((out / "choose.json").read_text())
+    assert record["settings"]["train"].pop("synthesis") == "host"
+    (out / "choose.json").write_text(json.dumps(record))
+    result = _choose(data, out)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("finished earlier") == 4
+    record["settings"]["train"]["synthesis"] = "device"  # but not another value
+    (out / "choose.json").write_text(json.dumps(record))
+    _assert_usage_error(_choose(data, out), "other settings (train.synthesis)")
+    result = _choose(data, chosen, "--batch", 3)
+    _assert_usage_error(result, "other settings (train.batch)")
