@@ -178,3 +178,18 @@ def test_preview_outlines_a_soft_mask_below_one_half():
     body = slice(cell.shape[0] - 16, None)
     assert np.array_equal(cell[body], hard[body])  # the same outline as the hard mask's
     assert (cell[body, -20:] != 100).any()  # drawn over the image
+
+
+def test_marked_pixels_are_exactly_those_whose_8_bit_level_is_above_zero():
+    # every float32 from a quarter to four times 0.5 / 255 (where the level turns from 0 to 1),
+    # then values of the whole range, in float32, float64, uint8 and bool masks
+    low, high = np.float32(0.5 / 255 / 4), np.float32(4 * 0.5 / 255)
+    bits = np.arange(low.view(np.int32), high.view(np.int32) + 1, dtype=np.int32)
+    near = bits.view(np.float32).reshape(1, -1)
+    rng = np.random.default_rng(0)
+    wide = rng.uniform(-0.5, 1.5, (64, 64)).astype(np.float32)
+    wide[0, :4] = [np.inf, -np.inf, 0.0, 1.0]
+    for mask in (near, wide, wide.astype(np.float64), rng.uniform(0, 0.004, (64, 64)),
+                 (wide > 0.5).astype(np.uint8), wide > 0.5):  # fmt: skip
+        assert np.array_equal(marked_pixels(mask), mask_levels(mask) > 0)
+    assert marked_pixels(near).any() and not marked_pixels(near).all()

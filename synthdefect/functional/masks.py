@@ -58,10 +58,25 @@ def mask_levels(mask: np.ndarray) -> np.ndarray:
     return np.clip(levels, 0, 255).astype(np.uint8)
 
 
+def _first_marked_value() -> np.float32:
+    """The least float32 whose :func:`mask_levels` level is > 0 (about 0.5 / 255): levels grow
+    with the value, so a value is marked exactly when it is at least this one."""
+    value = np.float32(0.5 / 255)
+    while mask_levels(np.array([value]))[0] > 0:
+        value = np.nextafter(value, np.float32(0.0))
+    while mask_levels(np.array([value]))[0] == 0:
+        value = np.nextafter(value, np.float32(1.0))
+    return value
+
+
+_FIRST_MARKED = _first_marked_value()
+
+
 def marked_pixels(mask: np.ndarray) -> np.ndarray:
     """Bool array of a float mask's shape: ``True`` where its 8-bit level is > 0 (see module
-    doc); the pixels a soft mask marks at all, the anomalous ones of a hard mask."""
-    return mask_levels(mask) > 0
+    doc); the pixels a soft mask marks at all, the anomalous ones of a hard mask. The same as
+    ``mask_levels(mask) > 0``, in one comparison."""
+    return np.asarray(mask, dtype=np.float32) >= _FIRST_MARKED
 
 
 def perlin_mask(
