@@ -402,12 +402,18 @@ class Transform:
         return f"{type(self).__name__}({fields})"
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _json(value: Any) -> Any:
-    """A setting as JSON: tuples become lists, in dicts too."""
+    """A setting as JSON: tuples become lists, in dicts too. (Runs for every record drawn:
+    plain scalars, most items, skip the recursion.)"""
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, (tuple, list)):
-        return [_json(v) for v in value]
+        return [v if type(v) in _SCALARS else _json(v) for v in value]
     if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _json(v) for k, v in value.items()}
     return value
 
 
