@@ -6,6 +6,7 @@ bounded cache, atomic writes, and the folders built on them (normal images, mask
 * :mod:`~synthdefect.files.codec`: :func:`read_image`, :func:`read_mask`,
   :func:`encode_image`, :func:`encode_mask`, :func:`write_image`, :func:`image_note`;
 * :mod:`~synthdefect.files.jpeg`: JPEG frame headers and the reduced (DCT-scaled) decode;
+* :mod:`~synthdefect.files.orientation`: the EXIF orientation of JPEG, PNG, WebP and TIFF files;
 * :mod:`~synthdefect.files.atomic`: :func:`write_atomic`, :func:`write_json`;
 * :mod:`~synthdefect.files.readable`: :class:`ImageFiles`, the skip policy;
 * :mod:`~synthdefect.files.cache`: :class:`ArrayCache`;

@@ -2,8 +2,9 @@
 
 Decoded images are numpy ``(H, W, C)`` ``uint8`` RGB (``C`` = 3) or grey (``C`` = 1). 16-bit
 files are scaled to 8 bits, alpha is dropped, BGR (OpenCV's order) is converted to RGB once here,
-and a JPEG's or PNG's EXIF orientation is applied (images and masks alike). A JPEG larger than
-needed can be decoded at reduced size (:mod:`synthdefect.files.jpeg`).
+and the EXIF orientation of a JPEG, PNG, WebP or TIFF is applied, images and masks alike
+(:mod:`synthdefect.files.orientation`). A JPEG larger than needed can be decoded at reduced
+size (:mod:`synthdefect.files.jpeg`).
 Masks are written as 8-bit grey PNG, ``round(255 * m)`` per pixel
 (:func:`~synthdefect.functional.masks.mask_levels`): 0 / 255 for hard masks; a soft mask's file
 (any other level) carries the note :data:`SOFT_MASK_NOTE`, so that :func:`read_mask` takes its
@@ -12,7 +13,7 @@ low levels as meant. Writes are atomic (:mod:`synthdefect.files.atomic`).
 
 from __future__ import annotations
 
-import io
+import mmap
 import os
 import struct
 import zlib
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from synthdefect.files.atomic import write_atomic
 from synthdefect.files.jpeg import (
@@ -30,6 +31,12 @@ from synthdefect.files.jpeg import (
     jpeg_frame,
     reduced_flags,
     reduction,
+)
+from synthdefect.files.orientation import (
+    Orientation,
+    find_orientation,
+    upright,
+    without_orientation,
 )
 from synthdefect.functional.masks import mask_levels
 from synthdefect.limits import MAX_IMAGE_PIXELS
@@ -81,6 +88,7 @@ def read_image(
     if not path.is_file():
         raise FileNotFoundError(f"no such image file: {path}")
     data = np.fromfile(path, dtype=np.uint8)
+    orientation = find_orientation(data)
     flags = cv2.IMREAD_UNCHANGED
     if reduce > 1:
         frame = upright_frame(data)
@@ -88,13 +96,13 @@ def read_image(
         if factor > 1:
             flags = reduced_flags(frame, factor)
     try:
-        image = cv2.imdecode(data, flags) if data.size else None
+        image = cv2.imdecode(without_orientation(data, orientation), flags) if data.size else None
     except cv2.error as error:  # e.g. more pixels than the decoder reads
         reason = _too_large(path) or str(error).strip().splitlines()[-1]
         raise ImageReadError(f"cannot decode image: {path} ({reason})") from None
     if image is None:
         raise ImageReadError(f"cannot decode image: {path}")
-    image = _upright(image, _orientation(data))
+    image = upright(image, orientation)
     if np.issubdtype(image.dtype, np.floating) and not (
         np.isfinite(image).all() and 0.0 <= image.min() and image.max() <= 1.0
     ):
@@ -117,77 +125,13 @@ def read_image(
     return image if channels is None else match_channels(np.ascontiguousarray(image), channels)
 
 
-_HEADER_BYTES = 1 << 16
-"""Bytes at the start of a file that :func:`image_size` searches for EXIF data."""
-_PNG_TAIL_BYTES = 1 << 14
-"""Bytes at the end of a PNG searched for an ``eXIf`` chunk written after the pixels."""
-_ORIENTATION_TAG = 0x0112
-
-_UPRIGHT = {
-    2: lambda a: a[:, ::-1],
-    3: lambda a: a[::-1, ::-1],
-    4: lambda a: a[::-1],
-    5: lambda a: np.swapaxes(a, 0, 1),
-    6: lambda a: np.rot90(a, -1),
-    7: lambda a: np.rot90(a, -1)[::-1],
-    8: lambda a: np.rot90(a, 1),
-}
-"""EXIF orientation 2..8 -> the turn or flip that shows the stored pixels upright."""
-
-
-def _orientation(data: np.ndarray) -> int:
-    """The EXIF orientation (1..8; 1: stored upright) of an encoded JPEG or PNG file's bytes;
-    1 for other formats."""
-    if not _holds_exif(memoryview(data)):
-        return 1
-    try:
-        with Image.open(io.BytesIO(data.tobytes())) as image:
-            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return 1
-    return orientation if orientation in _UPRIGHT else 1
-
-
-def _holds_exif(data: memoryview) -> bool:
-    """Whether a JPEG has an EXIF segment among its leading APPn/COM segments, or a PNG an
-    ``eXIf`` chunk before its pixels or near its end (walking headers only: a few microseconds)."""
-    size = len(data)
-    if data[:2].tobytes() == b"\xff\xd8":
-        pos = 2
-        while (
-            pos + 10 <= size
-            and data[pos] == 0xFF
-            and (0xE0 <= data[pos + 1] <= 0xEF or data[pos + 1] == 0xFE)
-        ):
-            if data[pos + 1] == 0xE1 and data[pos + 4 : pos + 10].tobytes() == b"Exif\x00\x00":
-                return True
-            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
-        return False
-    if data[:8].tobytes() == b"\x89PNG\r\n\x1a\n":
-        pos = 8
-        while pos + 8 <= size:
-            kind = data[pos + 4 : pos + 8].tobytes()
-            if kind == b"eXIf":
-                return True
-            if kind == b"IDAT":
-                return b"eXIf" in data[-_PNG_TAIL_BYTES:].tobytes()
-            pos += 12 + int.from_bytes(data[pos : pos + 4], "big")
-    return False
-
-
-def _upright(image: np.ndarray, orientation: int) -> np.ndarray:
-    """``image`` (HW or HWC) turned as its EXIF ``orientation`` says, contiguous."""
-    turn = _UPRIGHT.get(orientation)
-    return image if turn is None else np.ascontiguousarray(turn(image))
-
-
 def upright_frame(data: np.ndarray) -> JpegFrame | None:
     """The frame of a JPEG that can be decoded reduced (:func:`~synthdefect.files.jpeg.jpeg_frame`),
     from the first :data:`~synthdefect.files.jpeg.HEADER_BYTES` of a file's bytes, with its sides
     as :func:`read_image` gives them (swapped where the EXIF orientation turns the image)."""
     head = data[:HEADER_BYTES]
     frame = jpeg_frame(head.tobytes())
-    if frame is not None and _orientation(head) >= 5:
+    if frame is not None and _turns(find_orientation(head)):
         return frame._replace(height=frame.width, width=frame.height)
     return frame
 
@@ -203,16 +147,19 @@ def read_frame(path: str | os.PathLike) -> JpegFrame | None:
 
 def image_size(path: str | os.PathLike) -> tuple[int, int]:
     """``(width, height)`` of the image file as :func:`read_image` decodes it (EXIF orientation
-    applied), from its header (and last bytes); ``OSError`` or ``ValueError`` when it cannot be
-    read."""
+    applied), from its headers; ``OSError`` or ``ValueError`` when it cannot be read."""
     with Image.open(path) as image:
         width, height = image.size
-    with open(path, "rb") as f:
-        head = f.read(_HEADER_BYTES)
-        f.seek(max(f.seek(0, os.SEEK_END) - _PNG_TAIL_BYTES, len(head)))
-        ends = memoryview(head + f.read())
-    turned = _holds_exif(ends) and _orientation(np.fromfile(path, np.uint8)) >= 5
+        if isinstance(image, TiffImagePlugin.TiffImageFile):  # Pillow >= 11: turned already
+            width, height = image.tag_v2[256], image.tag_v2[257]
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        turned = _turns(find_orientation(memoryview(data)))
     return (height, width) if turned else (width, height)
+
+
+def _turns(orientation: Orientation | None) -> bool:
+    """Whether ``orientation`` swaps the stored height and width (EXIF 5..8)."""
+    return orientation is not None and orientation.value >= 5
 
 
 def _too_large(path: Path) -> str | None:
