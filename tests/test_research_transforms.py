@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from synthdefect.functional.anomaly_sources import grid_shuffle
 from synthdefect.functional.texture_ops import grayscale, hflip, vflip
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
@@ -68,6 +69,32 @@ def test_grid_shuffle_record_checks(rgb_image):
         shuffle.apply(sample, {**record, "params": {"order": [0] * 8}})
     with pytest.raises(ValueError, match="texture"):
         shuffle.apply(Sample.from_image(rgb_image), record)
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (3, 20), (1, 1)])
+def test_grid_shuffle_cuts_its_grid_to_one_pixel_cells_on_a_texture_smaller_than_it(
+    rgb_image, shape
+):
+    """An 8x8 grid on a 6x6 texture shuffles its 36 pixels (a 6x6 grid) in the order the
+    record's 64 cells give them; on a 3x20 texture 3x8 cells of 1x2 pixels, the last four
+    columns in place. The record keeps its 64-cell order, so it replays."""
+    texture = rgb_image[: shape[0], : shape[1]]
+    sample = Sample.from_image(texture).evolve(texture=texture)
+    shuffle = GridShuffle((8, 8))
+    record = shuffle.make_params(sample_rng(0, 3), sample)
+    order = record["params"]["order"]
+    assert sorted(order) == list(range(64))
+    out = shuffle.apply(sample, record).texture
+    rows, cols = min(8, shape[0]), min(8, shape[1])
+    kept = [r * 8 + c for r in range(rows) for c in range(cols)]
+    fitted = [kept.index(cell) for cell in order if cell in kept]
+    assert np.array_equal(out, grid_shuffle(texture, rows, cols, fitted))
+    assert np.array_equal(out, shuffle.apply(sample, record).texture)
+    pixels = np.sort(texture.reshape(-1, 3), axis=0)
+    assert np.array_equal(np.sort(out.reshape(-1, 3), axis=0), pixels)  # moved, not made
+    core = cols * (shape[1] // cols)
+    assert np.array_equal(out[:, core:], texture[:, core:])  # the columns left over stay
+    assert shape == (1, 1) or not np.array_equal(out, texture)
 
 
 def test_gaussian_beta_blend_and_poisson_blend_need_a_texture(rgb_image):

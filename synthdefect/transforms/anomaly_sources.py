@@ -39,7 +39,9 @@ would take gigabytes."""
 class GridShuffle(Transform):
     """Cut ``sample.texture`` into ``grid`` = (rows, cols) cells and put them back in a uniformly
     random order (see :func:`~synthdefect.functional.anomaly_sources.grid_shuffle`); MemSeg uses
-    an 8x8 grid. Record params: ``{"order": [int, ...]}`` (cell k of the result is cell
+    an 8x8 grid. A texture with fewer pixels than the grid has cells on a side is shuffled in
+    one-pixel cells along it (the record's order restricted to the cells that remain). Record
+    params: ``{"order": [int, ...]}`` (cell k of the result is cell
     order[k])."""
 
     settings_fields = ("grid",)
@@ -70,7 +72,24 @@ class GridShuffle(Transform):
         order = self.unpack(params)["order"]
         if sample.texture is None:
             raise ValueError("GridShuffle needs sample.texture: put a texture step before it")
-        return sample.evolve(texture=grid_shuffle(sample.texture, *self.grid, order))
+        grid, order = _fitted(self.grid, order, *sample.texture.shape[:2])
+        return sample.evolve(texture=grid_shuffle(sample.texture, *grid, order))
+
+
+def _fitted(
+    grid: tuple[int, int], order: list[int], height: int, width: int
+) -> tuple[tuple[int, int], list[int]]:
+    """The grid and order that shuffle a ``height`` x ``width`` texture: ``grid`` and ``order``
+    where the grid fits, else the grid cut to one cell per pixel on the short side(s) (a 6x6
+    texture gets a 6x6 grid of 8x8), its cells (the full grid's first rows and columns) in the
+    order in which ``order`` names them: a uniformly random order where ``order`` is one."""
+    rows, cols = grid
+    fit_rows, fit_cols = min(rows, height), min(cols, width)
+    if (fit_rows, fit_cols) == grid:
+        return grid, order
+    cells = [row * cols + col for row in range(fit_rows) for col in range(fit_cols)]
+    kept = {cell: position for position, cell in enumerate(cells)}
+    return (fit_rows, fit_cols), [kept[cell] for cell in order if cell in kept]
 
 
 FILL_MODES = ("random", "black", "mean")
