@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from synthdefect import SyntheticAnomaly, replay
+from synthdefect.sample import Sample
+from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Compose
+from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -20,10 +25,17 @@ def _images(n: int, channels: int, height: int, width: int, seed: int = 0) -> np
     return np.clip(coarse + noise, 0, 255).astype(np.uint8)
 
 
-def _compare(recipe, images: np.ndarray, seed: int, tensor: torch.Tensor) -> tuple[int, int]:
+def _compare(
+    recipe, images: np.ndarray, seed: int, tensor: torch.Tensor, replayed: bool = False
+) -> tuple[int, int]:
     """Batch vs host for every image: (largest grey-level difference outside mask
-    disagreements, count of mask pixels that differ)."""
+    disagreements, count of mask pixels that differ). ``replayed``: the batch replays its
+    records read back from JSON, so the device builds every mask (a fresh draw hands over the
+    masks the host draw built)."""
     result = recipe.batch(tensor, seed=seed)
+    if replayed:
+        records = json.loads(json.dumps(result.params))
+        result = recipe.batch(tensor, params=records)
     assert result.fallbacks == ()
     worst, ties = 0, 0
     for b, image in enumerate(images):
@@ -51,10 +63,11 @@ def _compare(recipe, images: np.ndarray, seed: int, tensor: torch.Tensor) -> tup
 
 @pytest.mark.parametrize("preset", ["draem-code", "paper"])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_batch_equals_host_within_one_grey_level(preset, channels):
+@pytest.mark.parametrize("replayed", [False, True])
+def test_batch_equals_host_within_one_grey_level(preset, channels, replayed):
     recipe = SyntheticAnomaly(preset, p_anomaly=0.8, rotate_p=0.5)
     images = _images(80, channels, 32, 40, seed=channels)
-    worst, ties = _compare(recipe, images, 11, torch.from_numpy(images))
+    worst, ties = _compare(recipe, images, 11, torch.from_numpy(images), replayed)
     assert worst <= 1.0
     assert ties <= images.shape[0] * 32 * 40 // 10_000  # threshold ties: at most 0.01 %
 
@@ -77,6 +90,21 @@ def test_replay_of_a_record_through_the_batch_path():
     assert torch.equal(again.image, first.image) and torch.equal(again.mask, first.mask)
     host = replay(np.ascontiguousarray(images[2].permute(1, 2, 0).numpy()), records[2])
     assert np.abs(host.image.astype(int) - again.image[2].permute(1, 2, 0).numpy()).max() <= 1
+
+
+@pytest.mark.parametrize("kind", [PerlinMask, PerlinPairMask])
+def test_masks_kept_by_the_draw_are_used_and_the_missing_ones_built_on_the_device(kind):
+    transform = kind(threshold=(0.0, 0.6))
+    sample = Sample.from_image(np.zeros((32, 40, 1), np.uint8))
+    records = [transform.make_params(sample_rng(2, i), sample) for i in range(6)]
+    kept = [r.derived["mask"].copy() for r in records]
+    for b in (1, 4):
+        records[b] = json.loads(json.dumps(records[b]))  # read back: no mask beside it
+    kept[5] = records[5].derived["mask"] = np.ones((32, 40), np.float32)  # taken as it is
+    result = transform.batch(torch.zeros((6, 1, 32, 40), dtype=torch.uint8), params=records)
+    assert all("mask" not in r.derived for b, r in enumerate(records) if b not in (1, 4))
+    for b in range(6):
+        np.testing.assert_array_equal(result.mask[b, 0].numpy(), kept[b])
 
 
 def test_steps_without_a_batch_form_fall_back_and_are_named():

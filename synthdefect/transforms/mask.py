@@ -154,11 +154,24 @@ class PerlinMask(MaskTransform):
         )
 
     def apply_batch(self, batch: Any, records: list[Any]) -> Any:
+        """The masks the host draw kept beside the records (``Record.derived``, built there
+        for the redraw loop) move to the device in one copy; the records without one (read
+        back, applied before) are built on the device with :meth:`build_batch`."""
+        import torch
+
         draws = [self.unpack(r) for r in records]
-        for record in records:
-            derived(record).pop("mask", None)  # the host's copy; the device builds its own
         height, width = batch.image.shape[2:]
-        mask = self.build_batch(height, width, draws, batch.device)
+        kept = [derived(r).pop("mask", None) for r in records]  # used once, as in apply
+        usable = [m is not None and m.shape == (height, width) for m in kept]
+        if records and all(usable):
+            mask = torch.from_numpy(np.stack(kept)).to(batch.device)
+        else:
+            mask = torch.zeros((len(records), height, width), device=batch.device)
+            reuse = [b for b, ok in enumerate(usable) if ok]
+            build = [b for b, ok in enumerate(usable) if not ok]
+            if reuse:
+                mask[reuse] = torch.from_numpy(np.stack([kept[b] for b in reuse])).to(mask)
+            mask[build] = self.build_batch(height, width, [draws[b] for b in build], mask.device)
         if batch.foreground is not None:
             mask = mask * batch.foreground
         return batch.evolve(mask=mask)
