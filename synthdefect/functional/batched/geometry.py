@@ -8,20 +8,17 @@ grey level (almost all pixels exactly), ``float32`` ones to within one unit in t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 import torch
 
+from synthdefect.functional.batched.chunks import chunks
 from synthdefect.functional.geometry import BORDERS, rotation_matrix
 
-__all__ = ["fma32", "rotate"]
-
-
-def fma32(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    """``a * b + c`` rounded once to float32 (a fused multiply-add), from float32 operands."""
-    return torch.addcmul(c.double(), a.double(), b.double()).float()
+__all__ = ["rotate"]
 
 
 def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") -> torch.Tensor:
@@ -44,40 +41,65 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
     inverse = np.stack(
         [cv2.invertAffineTransform(rotation_matrix(height, width, a)) for a in angles]
     )
-    m = torch.as_tensor(inverse, dtype=torch.float64, device=batch.device)[:, :, :, None, None]
-    ys = torch.arange(height, dtype=torch.float64, device=batch.device)[:, None]
-    xs = torch.arange(width, dtype=torch.float64, device=batch.device)[None, :]
-    src_x = m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2]  # (n, H, W)
-    src_y = m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2]
-    left, top = src_x.floor(), src_y.floor()
-    fx = (src_x - left).float()[:, None]
-    fy = (src_y - top).float()[:, None]
-    if border == "zero":  # a two-pixel frame of zeros: every tap outside reads a zero of it
-        source = torch.nn.functional.pad(batch, (2, 2, 2, 2))
-        stride = width + 4
-        rows, cols = top.clamp_(-2, height).long() + 2, left.clamp_(-2, width).long() + 2
-        first = rows * stride + cols
-        index = [first, first + 1, first + stride, first + stride + 1]
-    else:
-        source = batch
-        rows = [_reflect((top + dy).long(), height) * width for dy in (0, 1)]
-        cols = [_reflect((left + dx).long(), width) for dx in (0, 1)]
-        index = [rows[0] + cols[0], rows[0] + cols[1], rows[1] + cols[0], rows[1] + cols[1]]
-    flat = source.reshape(n, channels, -1)
-
-    def tap(at: torch.Tensor) -> torch.Tensor:
-        at = at.reshape(n, 1, -1).expand(n, channels, -1)
-        return flat.gather(2, at).reshape(n, channels, height, width).float()
-
-    p00, p01, p10, p11 = (tap(at) for at in index)
-    upper = fma32(fy, p10 - p00, p00)
-    lower = fma32(fy, p11 - p01, p01)
-    out = fma32(fx, lower - upper, upper)
-    if batch.dtype == torch.uint8:
-        out = out.round_().clamp_(0, 255).to(torch.uint8)
-    else:
-        out = out.to(batch.dtype)
+    maps = torch.as_tensor(inverse, dtype=torch.float64, device=batch.device)
+    out = torch.empty_like(batch)
+    for part in chunks(n, channels * height * width, batch.device):
+        out[part] = _rotate(batch[part], maps[part], border)
     return out[:, 0] if planar else out
+
+
+def _rotate(batch: torch.Tensor, maps: torch.Tensor, border: str) -> torch.Tensor:
+    """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64.
+
+    Each output pixel reads the four taps around its float64 source position from the image
+    padded as ``border`` says (two zero pixels, or mirrored as far as a rotation reaches), as
+    float64: the float32 operations of OpenCV's kernel are worked exactly in float64 (the
+    products of float32 factors and grey levels or float32 values are exact there) and rounded
+    to float32 where OpenCV rounds, so each fused multiply-add rounds once."""
+    n, channels, height, width = batch.shape
+    device = batch.device
+    m = maps[:, :, :, None, None]
+    ys = torch.arange(height, dtype=torch.float64, device=device)[:, None]
+    xs = torch.arange(width, dtype=torch.float64, device=device)[None, :]
+    src_x = (m[:, 0, 0] * xs + m[:, 0, 1] * ys).add_(m[:, 0, 2])  # (n, H, W)
+    src_y = (m[:, 1, 0] * xs + m[:, 1, 1] * ys).add_(m[:, 1, 2])
+    left, top = src_x.floor(), src_y.floor()
+    fx = src_x.sub_(left).float().double()[:, None]  # the float32 weights, as float64
+    fy = src_y.sub_(top).float().double()[:, None]
+    if border == "zero":  # every tap outside reads a zero of a two-pixel frame
+        pad_y = pad_x = 2
+        source = torch.nn.functional.pad(batch, (2, 2, 2, 2))
+    else:  # a frame as wide as a rotation reaches outside the image, plus the taps' two
+        reach = math.hypot(height - 1, width - 1) / 2.0
+        pad_y = math.ceil(max(0.0, reach - (height - 1) / 2.0)) + 2
+        pad_x = math.ceil(max(0.0, reach - (width - 1) / 2.0)) + 2
+        rows = _reflect(torch.arange(-pad_y, height + pad_y, device=device), height)
+        cols = _reflect(torch.arange(-pad_x, width + pad_x, device=device), width)
+        source = batch.index_select(2, rows).index_select(3, cols)
+    stride = width + 2 * pad_x
+    first = top.clamp_(-pad_y, height + pad_y - 2).add_(pad_y).mul_(stride)
+    first = first.add_(left.clamp_(-pad_x, width + pad_x - 2).add_(pad_x)).long()
+    flat = source.reshape(n, channels, -1).double()
+
+    def tap(offset: int) -> torch.Tensor:
+        at = (first + offset).reshape(n, 1, -1).expand(n, channels, -1)
+        return flat.gather(2, at).reshape(n, channels, height, width)
+
+    exact = batch.dtype == torch.uint8  # differences of grey levels are exact in float32
+
+    def along_rows(p0: torch.Tensor, p1: torch.Tensor) -> torch.Tensor:
+        """float32 ``p0 + fy * (p1 - p0)``, the difference rounded to float32 first."""
+        step = p1.sub_(p0)
+        if not exact:
+            step = step.float().double()
+        return step.mul_(fy).add_(p0).float()
+
+    upper = along_rows(tap(0), tap(stride))
+    lower = along_rows(tap(1), tap(stride + 1))
+    out = (lower - upper).double().mul_(fx).add_(upper.double()).float()
+    if batch.dtype == torch.uint8:
+        return out.round_().clamp_(0, 255).to(torch.uint8)
+    return out.to(batch.dtype)
 
 
 def _reflect(index: torch.Tensor, size: int) -> torch.Tensor:
