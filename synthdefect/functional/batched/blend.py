@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import torch
 
+from synthdefect.functional.batched.chunks import chunks
+
 __all__ = ["beta_blend"]
 
 
@@ -19,12 +21,23 @@ def beta_blend(
     if any(not 0.0 <= b <= 1.0 for b in betas):
         raise ValueError(f"beta must be in [0, 1], got {list(betas)}")
     beta = torch.tensor(list(betas), dtype=torch.float32, device=images.device)
+    out = torch.empty_like(images)
+    for part in chunks(len(beta), images[0].numel(), images.device):
+        out[part] = _blend(images[part], textures[part], masks[part], beta[part])
+    return out
+
+
+def _blend(
+    images: torch.Tensor, textures: torch.Tensor, masks: torch.Tensor, beta: torch.Tensor
+) -> torch.Tensor:
+    """:func:`beta_blend` of a piece of the batch, ``beta`` float32 ``(n,)``."""
     weight = (masks.float() * beta[:, None, None])[:, None]
     rounding = images.dtype == torch.uint8
-    scale = 1.0 if rounding else 1.0 / 255.0
     value = images.float()
-    texture = textures.float() * torch.tensor(scale, dtype=torch.float32)
-    blended = value + weight * (texture - value)
+    blended = textures.float()
+    if not rounding:
+        blended.mul_(torch.tensor(1.0 / 255.0, dtype=torch.float32))
+    blended = blended.sub_(value).mul_(weight).add_(value)  # exactly the value where weight is 0
     if rounding:
-        blended = (blended + 0.5).clamp(0.0, 255.0)
-    return torch.where(weight != 0.0, blended, value).to(images.dtype)
+        blended = blended.add_(0.5).clamp_(0.0, 255.0)
+    return blended.to(images.dtype)
