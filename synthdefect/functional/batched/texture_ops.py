@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from synthdefect.functional import texture_ops as F
+from synthdefect.functional.batched.chunks import chunks
 from synthdefect.functional.batched.geometry import rotate
 
 __all__ = ["BATCHED_OPS", "BatchedOp", "apply_tables", "histograms"]
@@ -189,7 +190,24 @@ def _grayscale(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     return _luma(images).to(torch.uint8).expand(images.shape).contiguous()
 
 
-BATCHED_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
+def _in_pieces(op: BatchedOp) -> BatchedOp:
+    """``op`` over the batch's :func:`~synthdefect.functional.batched.chunks.chunks` (cache-sized
+    pieces on CPU, the whole batch elsewhere): each sample's result depends on that sample and
+    its kwargs alone, so the pieces give the values of one pass."""
+
+    def run(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+        pieces = list(chunks(len(images), images[0].numel(), images.device))
+        if len(pieces) == 1:
+            return op(images, kwargs)
+        out = torch.empty_like(images)
+        for part in pieces:
+            out[part] = op(images[part], kwargs[part])
+        return out
+
+    return run
+
+
+_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
     F.posterize: _posterize,
     F.solarize: _solarize,
     F.brightness: _brightness,
@@ -205,5 +223,9 @@ BATCHED_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
     F.hflip: _hflip,
     F.vflip: _vflip,
     F.grayscale: _grayscale,
+}
+
+BATCHED_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
+    kernel: _in_pieces(op) for kernel, op in _OPS.items()
 }
 """The numpy kernel -> its batched form (``op(images, kwargs_per_sample)``)."""
