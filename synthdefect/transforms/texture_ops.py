@@ -310,7 +310,8 @@ class TextureAugment(Transform):
         """Op by op in record order: at each position the samples are grouped by op and each
         group runs the op's batched kernel on the device
         (:data:`synthdefect.functional.batched.texture_ops.BATCHED_OPS`); ``fn`` and ops
-        without a batched kernel run on the host."""
+        without a batched kernel run on the host. The groups' results are put back in sample
+        order with one ``index_select``."""
         if self.fn is not None:
             return super().apply_batch(batch, records)
         import torch
@@ -318,24 +319,36 @@ class TextureAugment(Transform):
         from synthdefect.functional.batched.texture_ops import BATCHED_OPS
 
         ops = [self.unpack(r)["ops"] for r in records]
-        texture = _texture_of(batch).clone()
+        texture = _texture_of(batch)
+        device = batch.device
         for position in range(self.k):
             groups: dict[str, list[int]] = {}
             for b, chosen in enumerate(ops):
                 groups.setdefault(chosen[position]["op"], []).append(b)
+            order: list[int] = []  # the samples in the order of the groups' results
+            parts = []
             for name, members in groups.items():
                 kwargs = [{k: v for k, v in ops[b][position].items() if k != "op"} for b in members]
-                index = torch.tensor(members, dtype=torch.int64, device=batch.device)
+                group = texture.index_select(0, torch.tensor(members, device=device))
                 kernel = TEXTURE_OPS[name].kernel
                 batched = BATCHED_OPS.get(kernel)
                 if batched is not None:
-                    texture[index] = batched(texture[index], kwargs)
-                    continue
-                for b, kw in zip(members, kwargs, strict=True):
-                    host = np.ascontiguousarray(texture[b].permute(1, 2, 0).cpu().numpy())
-                    texture[b] = torch.from_numpy(kernel(host, **kw)).permute(2, 0, 1)
-                if self not in batch.fell_back:
-                    batch.fell_back.append(self)
+                    parts.append(batched(group, kwargs))
+                else:
+                    host = group.permute(0, 2, 3, 1).cpu().numpy()
+                    made = [
+                        kernel(np.ascontiguousarray(h), **kw)
+                        for h, kw in zip(host, kwargs, strict=True)
+                    ]
+                    made_chw = torch.from_numpy(np.stack(made)).permute(0, 3, 1, 2)
+                    parts.append(made_chw.contiguous().to(device))
+                    if self not in batch.fell_back:
+                        batch.fell_back.append(self)
+                order.extend(members)
+            texture = parts[0] if len(parts) == 1 else torch.cat(parts)
+            if order != sorted(order):
+                back = torch.argsort(torch.tensor(order, device=device))
+                texture = texture.index_select(0, back)
         return batch.evolve(texture=texture)
 
     @classmethod
