@@ -95,13 +95,13 @@ class SampleBatch:
         """The items at ``index`` (int64 on the batch's device), as a batch of their own."""
 
         def pick(t: torch.Tensor | None) -> torch.Tensor | None:
-            return None if t is None else t[index]
+            return None if t is None else t.index_select(0, index)  # on CPU: not t[index], slow
 
-        image = self.image[index]
+        image = self.image.index_select(0, index)
         return self.evolve(
             image=image,
-            normal=image if self.normal is self.image else self.normal[index],
-            mask=self.mask[index],
+            normal=image if self.normal is self.image else pick(self.normal),
+            mask=pick(self.mask),
             texture=pick(self.texture),
             foreground=pick(self.foreground),
             sources=[self.sources[i] for i in index.tolist()],
@@ -112,12 +112,13 @@ class SampleBatch:
         """This batch with the items at ``index`` replaced by ``part``'s; a texture or
         foreground that only one side holds is dropped."""
 
+        source = torch.arange(len(self), device=index.device)  # item b: whole's b or piece's j
+        source[index] = torch.arange(len(self), len(self) + len(index), device=index.device)
+
         def put(whole: torch.Tensor | None, piece: torch.Tensor | None) -> torch.Tensor | None:
             if whole is None or piece is None:
                 return None
-            out = whole.clone()
-            out[index] = piece
-            return out
+            return torch.cat([whole, piece]).index_select(0, source)
 
         image = put(self.image, part.image)
         same = self.normal is self.image and part.normal is part.image
