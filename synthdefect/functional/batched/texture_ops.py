@@ -139,13 +139,9 @@ def _contrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     return apply_tables(images, tables[:, :, 0])
 
 
-def _hsv_component(v: torch.Tensor, chroma: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    k = torch.where(k >= 6.0, k - 6.0, k)
-    x = torch.minimum(4.0 - k, k).clamp(0.0, 1.0)
-    return v - chroma * x
-
-
 def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
+    """The numba kernel's float64 operations in its order; maxima, minima, differences and
+    the choice of hue formula in int16 (exact on grey levels), wraps as additions of 0 or 6."""
     if images.shape[1] == 1:
         return images.clone()
     hues = [F.check_int("hue", k.get("hue", 0), -255, 255) for k in kwargs]
@@ -155,20 +151,26 @@ def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     turn = turn.to(device)[:, None, None]
     saturation = torch.tensor([s / 255.0 for s in sats], dtype=torch.float64)
     saturation = saturation.to(device)[:, None, None]
-    r, g, b = images.double().unbind(1)
-    v = torch.maximum(torch.maximum(r, g), b)
-    d = v - torch.minimum(torch.minimum(r, g), b)
-    inv = 1.0 / torch.where(d > 0.0, d, 1.0)
-    hue = (g - b) * inv
-    hue = torch.where((v != r) & (v == g), (b - r) * inv + 2.0, hue)
-    hue = torch.where((v != r) & (v != g), (r - g) * inv + 4.0, hue)
-    hue = hue + turn
-    hue = torch.where(hue < 0.0, hue + 6.0, hue)
-    hue = torch.where(hue >= 6.0, hue - 6.0, hue)
-    s = d / torch.where(v > 0.0, v, 1.0) + saturation
-    chroma = v * s.clamp(0.0, 1.0)
-    channels = [_hsv_component(v, chroma, offset + hue) + 0.5 for offset in (5.0, 3.0, 1.0)]
-    return torch.stack(channels, 1).to(torch.uint8)
+    rgb = images.short()
+    r, g, b = rgb.unbind(1)
+    top = rgb.amax(1)
+    spread = top - rgb.amin(1)
+    at_r, at_g = top == r, top == g  # the hue's sextant: (g - b) / d, (b - r) / d + 2, ...
+    numerator = torch.where(at_r, g - b, torch.where(at_g, b - r, r - g)).double()
+    start = torch.where(at_r, 0.0, torch.where(at_g, 2.0, 4.0)).double()
+    v, d = top.double(), spread.double()
+    hue = numerator.mul_(d.clamp(min=1.0).reciprocal_()).add_(start).add_(turn)
+    hue = hue.add_(hue < 0.0, alpha=6.0)
+    hue = hue.add_(hue >= 6.0, alpha=-6.0)
+    s = d.div_(v.clamp(min=1.0)).add_(saturation)
+    chroma = s.clamp_(0.0, 1.0).mul_(v)
+    out = torch.empty_like(images)
+    for channel, offset in enumerate((5.0, 3.0, 1.0)):
+        k = hue + offset
+        k = k.add_(k >= 6.0, alpha=-6.0)
+        x = torch.minimum(4.0 - k, k).clamp_(0.0, 1.0)
+        out[:, channel] = torch.sub(v, x.mul_(chroma), out=x).add_(0.5)
+    return out
 
 
 def _rotate_texture(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
