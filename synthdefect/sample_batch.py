@@ -207,7 +207,10 @@ def run_recipe_batch(
     out = transform.run_batch(batch, records)
     fell_back = {id(t) for t in out.fell_back}
     fallbacks = tuple(path or "." for path, t in transform.walk() if id(t) in fell_back)
-    label = ((out.mask * 255.0 + 0.5).floor() > 0).flatten(1).any(1).to(torch.int64)
+    # a sample is 1 where its mask marks a pixel, 8-bit level round(255 m) > 0: the level only
+    # grows with m, so the largest value of each mask decides
+    top = out.mask.flatten(1).amax(1)
+    label = ((top * 255.0 + 0.5).floor() > 0).to(torch.int64)
     return BatchResult(
         image=_restore(out.image, dtype),
         mask=out.mask[:, None],
