@@ -307,7 +307,9 @@ class TextureAugment(Transform):
         return sample.evolve(texture=texture)
 
     def apply_batch(self, batch: Any, records: list[Any]) -> Any:
-        """Op by op in record order: at each position the samples are grouped by op and each
+        """Op by op in record order, over the batch's pieces
+        (:func:`~synthdefect.functional.batched.chunks.chunks`: cache-sized on CPU, the whole
+        batch elsewhere): at each position the samples of a piece are grouped by op and each
         group runs the op's batched kernel on the device
         (:data:`synthdefect.functional.batched.texture_ops.BATCHED_OPS`); ``fn`` and ops
         without a batched kernel run on the host. The groups' results are put back in sample
@@ -316,11 +318,22 @@ class TextureAugment(Transform):
             return super().apply_batch(batch, records)
         import torch
 
-        from synthdefect.functional.batched.texture_ops import BATCHED_OPS
+        from synthdefect.functional.batched.chunks import chunks
 
         ops = [self.unpack(r)["ops"] for r in records]
         texture = _texture_of(batch)
-        device = batch.device
+        out = torch.empty_like(texture)
+        for part in chunks(len(records), texture[0].numel(), batch.device):
+            out[part] = self._augmented(texture[part], ops[part], batch)
+        return batch.evolve(texture=out)
+
+    def _augmented(self, texture: Any, ops: list[list[dict]], batch: Any) -> Any:
+        """:meth:`apply_batch` of the textures ``(n, C, H, W)`` of one piece and their ops."""
+        import torch
+
+        from synthdefect.functional.batched.texture_ops import BATCHED_OPS
+
+        device = texture.device
         for position in range(self.k):
             groups: dict[str, list[int]] = {}
             for b, chosen in enumerate(ops):
@@ -329,7 +342,10 @@ class TextureAugment(Transform):
             parts = []
             for name, members in groups.items():
                 kwargs = [{k: v for k, v in ops[b][position].items() if k != "op"} for b in members]
-                group = texture.index_select(0, torch.tensor(members, device=device))
+                if len(members) == len(ops):
+                    group = texture
+                else:
+                    group = texture.index_select(0, torch.tensor(members, device=device))
                 kernel = TEXTURE_OPS[name].kernel
                 batched = BATCHED_OPS.get(kernel)
                 if batched is not None:
@@ -349,7 +365,7 @@ class TextureAugment(Transform):
             if order != sorted(order):
                 back = torch.argsort(torch.tensor(order, device=device))
                 texture = texture.index_select(0, back)
-        return batch.evolve(texture=texture)
+        return texture
 
     @classmethod
     def from_parts(
