@@ -51,9 +51,9 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
 def _rotate(batch: torch.Tensor, maps: torch.Tensor, border: str) -> torch.Tensor:
     """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64.
 
-    Each output pixel reads the four taps around its float64 source position as ``border``
-    says (from the image in a frame of two zero pixels, or at mirrored rows and columns), as
-    float64: the float32 operations of OpenCV's kernel are worked exactly in float64 (the
+    Each output pixel reads the four taps around its float64 source position from the image
+    in a frame as ``border`` says (two zero pixels, or mirrored as far as a rotation reaches),
+    as float64: the float32 operations of OpenCV's kernel are worked exactly in float64 (the
     products of float32 factors and grey levels or float32 values are exact there) and rounded
     to float32 where OpenCV rounds, so each fused multiply-add rounds once."""
     n, channels, height, width = batch.shape
@@ -67,23 +67,22 @@ def _rotate(batch: torch.Tensor, maps: torch.Tensor, border: str) -> torch.Tenso
     fx = src_x.sub_(left).float().double()[:, None]  # the float32 weights, as float64
     fy = src_y.sub_(top).float().double()[:, None]
     if border == "zero":  # every tap outside reads a zero of a two-pixel frame
+        pad_y = pad_x = 2
         source = torch.nn.functional.pad(batch, (2, 2, 2, 2))
-        stride = width + 4
-        first = top.clamp_(-2, height).add_(2).mul_(stride)
-        first = first.add_(left.clamp_(-2, width).add_(2)).long()
-        taps = [first, first + 1, first + stride, first + stride + 1]
-    else:  # rows and columns mirrored through tables as long as a rotation reaches outside
-        source = batch
+    else:  # a mirrored frame as wide as a rotation reaches outside the image, plus two
         reach = math.hypot(height - 1, width - 1) / 2.0
         pad_y = math.ceil(max(0.0, reach - (height - 1) / 2.0)) + 2
         pad_x = math.ceil(max(0.0, reach - (width - 1) / 2.0)) + 2
-        rows = _reflect(torch.arange(-pad_y, height + pad_y, device=device), height) * width
-        cols = _reflect(torch.arange(-pad_x, width + pad_x, device=device), width)
-        at_y = top.clamp_(-pad_y, height + pad_y - 2).add_(pad_y).long()
-        at_x = left.clamp_(-pad_x, width + pad_x - 2).add_(pad_x).long()
-        row0, row1 = rows.take(at_y), rows.take(at_y + 1)
-        col0, col1 = cols.take(at_x), cols.take(at_x + 1)
-        taps = [row0 + col0, row0 + col1, row1 + col0, row1 + col1]
+        if pad_y < height and pad_x < width:  # torch's "reflect" is OpenCV's REFLECT_101
+            source = torch.nn.functional.pad(batch, (pad_x, pad_x, pad_y, pad_y), mode="reflect")
+        else:  # a frame wider than the image: mirrored more than once
+            rows = _reflect(torch.arange(-pad_y, height + pad_y, device=device), height)
+            cols = _reflect(torch.arange(-pad_x, width + pad_x, device=device), width)
+            source = batch.index_select(2, rows).index_select(3, cols)
+    stride = width + 2 * pad_x
+    first = top.clamp_(-pad_y, height + pad_y - 2).add_(pad_y).mul_(stride)
+    first = first.add_(left.clamp_(-pad_x, width + pad_x - 2).add_(pad_x)).long()
+    taps = [first, first + 1, first + stride, first + stride + 1]
     flat = source.reshape(n, channels, -1).double()
 
     def tap(at: torch.Tensor) -> torch.Tensor:
