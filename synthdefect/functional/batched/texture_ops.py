@@ -149,7 +149,8 @@ def _contrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
 
 def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     """The numba kernel's float64 operations in its order; maxima, minima, differences and
-    the choice of hue formula in int16 (exact on grey levels), wraps as additions of 0 or 6."""
+    the choice of hue formula in int16 (exact on grey levels), wraps as additions of 0 or 6
+    (torch.where is not vectorised on CPU)."""
     if images.shape[1] == 1:
         return images.clone()
     hues = [F.check_int("hue", k.get("hue", 0), -255, 255) for k in kwargs]
@@ -163,9 +164,13 @@ def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     r, g, b = rgb.unbind(1)
     top = rgb.amax(1)
     spread = top - rgb.amin(1)
-    at_r, at_g = top == r, top == g  # the hue's sextant: (g - b) / d, (b - r) / d + 2, ...
-    numerator = torch.where(at_r, g - b, torch.where(at_g, b - r, r - g)).double()
-    start = torch.where(at_r, 0.0, torch.where(at_g, 2.0, 4.0)).double()
+    # the hue's sextant, (g - b) / d at a red maximum, (b - r) / d + 2 at green, (r - g) / d
+    # + 4 at blue, picked with masks
+    at_r = top == r
+    at_g = (top == g) & ~at_r
+    at_b = ~(at_r | at_g)
+    numerator = ((g - b) * at_r + (b - r) * at_g + (r - g) * at_b).double()
+    start = at_g * 2.0 + at_b * 4.0
     v, d = top.double(), spread.double()
     hue = numerator.mul_(d.clamp(min=1.0).reciprocal_()).add_(start).add_(turn)
     hue = hue.add_(hue < 0.0, alpha=6.0)
