@@ -382,7 +382,32 @@ CASES = [
                 "a preset file with a value of the wrong type",
                 "paper_x.json",
                 json.dumps({"preset": "paper", "p_anomaly": "x"}),
-                "paper_x.json: preset 'paper' with {'p_anomaly': 'x'}",
+                "paper_x.json: preset 'paper' with {'p_anomaly': 'x'}: p_anomaly must be a "
+                "number, got 'x' (str)",
+            ),
+            (
+                'a preset file with a number written as a string (`"p_anomaly": "1"`)',
+                "paper_1.json",
+                json.dumps({"preset": "paper", "p_anomaly": "1"}),
+                "p_anomaly must be a number, got '1' (str)",
+            ),
+            (
+                'a preset file with a bool for a number (`"p_anomaly": true`)',
+                "paper_true.json",
+                json.dumps({"preset": "paper", "p_anomaly": True}),
+                "p_anomaly must be a number, got True (bool)",
+            ),
+            (
+                'a preset file with a float for an integer (`"k": 2.5`)',
+                "paper_k.json",
+                json.dumps({"preset": "paper", "k": 2.5}),
+                "k must be an integer, got 2.5 (float)",
+            ),
+            (
+                'a preset file with a string for a flag (`"mixed": "yes"`)',
+                "nsa_mixed.json",
+                json.dumps({"preset": "nsa", "mixed": "yes"}),
+                "mixed must be true or false, got 'yes' (str)",
             ),
             (
                 "a preset file with an unknown setting",

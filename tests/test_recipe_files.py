@@ -4,6 +4,7 @@ generate, preview and train, and the Dataset."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -53,6 +54,79 @@ def test_preset_file_with_overrides(tmp_path, rgb_image):
     path = tmp_path / "paper.json"
     path.write_text(json.dumps({"preset": "paper", "p_anomaly": 1.0}))
     assert same_samples(load_recipe(path), SyntheticAnomaly("paper", p_anomaly=1.0), rgb_image)
+
+
+WRONG_TYPES = [
+    ("paper", "p_anomaly", "1", "p_anomaly must be a number, got '1' (str)"),
+    ("paper", "p_anomaly", True, "p_anomaly must be a number, got True (bool)"),
+    ("cutpaste", "p_anomaly", False, "p_anomaly must be a number, got False (bool)"),
+    ("draem-code+cutpaste", "p_anomaly", "0.5", "p_anomaly must be a number, got '0.5' (str)"),
+    ("paper", "rotate_p", True, "rotate_p must be a number, got True (bool)"),
+    ("paper", "rotate_p", "0.3", "rotate_p must be a number, got '0.3' (str)"),
+    ("paper", "min_area", True, "min_area must be a number, got True (bool)"),
+    ("paper", "k", "3", "k must be an integer, got '3' (str)"),
+    ("paper", "k", 2.5, "k must be an integer, got 2.5 (float)"),
+    ("paper", "k", True, "k must be an integer, got True (bool)"),
+    ("paper", "redraw_empty", "yes", "redraw_empty must be true or false, got 'yes' (str)"),
+    ("paper", "redraw_empty", 1, "redraw_empty must be true or false, got 1 (int)"),
+    ("paper", "threshold", True, "threshold must be a number or a pair (lo, hi) of numbers"),
+    ("paper", "threshold", [0.3, "0.7"], "threshold must be a number or a pair (lo, hi) of"),
+    ("paper", "beta", [True, 1], "beta must be a pair (lo, hi) of numbers, got [True, 1]"),
+    ("paper", "beta", "0.5", "beta must be a pair (lo, hi) of numbers, got '0.5'"),
+    ("nsa", "mixed", "yes", "mixed must be true or false, got 'yes' (str)"),
+    ("nsa", "mixed", 1, "mixed must be true or false, got 1 (int)"),
+    ("cutout", "area", [0.02, "0.1"], "area must be a pair (lo, hi) of numbers"),
+    ("intensity-disc", "amount", [0.2, True], "amount must be a pair (lo, hi) of numbers"),
+    ("fractal", "noise", "10", "noise must be a number, got '10' (str)"),
+    ("fractal", "p_noise", True, "p_noise must be a number, got True (bool)"),
+    ("fractal", "angle", [True, 75], "angle must be a pair (lo, hi) of numbers"),
+    ("fpi", "alpha", [0, True], "alpha must be a pair (lo, hi) of numbers"),
+]
+"""A preset file's setting of the wrong type: (preset, key, value, the one-line message)."""
+
+
+@pytest.mark.parametrize(("preset", "key", "value", "message"), WRONG_TYPES)
+def test_a_preset_file_setting_of_the_wrong_type_is_one_line(tmp_path, preset, key, value, message):
+    """A string, a bool where a number is expected (``true`` is no probability), a float or a
+    string where an integer is, anything but true/false for a flag: refused in one line naming
+    the key, the value and the type expected, from a file and from ``make_recipe`` alike."""
+    from synthdefect import make_recipe
+
+    path = tmp_path / "preset.json"
+    path.write_text(json.dumps({"preset": preset, key: value}))
+    with pytest.raises(ValueError) as refused:
+        load_recipe(path)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_recipe(preset, **{key: value})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"preset": "paper", "p_anomaly": 1},
+        {"preset": "paper", "p_anomaly": 0, "rotate_p": 1, "min_area": 0, "k": 2},
+        {"preset": "paper", "threshold": 0, "beta": [0, 1], "redraw_empty": False},
+        {"preset": "nsa", "mixed": True},
+        {"preset": "fractal", "noise": 10, "p_noise": 1, "angle": [15, 75]},
+        {"preset": "cutout", "area": [0.02, 0.15], "aspect": [1, 3]},
+        {"preset": "draem-code+cutpaste", "p_anomaly": 1},
+    ],
+)
+def test_a_preset_file_takes_integers_where_floats_are_expected(tmp_path, settings):
+    path = tmp_path / "preset.json"
+    path.write_text(json.dumps(settings))
+    load_recipe(path)
+
+
+@pytest.mark.parametrize("value", ["1", True, [1]])
+def test_recipe_options_refuse_a_p_anomaly_that_is_no_number(value):
+    with pytest.raises(ValueError, match=r"^--p-anomaly must be a number, got "):
+        RecipeOptions(p_anomaly=value)
+    assert (
+        RecipeOptions(p_anomaly=1).build().describe()
+        == RecipeOptions(p_anomaly=1.0).build().describe()
+    )
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is new in Python 3.11")

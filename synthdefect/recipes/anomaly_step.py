@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from synthdefect.textures import TextureSpec, parse_textures
 from synthdefect.transforms.base import Compose, RandomApply, Transform
+from synthdefect.transforms.ranges import number_setting
 
 __all__ = ["DEFAULT_P_ANOMALY", "anomaly_recipe", "refuse_textures"]
 
@@ -16,10 +17,11 @@ def anomaly_recipe(
     name: str, steps: list[tuple[str, Transform]], p_anomaly: float | None
 ) -> Compose:
     """The recipe ``name`` making an anomaly with ``steps`` with probability ``p_anomaly`` in
-    [0, 1] (``None``: :data:`DEFAULT_P_ANOMALY`); ``ValueError`` otherwise."""
-    p_anomaly = DEFAULT_P_ANOMALY if p_anomaly is None else float(p_anomaly)
-    if not 0.0 <= p_anomaly <= 1.0:
-        raise ValueError(f"p_anomaly must be in [0, 1], got {p_anomaly}")
+    [0, 1] (``None``: :data:`DEFAULT_P_ANOMALY`); ``ValueError`` otherwise (a bool or a string
+    too)."""
+    p_anomaly = (
+        DEFAULT_P_ANOMALY if p_anomaly is None else number_setting("p_anomaly", p_anomaly, 0, 1)
+    )
     return Compose([("anomaly", RandomApply(Compose(steps), p=p_anomaly))], name=name)
 
 

@@ -19,6 +19,7 @@ from synthdefect.recipes.presets import DEFAULT_PRESET, get_preset, make_recipe
 from synthdefect.textures import TextureInput, TextureSpec, parse_textures
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.foreground import Foreground
+from synthdefect.transforms.ranges import number_setting
 
 __all__ = ["RecipeOptions"]
 
@@ -56,8 +57,8 @@ class RecipeOptions:
             raise ValueError("--p-anomaly applies to presets; a recipe sets its own probabilities")
         if self.preset is not None:
             get_preset(self.preset)  # a one-line ValueError for an unknown preset or mixture
-        if self.p_anomaly is not None and not 0.0 <= self.p_anomaly <= 1.0:
-            raise ValueError(f"--p-anomaly must be in [0, 1], got {self.p_anomaly}")
+        if self.p_anomaly is not None:
+            number_setting("--p-anomaly", self.p_anomaly, 0, 1)
         try:
             parse_textures(self.textures)
         except TypeError as err:

@@ -23,6 +23,7 @@ from synthdefect.transforms.base import Compose, RandomApply
 from synthdefect.transforms.blend import BetaBlend
 from synthdefect.transforms.geometry import RandomRotate
 from synthdefect.transforms.mask import PerlinMask
+from synthdefect.transforms.ranges import float_range, number_setting
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -129,9 +130,10 @@ class SyntheticAnomaly(Compose):
                 f"unknown preset {preset!r} for SyntheticAnomaly; DRAEM variants: "
                 f"{sorted(DRAEM_VARIANTS)} (other recipes: synthdefect.make_recipe)"
             )
-        p_anomaly = v.p_anomaly if p_anomaly is None else float(p_anomaly)
-        if not 0.0 <= p_anomaly <= 1.0:
-            raise ValueError(f"p_anomaly must be in [0, 1], got {p_anomaly}")
+        p_anomaly = (
+            v.p_anomaly if p_anomaly is None else number_setting("p_anomaly", p_anomaly, 0, 1)
+        )
+        rotate_p = v.rotate_p if rotate_p is None else number_setting("rotate_p", rotate_p, 0, 1)
         mask = PerlinMask(
             scale_exponents=v.scale_exponents,
             angle=v.noise_angle,
@@ -150,10 +152,15 @@ class SyntheticAnomaly(Compose):
                 ("mask", mask),
                 ("texture", TextureSample(textures, resize=texture_resize)),
                 ("augment", texture_ops),
-                ("blend", BetaBlend(v.beta if beta is None else beta, open_low=v.beta_open_low)),
+                (
+                    "blend",
+                    BetaBlend(
+                        v.beta if beta is None else float_range("beta", beta, 0, 1),
+                        open_low=v.beta_open_low,
+                    ),
+                ),
             ]
         )
-        rotate_p = v.rotate_p if rotate_p is None else rotate_p
         super().__init__(
             [
                 ("rotate", RandomApply(RandomRotate(v.rotate_degrees), p=rotate_p)),

@@ -22,6 +22,7 @@ from synthdefect.recipes.anomaly_step import anomaly_recipe
 from synthdefect.textures import TextureSpec, parse_textures
 from synthdefect.transforms.base import Compose
 from synthdefect.transforms.blend import SoftBetaBlend
+from synthdefect.transforms.ranges import float_range
 from synthdefect.transforms.shape_masks import RectangleMask
 from synthdefect.transforms.texture import TextureSample
 
@@ -47,6 +48,6 @@ def fpi_recipe(
     steps = [
         ("mask", RectangleMask(area, aspect)),
         ("texture", TextureSample(textures)),
-        ("blend", SoftBetaBlend(alpha)),
+        ("blend", SoftBetaBlend(float_range("alpha", alpha, 0, 1))),
     ]
     return anomaly_recipe("fpi", steps, p_anomaly)

@@ -31,6 +31,7 @@ from synthdefect.transforms.base import Compose, RandomApply
 from synthdefect.transforms.blend import BetaBlend
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.fractal import FractalPatch
+from synthdefect.transforms.ranges import number_setting
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -78,11 +79,12 @@ def fractal_recipe(
     (default 0.5, as every preset); ``noise`` (grey levels) is added with probability
     ``p_noise``. It takes no textures."""
     refuse_textures("fractal", textures, "cuts its patches from the image itself")
+    noise = number_setting("noise", noise, 0)
     steps = [
         ("texture", TextureSample("self")),
         ("color", _color_change()),
         ("patch", FractalPatch(side, angle)),
-        ("noise", RandomApply(GaussianNoise(noise), p=p_noise)),
+        ("noise", RandomApply(GaussianNoise(noise), p=number_setting("p_noise", p_noise, 0, 1))),
         ("blend", BetaBlend((1.0, 1.0))),
     ]
     return anomaly_recipe("fractal", steps, p_anomaly)

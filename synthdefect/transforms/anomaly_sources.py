@@ -18,7 +18,7 @@ from synthdefect.functional.anomaly_sources import gaussian_noise, grid_shuffle,
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.ranges import float_range
+from synthdefect.transforms.ranges import float_range, number_setting
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -171,9 +171,7 @@ class GaussianNoise(Transform):
     settings_fields = ("sigma",)
 
     def __init__(self, sigma: float = 10.0) -> None:
-        if not 0.0 <= sigma < float("inf"):
-            raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
-        self.sigma = float(sigma)
+        self.sigma = number_setting("sigma", sigma, 0)
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         return self.record(seed=int(rng.integers(0, 2**63)))

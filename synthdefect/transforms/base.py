@@ -50,6 +50,7 @@ import numpy as np
 from synthdefect.convert import from_user
 from synthdefect.sample import AnomalyResult, Sample, source_names
 from synthdefect.seeding import as_int, fresh_seed, sample_rng
+from synthdefect.transforms.ranges import number_setting
 from synthdefect.transforms.records import (
     Rebuilder,
     Record,
@@ -514,10 +515,8 @@ class RandomApply(Transform):
     def __init__(self, transform: Transform, p: float = 0.5) -> None:
         if not isinstance(transform, Transform):
             raise TypeError(f"RandomApply needs a Transform, got {transform!r}")
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be in [0, 1], got {p}")
         self.transform = transform
-        self.p = float(p)
+        self.p = number_setting("p", p, 0, 1)
 
     def params_schema(self) -> Schema:
         return {"applied": boolean}

@@ -16,6 +16,7 @@ from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.ranges import flag_setting, float_range
 from synthdefect.transforms.records import Schema, number, register_transform
 
 __all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend", "SoftBetaBlend"]
@@ -36,10 +37,7 @@ class BetaBlend(Transform):
     def __init__(
         self, beta_range: tuple[float, float] = (0.1, 1.0), open_low: bool = False
     ) -> None:
-        lo, hi = (float(v) for v in beta_range)
-        if not 0.0 <= lo <= hi <= 1.0:
-            raise ValueError(f"beta_range must satisfy 0 <= lo <= hi <= 1, got {beta_range}")
-        self.beta_range = (lo, hi)
+        self.beta_range = float_range("beta_range", beta_range, 0.0, 1.0)
         self.open_low = open_low
 
     def params_schema(self) -> Schema:
@@ -124,7 +122,7 @@ class PoissonBlend(Transform):
     settings_fields = ("mixed",)
 
     def __init__(self, mixed: bool = False) -> None:
-        self.mixed = bool(mixed)
+        self.mixed = flag_setting("mixed", mixed)
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         self.unpack(params)

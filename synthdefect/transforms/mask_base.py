@@ -21,6 +21,7 @@ import numpy as np
 from synthdefect.functional.masks import mask_area
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.ranges import flag_setting, int_setting, number_setting
 from synthdefect.transforms.records import Record, Schema, derived, integer
 
 __all__ = ["MaskTransform"]
@@ -39,13 +40,9 @@ class MaskTransform(Transform):
     def __init__(
         self, min_area: float = 0.0, redraw_empty: bool = True, max_retries: int = 10
     ) -> None:
-        if not 0.0 <= min_area <= 1.0:
-            raise ValueError(f"min_area must be in [0, 1], got {min_area!r}")
-        if int(max_retries) != max_retries or max_retries < 1:
-            raise ValueError(f"max_retries must be a positive integer, got {max_retries!r}")
-        self.min_area = float(min_area)
-        self.redraw_empty = bool(redraw_empty)
-        self.max_retries = int(max_retries)
+        self.min_area = number_setting("min_area", min_area, 0, 1)
+        self.redraw_empty = flag_setting("redraw_empty", redraw_empty)
+        self.max_retries = int_setting("max_retries", max_retries, 1)
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         """The parameters of one candidate mask (JSON values; not ``"attempts"``)."""

@@ -22,6 +22,7 @@ import numpy as np
 from synthdefect.functional import texture_ops as F
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
+from synthdefect.transforms.ranges import int_setting
 from synthdefect.transforms.records import (
     Rebuilder,
     RecordError,
@@ -252,6 +253,7 @@ class TextureAugment(Transform):
             raise ValueError(f"unknown texture ops {unknown}; known: {sorted(TEXTURE_OPS)}")
         if len(set(names)) != len(names):
             raise ValueError(f"ops must be distinct, got {list(names)}")
+        k = int_setting("k", k)
         if not 1 <= k <= len(names):
             raise ValueError(f"k must be in 1..{len(names)} for {len(names)} ops, got {k}")
         self.ops = names
