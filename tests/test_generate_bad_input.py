@@ -349,6 +349,38 @@ CASES = [
                 "cannot rebuild PerlinMask",
             ),
             (
+                'a recipe file with a bool for an integer (`"octaves": true`)',
+                "octaves_true.json",
+                step("PerlinMask", octaves=True),
+                "octaves must be an integer, got True (bool)",
+            ),
+            (
+                'a recipe file with a number written as a string (`"persistence": "0.5"`)',
+                "persistence.json",
+                step("PerlinMask", persistence="0.5"),
+                "persistence must be a number, got '0.5' (str)",
+            ),
+            (
+                "a recipe file with a bool for a number the constructor does not check itself "
+                '(`"degrees": [true, 90]`)',
+                "degrees.json",
+                json.dumps(
+                    {"type": "RandomRotate", "version": 2, "settings": {"degrees": [True, 90]}}
+                ),
+                "RandomRotate setting degrees[0] must be a number, got True (bool)",
+            ),
+            (
+                'a recipe file whose texture op range holds a bool (`"bits": [true, 8]`)',
+                "bits.json",
+                step(
+                    "TextureAugment",
+                    ops=["posterize"],
+                    k=1,
+                    ranges={"posterize": {"bits": [True, 8]}},
+                ),
+                "range posterize.bits must be an integer, got True (bool)",
+            ),
+            (
                 'a recipe file whose setting is out of range (`"threshold": [5, 9]`)',
                 "range.json",
                 step("PerlinMask", threshold=[5, 9]),

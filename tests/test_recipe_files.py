@@ -3,10 +3,13 @@ generate, preview and train, and the Dataset."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from test_generate_cli import QUICK, assert_input_problem, run
 from test_reference_pipeline import _invoke, _tiny_args, _write_category
 
 from synthdefect import (
+    PRESETS,
     BetaBlend,
     Compose,
     PerlinMask,
@@ -22,10 +26,12 @@ from synthdefect import (
     TextureSample,
     find_step,
     load_recipe,
+    make_recipe,
     save_recipe,
 )
 from synthdefect.dataset import SyntheticAnomalyDataset
 from synthdefect.recipes import RecipeOptions
+from synthdefect.transforms.records import walk_records
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM = f"{ROOT / 'examples' / 'custom_recipe.py'}:recipe"
@@ -90,8 +96,6 @@ def test_a_preset_file_setting_of_the_wrong_type_is_one_line(tmp_path, preset, k
     """A string, a bool where a number is expected (``true`` is no probability), a float or a
     string where an integer is, anything but true/false for a flag: refused in one line naming
     the key, the value and the type expected, from a file and from ``make_recipe`` alike."""
-    from synthdefect import make_recipe
-
     path = tmp_path / "preset.json"
     path.write_text(json.dumps({"preset": preset, key: value}))
     with pytest.raises(ValueError) as refused:
@@ -117,6 +121,116 @@ def test_a_preset_file_takes_integers_where_floats_are_expected(tmp_path, settin
     path = tmp_path / "preset.json"
     path.write_text(json.dumps(settings))
     load_recipe(path)
+
+
+MASK = ("steps", "anomaly", "transform", "steps", "mask")
+WRONG_RECORD_TYPES = [
+    (("steps", "anomaly"), "p", True, "p must be a number, got True (bool)"),
+    (
+        ("steps", "rotate", "transform"),
+        "degrees",
+        ["-90", 90],
+        "degrees[0] must be a number, got '-90' (str)",
+    ),
+    (
+        ("steps", "rotate", "transform"),
+        "degrees",
+        [True, 90],
+        "degrees[0] must be a number, got True (bool)",
+    ),
+    (MASK, "octaves", True, "octaves must be an integer, got True (bool)"),
+    (MASK, "octaves", 1.0, "octaves must be an integer, got 1.0 (float)"),
+    (MASK, "persistence", True, "persistence must be a number, got True (bool)"),
+    (MASK, "scale_exponents", [True, 5], "scale_exponents must be a pair (lo, hi) of numbers"),
+    (MASK, "redraw_empty", "yes", "redraw_empty must be true or false, got 'yes' (str)"),
+    (MASK, "max_retries", 10.0, "max_retries must be an integer, got 10.0 (float)"),
+    (
+        ("steps", "anomaly", "transform", "steps", "blend"),
+        "open_low",
+        "no",
+        "open_low must be true or false, got 'no' (str)",
+    ),
+    (("steps", "anomaly", "transform", "steps", "augment"), "k", True, "k must be an integer"),
+]
+"""A recipe file's (a description's) setting of the wrong type: (the record's path in the paper
+recipe, key, value, what the one-line message says)."""
+
+
+@pytest.mark.parametrize(("where", "key", "value", "message"), WRONG_RECORD_TYPES)
+def test_a_recipe_file_setting_of_the_wrong_type_is_one_line(tmp_path, where, key, value, message):
+    """Every setting of every record is checked against the type its transform holds it in (a
+    number, an integer, a flag, a string), not only those its constructor checks itself."""
+    description = SyntheticAnomaly("paper").describe()
+    record = description
+    for step in where:
+        record = record[step]
+    record["settings"][key] = value
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(description))
+    with pytest.raises(ValueError) as refused:
+        load_recipe(path)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def _scalars(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """``(path, value)`` of every number and bool inside a record's settings."""
+    if isinstance(value, (bool, int, float)):
+        yield path, value
+    elif isinstance(value, (list, dict)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            yield from _scalars(item, (*path, key))
+
+
+def _wrong_types(value: Any) -> list[Any]:
+    """Values of the wrong type for a setting holding ``value``."""
+    if isinstance(value, bool):
+        return ["yes", 1]
+    return [str(value), True] + ([value + 0.5] if isinstance(value, int) else [])
+
+
+def test_every_number_and_flag_of_every_preset_refuses_a_wrong_type_in_a_recipe_file(tmp_path):
+    """Each number, integer and flag in the settings of every preset's records (once per record
+    type and setting), given as a string, a bool (or, for a flag, 1) or, for an integer, a
+    float, makes the recipe file fail to load, in one line saying what the setting must be."""
+    path, seen, accepted, unclear = tmp_path / "recipe.json", set(), [], []
+    for preset in sorted(PRESETS):
+        description = make_recipe(preset).describe()
+        for where, record in walk_records(description):
+            for setting, value in _scalars(record["settings"]):
+                key = (record["type"], *(k for k in setting if isinstance(k, str)))
+                if key in seen:
+                    continue
+                seen.add(key)
+                for wrong in _wrong_types(value):
+                    edited = copy.deepcopy(description)
+                    settings = dict(walk_records(edited))[where]["settings"]
+                    for step in setting[:-1]:
+                        settings = settings[step]
+                    settings[setting[-1]] = wrong
+                    path.write_text(json.dumps(edited))
+                    try:
+                        load_recipe(path)
+                    except ValueError as error:
+                        name = [k for k in setting if isinstance(k, str)][-1]
+                        message = str(error)
+                        if "\n" in message or name not in message or "must" not in message:
+                            unclear.append(str(error))
+                    else:
+                        accepted.append((preset, where, setting, wrong))
+    assert len(seen) > 50 and not accepted
+    assert not unclear, unclear  # each names the setting and what it must be
+
+
+def test_a_recipe_file_takes_integers_where_floats_are_expected(tmp_path, rgb_image):
+    description = SyntheticAnomaly("paper").describe()
+    description["steps"]["anomaly"]["settings"]["p"] = 1
+    description["steps"]["rotate"]["transform"]["settings"]["degrees"] = [-90, 90]
+    mask = description["steps"]["anomaly"]["transform"]["steps"]["mask"]["settings"]
+    mask.update(persistence=1, lacunarity=2, min_area=0, threshold=[0, 1])
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(description))
+    assert load_recipe(path).describe()["steps"]["anomaly"]["settings"]["p"] == 1.0
 
 
 @pytest.mark.parametrize("value", ["1", True, [1]])

@@ -16,7 +16,7 @@ from synthdefect.functional.masks import anomalous_pixels
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.ranges import flag_setting, float_range
+from synthdefect.transforms.ranges import flag_setting, float_range, number_setting
 from synthdefect.transforms.records import Schema, number, register_transform
 
 __all__ = ["BetaBlend", "GaussianBetaBlend", "PoissonBlend", "SoftBetaBlend"]
@@ -38,7 +38,7 @@ class BetaBlend(Transform):
         self, beta_range: tuple[float, float] = (0.1, 1.0), open_low: bool = False
     ) -> None:
         self.beta_range = float_range("beta_range", beta_range, 0.0, 1.0)
-        self.open_low = open_low
+        self.open_low = flag_setting("open_low", open_low)
 
     def params_schema(self) -> Schema:
         return {"beta": number(*self.beta_range)}
@@ -90,12 +90,8 @@ class GaussianBetaBlend(Transform):
     def __init__(
         self, mean: float = 0.5, std: float = 0.1, clip: tuple[float, float] = (0.2, 0.8)
     ) -> None:
-        lo, hi = (float(v) for v in clip)
-        if not 0.0 <= lo <= hi <= 1.0:
-            raise ValueError(f"clip must satisfy 0 <= lo <= hi <= 1, got {clip}")
-        if not std >= 0:
-            raise ValueError(f"std must be >= 0, got {std}")
-        self.mean, self.std, self.clip = float(mean), float(std), (lo, hi)
+        self.clip = float_range("clip", clip, 0.0, 1.0)
+        self.mean, self.std = number_setting("mean", mean), number_setting("std", std, 0)
 
     def params_schema(self) -> Schema:
         return {"beta": number(*self.clip)}

@@ -13,7 +13,7 @@ from synthdefect.functional.masks import perlin_mask
 from synthdefect.functional.shapes import combine_masks
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
-from synthdefect.transforms.ranges import float_range
+from synthdefect.transforms.ranges import float_range, int_setting, number_setting
 from synthdefect.transforms.records import (
     Check,
     RecordError,
@@ -96,15 +96,13 @@ class PerlinMask(MaskTransform):
         self.scale_exponents = (int(k_min), int(k_max))
         self.angle = float_range("angle", angle)
         self.threshold = float_range("threshold", threshold, -1.0, 1.0, scalar=True)
-        if int(octaves) != octaves or not 1 <= octaves <= MAX_OCTAVES:
+        if not 1 <= int_setting("octaves", octaves) <= MAX_OCTAVES:
             raise ValueError(f"octaves must be an integer in 1..{MAX_OCTAVES}, got {octaves!r}")
-        if not persistence > 0:
+        if not number_setting("persistence", persistence) > 0:
             raise ValueError(f"persistence must be > 0, got {persistence!r}")
-        if not lacunarity >= 1:
-            raise ValueError(f"lacunarity must be >= 1, got {lacunarity!r}")
         self.octaves = int(octaves)
         self.persistence = float(persistence)
-        self.lacunarity = float(lacunarity)
+        self.lacunarity = number_setting("lacunarity", lacunarity, 1)
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         k_min, k_max = self.scale_exponents
@@ -218,7 +216,9 @@ class PerlinPairMask(PerlinMask):
         self, p_union: float = 1 / 3, p_intersection: float = 1 / 3, **perlin: Any
     ) -> None:
         super().__init__(**perlin)
-        if not (0.0 <= p_union and 0.0 <= p_intersection and p_union + p_intersection <= 1.0):
+        p_union = number_setting("p_union", p_union, 0)
+        p_intersection = number_setting("p_intersection", p_intersection, 0)
+        if p_union + p_intersection > 1.0:
             raise ValueError(
                 "p_union and p_intersection must be >= 0 with a sum <= 1, "
                 f"got {p_union} and {p_intersection}"

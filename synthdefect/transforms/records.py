@@ -361,7 +361,7 @@ class Rebuilder:
         if not isinstance(record["settings"], Mapping):
             raise RecordError(f"{name} record settings must be a dict, got {record['settings']!r}")
         try:
-            return cls.from_description(record, self)
+            transform = cls.from_description(record, self)
         except RecordError:
             raise
         except KeyError as err:
@@ -370,6 +370,43 @@ class Rebuilder:
         except (TypeError, ValueError, AttributeError) as err:
             message = f"cannot rebuild {name} from settings {record['settings']}: {err}"
             raise RecordError(message) from None
+        for key, value in record["settings"].items():
+            wrong = _wrong_type(value, transform.settings().get(key), key)
+            if wrong is not None:
+                raise RecordError(f"{name} setting {wrong}")
+        return transform
+
+
+_TYPES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+"""The JSON scalar types a setting is held in -> what a record must give for it."""
+
+
+def _wrong_type(given: Any, held: Any, where: str) -> str | None:
+    """Where ``given`` (a record's setting, from JSON) is not of the type its transform holds it
+    in (``held``, from :meth:`~synthdefect.transforms.Transform.settings`), inside lists and
+    dicts too: ``"octaves must be an integer, got 1.0 (float)"``; ``None`` where it is, or
+    cannot be compared (a value the constructor expands, such as ``threshold: 0.5`` held as
+    ``[0.5, 0.5]``). An integer serves for a float."""
+    if isinstance(given, (list, tuple)) and isinstance(held, (list, tuple)):
+        if len(given) != len(held):
+            return None
+        found = (
+            _wrong_type(g, h, f"{where}[{i}]")
+            for i, (g, h) in enumerate(zip(given, held, strict=True))
+        )
+        return next((wrong for wrong in found if wrong is not None), None)
+    if isinstance(given, Mapping) and isinstance(held, Mapping):
+        found = (_wrong_type(given[k], held[k], f"{where}.{k}") for k in given if k in held)
+        return next((wrong for wrong in found if wrong is not None), None)
+    expected, got = _TYPES.get(type(held)), type(given)
+    if (
+        expected is None
+        or got not in _TYPES
+        or got is type(held)
+        or (got, type(held)) == (int, float)
+    ):
+        return None
+    return f"{where} must be {expected}, got {given!r} ({got.__name__})"
 
 
 def transform_from_record(record: Any, inputs: Mapping[str, Any] | None = None) -> Transform:

@@ -18,7 +18,7 @@ from synthdefect.functional.shapes import ellipses_mask, rectangle_mask
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.placement import draw_centre
-from synthdefect.transforms.ranges import float_range
+from synthdefect.transforms.ranges import float_range, number_setting
 from synthdefect.transforms.records import Schema, integer, number, pair, register_transform
 
 __all__ = ["DiscMask", "RectangleMask"]
@@ -82,7 +82,7 @@ class DiscMask(MaskTransform):
     ) -> None:
         super().__init__(min_area, redraw_empty, max_retries)
         self.radius = float_range("radius", radius, 1e-6, 1.0)
-        if not 0.0 < region <= 1.0:
+        if not 0.0 < number_setting("region", region) <= 1.0:
             raise ValueError(f"region must be in (0, 1], got {region!r}")
         self.region = float(region)
 

@@ -22,7 +22,7 @@ import numpy as np
 from synthdefect.functional import texture_ops as F
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.ranges import int_setting
+from synthdefect.transforms.ranges import int_setting, number_setting
 from synthdefect.transforms.records import (
     Rebuilder,
     RecordError,
@@ -189,14 +189,27 @@ def _merge_ranges(names: Sequence[str], overrides: Mapping[str, Ranges]) -> dict
                 raise ValueError(
                     f"op {name!r} has no parameter range {param!r}; has {sorted(ranges)}"
                 )
-            if isinstance(ranges[param], tuple):
-                low, high = value
-                if not low <= high:
-                    raise ValueError(f"range {name}.{param} must have low <= high, got {value!r}")
-                value = (low, high)
-            ranges[param] = value
+            ranges[param] = _checked_range(f"range {name}.{param}", value, ranges[param])
         merged[name] = ranges
     return merged
+
+
+def _checked_range(where: str, value: Any, default: Any) -> Any:
+    """``value`` for the parameter range whose default is ``default``: a pair ``(low, high)``
+    where the default is one, else one number; integers where the default holds integers
+    (posterize bits), numbers otherwise (not bools or strings). Kept as given (a tuple)."""
+    defaults = default if isinstance(default, tuple) else (default,)
+    check = int_setting if all(type(v) is int for v in defaults) else number_setting
+    if not isinstance(default, tuple):
+        check(where, value)
+        return value
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{where} must be a pair (low, high), got {value!r}") from None
+    if not check(where, low) <= check(where, high):
+        raise ValueError(f"{where} must have low <= high, got {value!r}")
+    return (low, high)
 
 
 def _takes_image_keyword(fn: Callable[..., Any]) -> bool:
