@@ -108,26 +108,32 @@ class SampleBatch:
             fell_back=self.fell_back,
         )
 
-    def merge(self, index: torch.Tensor, part: SampleBatch) -> SampleBatch:
+    def merge(
+        self, index: torch.Tensor, part: SampleBatch, selected: SampleBatch | None = None
+    ) -> SampleBatch:
         """This batch with the items at ``index`` replaced by ``part``'s; a texture or
-        foreground that only one side holds is dropped."""
-
+        foreground that only one side holds is dropped. ``selected``: the batch
+        ``select(index)`` gave, from which ``part`` was made; a field ``part`` still holds as
+        it was selected keeps this batch's tensor (no copy)."""
         source = torch.arange(len(self), device=index.device)  # item b: whole's b or piece's j
         source[index] = torch.arange(len(self), len(self) + len(index), device=index.device)
 
-        def put(whole: torch.Tensor | None, piece: torch.Tensor | None) -> torch.Tensor | None:
+        def put(name: str) -> torch.Tensor | None:
+            whole, piece = getattr(self, name), getattr(part, name)
             if whole is None or piece is None:
                 return None
+            if selected is not None and piece is getattr(selected, name):
+                return whole
             return torch.cat([whole, piece]).index_select(0, source)
 
-        image = put(self.image, part.image)
+        image = put("image")
         same = self.normal is self.image and part.normal is part.image
         return self.evolve(
             image=image,
-            normal=image if same else put(self.normal, part.normal),
-            mask=put(self.mask, part.mask),
-            texture=put(self.texture, part.texture),
-            foreground=put(self.foreground, part.foreground),
+            normal=image if same else put("normal"),
+            mask=put("mask"),
+            texture=put("texture"),
+            foreground=put("foreground"),
         )
 
 

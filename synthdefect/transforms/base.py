@@ -554,7 +554,8 @@ class RandomApply(Transform):
             if len(applied) == len(batch):
                 return self.transform.run_batch(batch, inner)
             index = torch.tensor(applied, dtype=torch.int64, device=batch.device)
-            part = self.transform.run_batch(batch.select(index), inner)
+            selected = batch.select(index)
+            part = self.transform.run_batch(selected, inner)
         except RecordError as err:
             raise err.within(*self.child_path("transform")) from None
-        return batch.merge(index, part)
+        return batch.merge(index, part, selected)
