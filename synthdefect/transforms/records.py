@@ -370,8 +370,9 @@ class Rebuilder:
         except (TypeError, ValueError, AttributeError) as err:
             message = f"cannot rebuild {name} from settings {record['settings']}: {err}"
             raise RecordError(message) from None
+        held = transform.settings()
         for key, value in record["settings"].items():
-            wrong = _wrong_type(value, transform.settings().get(key), key)
+            wrong = _wrong_type(value, held.get(key), key)
             if wrong is not None:
                 raise RecordError(f"{name} setting {wrong}")
         return transform
