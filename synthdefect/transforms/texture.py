@@ -139,9 +139,10 @@ class TextureSample(Transform):
                 normal = (normal.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8)
             return batch.evolve(texture=normal.clone())
         channels, height, width = batch.image.shape[1:]
-        loaded = [self._load(self.unpack(r), height, width, channels) for r in records]
-        stacked = torch.from_numpy(np.stack(loaded)).permute(0, 3, 1, 2).contiguous()
-        return batch.evolve(texture=stacked.to(batch.device))
+        stacked = np.empty((len(records), channels, height, width), np.uint8)
+        for b, record in enumerate(records):  # HWC to CHW on the host, one texture at a time
+            stacked[b] = self._load(self.unpack(record), height, width, channels).transpose(2, 0, 1)
+        return batch.evolve(texture=torch.from_numpy(stacked).to(batch.device))
 
     @classmethod
     def from_parts(
