@@ -66,6 +66,8 @@ class MaskTransform(Transform):
             attempts += 1
             draws = self.draw(rng, sample)
             mask = self.build_mask(height, width, draws)
+            if not self.redraw_empty and self.min_area <= 0.0:  # any mask will do
+                break
             area = mask_area(sample.within_foreground(mask))
             wanted = area >= self.min_area and (area > 0.0 or not self.redraw_empty)
             if wanted or attempts == self.max_retries:
