@@ -43,19 +43,29 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
     )
     maps = torch.as_tensor(inverse, dtype=torch.float64, device=batch.device)
     out = torch.empty_like(batch)
-    for part in chunks(n, channels * height * width, batch.device):
-        out[part] = _rotate(batch[part], maps[part], border)
+    parts = list(chunks(n, channels * height * width, batch.device))
+    taps = torch.empty(
+        (4, parts[0].stop, channels, height * width), dtype=torch.float64, device=batch.device
+    )
+    for part in parts:
+        out[part] = _rotate(batch[part], maps[part], border, taps[:, : part.stop - part.start])
     return out[:, 0] if planar else out
 
 
-def _rotate(batch: torch.Tensor, maps: torch.Tensor, border: str) -> torch.Tensor:
-    """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64.
+def _rotate(
+    batch: torch.Tensor, maps: torch.Tensor, border: str, taps: torch.Tensor
+) -> torch.Tensor:
+    """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64, using
+    ``taps`` (``(4, n, C, H * W)`` float64, overwritten) for the four taps of every pixel (one
+    buffer for all the pieces of a batch: fresh temporaries of a piece cost as much again in
+    page faults on CPU).
 
     Each output pixel reads the four taps around its float64 source position from the image
     in a frame as ``border`` says (two zero pixels, or mirrored as far as a rotation reaches),
     as float64: the float32 operations of OpenCV's kernel are worked exactly in float64 (the
-    products of float32 factors and grey levels or float32 values are exact there) and rounded
-    to float32 where OpenCV rounds, so each fused multiply-add rounds once."""
+    products of float32 factors and grey levels or float32 values are exact there, so
+    ``addcmul`` rounds once whether or not it fuses) and rounded to float32 where OpenCV
+    rounds, so each fused multiply-add rounds once."""
     n, channels, height, width = batch.shape
     device = batch.device
     m = maps[:, :, :, None, None]
@@ -82,27 +92,25 @@ def _rotate(batch: torch.Tensor, maps: torch.Tensor, border: str) -> torch.Tenso
     stride = width + 2 * pad_x
     first = top.clamp_(-pad_y, height + pad_y - 2).add_(pad_y).mul_(stride)
     first = first.add_(left.clamp_(-pad_x, width + pad_x - 2).add_(pad_x)).long()
-    taps = [first, first + 1, first + stride, first + stride + 1]
+    first = first.reshape(n, 1, -1)
     flat = source.reshape(n, channels, -1).double()
-
-    def tap(at: torch.Tensor) -> torch.Tensor:
-        at = at.reshape(n, 1, -1).expand(n, channels, -1)
-        return flat.gather(2, at).reshape(n, channels, height, width)
-
+    for buffer, offset in zip(taps, (0, 1, stride, stride + 1), strict=True):
+        torch.gather(flat, 2, (first + offset).expand(n, channels, -1), out=buffer)
+    p0, p1, p2, p3 = taps.view(4, n, channels, height, width)
     exact = batch.dtype == torch.uint8  # differences of grey levels are exact in float32
 
     def along_rows(p0: torch.Tensor, p1: torch.Tensor) -> torch.Tensor:
         """float32 ``p0 + fy * (p1 - p0)``, the difference rounded to float32 first."""
         step = p1.sub_(p0)
         if not exact:
-            step = step.float().double()
-        return step.mul_(fy).add_(p0).float()
+            step.copy_(step.float())
+        return p0.addcmul_(step, fy).float()
 
-    upper = along_rows(tap(taps[0]), tap(taps[2]))
-    lower = along_rows(tap(taps[1]), tap(taps[3]))
-    out = (lower - upper).double().mul_(fx).add_(upper.double()).float()
-    if batch.dtype == torch.uint8:
-        return out.round_().clamp_(0, 255).to(torch.uint8)
+    upper = along_rows(p0, p2)
+    lower = along_rows(p1, p3)
+    out = p0.copy_(upper).addcmul_(p1.copy_(lower.sub_(upper)), fx).float()
+    if exact:  # an interpolation of grey levels stays in [0, 255]
+        return out.round_().to(torch.uint8)
     return out.to(batch.dtype)
 
 
