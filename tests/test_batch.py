@@ -10,6 +10,7 @@ import torch
 
 from synthdefect import SyntheticAnomaly, replay
 from synthdefect.sample import Sample
+from synthdefect.sample_batch import hard_masks_to
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.base import Compose
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
@@ -105,6 +106,16 @@ def test_masks_kept_by_the_draw_are_used_and_the_missing_ones_built_on_the_devic
     assert all("mask" not in r.derived for b, r in enumerate(records) if b not in (1, 4))
     for b in range(6):
         np.testing.assert_array_equal(result.mask[b, 0].numpy(), kept[b])
+
+
+@pytest.mark.parametrize("compact", [None, False, True])
+def test_hard_masks_reach_the_device_as_the_same_float32_bits(compact):
+    rng = np.random.default_rng(3)
+    masks = [(rng.random((32, 40)) > p).astype(np.float32) for p in (0.0, 0.5, 1.0, 0.9)]
+    got = hard_masks_to(masks, torch.device("cpu"), compact=compact)
+    assert got.dtype == torch.float32 and got.shape == (4, 32, 40)
+    assert got.is_contiguous()
+    np.testing.assert_array_equal(got.numpy().view(np.int32), np.stack(masks).view(np.int32))
 
 
 def test_steps_without_a_batch_form_fall_back_and_are_named():

@@ -157,18 +157,20 @@ class PerlinMask(MaskTransform):
         back, applied before) are built on the device with :meth:`build_batch`."""
         import torch
 
+        from synthdefect.sample_batch import hard_masks_to
+
         draws = [self.unpack(r) for r in records]
         height, width = batch.image.shape[2:]
         kept = [derived(r).pop("mask", None) for r in records]  # used once, as in apply
         usable = [m is not None and m.shape == (height, width) for m in kept]
         if records and all(usable):
-            mask = torch.from_numpy(np.stack(kept)).to(batch.device)
+            mask = hard_masks_to(kept, batch.device)
         else:
             mask = torch.zeros((len(records), height, width), device=batch.device)
             reuse = [b for b, ok in enumerate(usable) if ok]
             build = [b for b, ok in enumerate(usable) if not ok]
             if reuse:
-                mask[reuse] = torch.from_numpy(np.stack([kept[b] for b in reuse])).to(mask)
+                mask[reuse] = hard_masks_to([kept[b] for b in reuse], mask.device)
             mask[build] = self.build_batch(height, width, [draws[b] for b in build], mask.device)
         if batch.foreground is not None:
             mask = mask * batch.foreground
