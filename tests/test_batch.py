@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from synthdefect import SyntheticAnomaly, replay
+from synthdefect.functional import texture_ops as F
+from synthdefect.functional.batched.texture_ops import BATCHED_OPS
 from synthdefect.sample import Sample
 from synthdefect.sample_batch import hard_masks_to
 from synthdefect.seeding import sample_rng
@@ -116,6 +118,21 @@ def test_hard_masks_reach_the_device_as_the_same_float32_bits(compact):
     assert got.dtype == torch.float32 and got.shape == (4, 32, 40)
     assert got.is_contiguous()
     np.testing.assert_array_equal(got.numpy().view(np.int32), np.stack(masks).view(np.int32))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_batched_histogram_ops_equal_their_numpy_twins(channels):
+    images = _images(6, channels, 19, 23, seed=4)
+    images[0] = 7  # one level only
+    images[1, :, :, :3] = 255
+    cutoffs = [{"cutoff": c} for c in (0.0, 0.0, 1.5, 10.0, 30.0, 49.0)]
+    for kernel, kwargs in ((F.equalize, [{}] * 6), (F.autocontrast, cutoffs)):
+        got = BATCHED_OPS[kernel](torch.from_numpy(images), kwargs).numpy()
+        for image, out, k in zip(images, got, kwargs, strict=True):
+            want = kernel(np.ascontiguousarray(image.transpose(1, 2, 0)), **k)
+            np.testing.assert_array_equal(
+                out.transpose(1, 2, 0), want.reshape((*out.shape[1:], channels))
+            )
 
 
 def test_steps_without_a_batch_form_fall_back_and_are_named():
