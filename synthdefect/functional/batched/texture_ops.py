@@ -179,13 +179,11 @@ def _hue_saturation(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
     hue = hue.add_(hue >= 6.0, alpha=-6.0)
     s = d.div_(v.clamp(min=1.0)).add_(saturation)
     chroma = s.clamp_(0.0, 1.0).mul_(v)
-    out = torch.empty_like(images)
-    for channel, offset in enumerate((5.0, 3.0, 1.0)):
-        k = hue + offset
-        k = k.add_(k >= 6.0, alpha=-6.0)
-        x = torch.minimum(4.0 - k, k).clamp_(0.0, 1.0)
-        out[:, channel] = torch.sub(v, x.mul_(chroma), out=x).add_(0.5)
-    return out
+    offsets = torch.tensor([5.0, 3.0, 1.0], dtype=torch.float64, device=device)
+    k = hue[:, None] + offsets[:, None, None]  # (n, 3, H, W): red, green, blue
+    k = k.add_(k >= 6.0, alpha=-6.0)
+    x = torch.minimum(4.0 - k, k, out=k).clamp_(0.0, 1.0)
+    return torch.sub(v[:, None], x.mul_(chroma[:, None]), out=x).add_(0.5).to(torch.uint8)
 
 
 def _rotate_texture(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
