@@ -103,8 +103,11 @@ def _blended(base: torch.Tensor, value: torch.Tensor, factor: torch.Tensor) -> t
     levels = torch.arange(256, dtype=torch.float64, device=value.device)
     low, high = levels[:, None], levels[None, :]
     tables = (low + factor.reshape(n, 1, 1) * (high - low) + 0.5).clamp_(0.0, 255.0)
-    index = (base.int() * 256 + value.int()).reshape(n, -1).long()
-    return tables.to(torch.uint8).reshape(n, -1).gather(1, index).reshape(value.shape)
+    first = torch.arange(n, dtype=torch.int32, device=value.device).mul_(65536)  # each table
+    index = base.int().mul_(256).add_(first[:, None, None, None]).add(value)  # int32
+    return (
+        tables.to(torch.uint8).reshape(-1).index_select(0, index.reshape(-1)).reshape(value.shape)
+    )
 
 
 def _sharpness(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
