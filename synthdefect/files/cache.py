@@ -1,30 +1,40 @@
-"""A small least-recently-used cache of numpy arrays, bounded by their total size in bytes."""
+"""A small least-recently-used cache of arrays, bounded by their total size in bytes."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-import numpy as np
-
-__all__ = ["ArrayCache"]
+__all__ = ["ArrayCache", "Buffer"]
 
 
-class ArrayCache:
-    """Thread-safe LRU mapping ``key -> ndarray`` holding at most ``max_bytes`` of array data.
+class Buffer(Protocol):
+    """What the cache stores: anything that says its size, as numpy arrays and torch tensors do."""
 
-    Arrays are stored as given (not copied): callers must not modify them. An array larger than
-    the whole bound is not stored. A pickled cache comes back empty (worker processes start with
-    a cold cache) but keeps its bound.
+    @property
+    def nbytes(self) -> int: ...
+
+
+B = TypeVar("B", bound=Buffer)
+
+
+class ArrayCache(Generic[B]):
+    """Thread-safe LRU mapping ``key -> array`` holding at most ``max_bytes`` of array data.
+
+    The arrays are numpy arrays (host caches) or torch tensors (the device texture bank,
+    :mod:`synthdefect.textures.bank`), sized by their ``nbytes``. Arrays are stored as given
+    (not copied): callers must not modify them. An array larger than the whole bound is not
+    stored. A pickled cache comes back empty (worker processes start with a cold cache) but
+    keeps its bound.
     """
 
     def __init__(self, max_bytes: int) -> None:
         if max_bytes < 0:
             raise ValueError(f"max_bytes must be >= 0, got {max_bytes}")
         self.max_bytes = int(max_bytes)
-        self._entries: OrderedDict[Hashable, np.ndarray] = OrderedDict()
+        self._entries: OrderedDict[Hashable, B] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -36,7 +46,7 @@ class ArrayCache:
         """Bytes of array data held now (always <= ``max_bytes``)."""
         return self._bytes
 
-    def get(self, key: Hashable) -> np.ndarray | None:
+    def get(self, key: Hashable) -> B | None:
         """The array stored under ``key`` (marked most recently used), or ``None``."""
         with self._lock:
             array = self._entries.get(key)
@@ -44,7 +54,7 @@ class ArrayCache:
                 self._entries.move_to_end(key)
             return array
 
-    def pop(self, key: Hashable) -> np.ndarray | None:
+    def pop(self, key: Hashable) -> B | None:
         """Remove and return the array under ``key``, or ``None``."""
         with self._lock:
             array = self._entries.pop(key, None)
@@ -52,7 +62,7 @@ class ArrayCache:
                 self._bytes -= array.nbytes
             return array
 
-    def put(self, key: Hashable, array: np.ndarray) -> None:
+    def put(self, key: Hashable, array: B) -> None:
         """Store ``array`` under ``key``, evicting least recently used entries to fit."""
         if array.nbytes > self.max_bytes:
             return

@@ -18,7 +18,7 @@ user textures (a folder, glob, list or arrays), which a rebuild takes from its `
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from synthdefect.transforms.records import (
     register_transform,
     string,
 )
+
+if TYPE_CHECKING:
+    from synthdefect.textures.bank import BankKey
 
 __all__ = ["USER_TEXTURES", "TextureSample"]
 
@@ -115,6 +118,13 @@ class TextureSample(Transform):
 
     def _load(self, draws: Any, height: int, width: int, channels: int) -> np.ndarray:
         """The texture that ``draws`` name, fitted to the image (HWC ``uint8``)."""
+        index, _, _, _, reduce = self._key(draws, height, width, channels)
+        crop = None if draws["crop"] is None else tuple(draws["crop"])
+        return self.source.load(index, height, width, channels, crop=crop, reduce=reduce)
+
+    def _key(self, draws: Any, height: int, width: int, channels: int) -> BankKey:
+        """``(index, height, width, channels, reduce)`` of the texture ``draws`` name, once its
+        name is checked against the source's."""
         index = draws["index"]
         name = self.source.entry_name(index)
         if name != draws["name"]:
@@ -122,14 +132,16 @@ class TextureSample(Transform):
                 f"record names texture {draws['name']!r} but index {index} of this source is "
                 f"{name!r}: replay with the texture source the record was made with"
             )
-        crop = None if draws["crop"] is None else tuple(draws["crop"])
-        reduce = draws.get("reduce", 1)
-        return self.source.load(index, height, width, channels, crop=crop, reduce=reduce)
+        return index, height, width, channels, draws.get("reduce", 1)
 
     def apply_batch(self, batch: Any, records: list[Any]) -> Any:
-        """The textures are loaded (decoded, fitted) on the host and moved to the device in
-        one copy; ``"self"`` converts the normal images on the device."""
+        """Textures of files and arrays fitted by the resize policy come from the device bank
+        (:mod:`synthdefect.textures.bank`), loaded on the host the first time only; the others
+        are loaded (decoded, fitted) on the host for every batch. What the host loads moves to
+        the device in one copy; ``"self"`` converts the normal images on the device."""
         import torch
+
+        from synthdefect.textures.bank import texture_bank
 
         if isinstance(self.source, SelfSource):
             for record in records:
@@ -139,10 +151,31 @@ class TextureSample(Transform):
                 normal = (normal.clamp(0.0, 1.0) * 255.0 + 0.5).to(torch.uint8)
             return batch.evolve(texture=normal.clone())
         channels, height, width = batch.image.shape[1:]
-        stacked = np.empty((len(records), channels, height, width), np.uint8)
-        for b, record in enumerate(records):  # HWC to CHW on the host, one texture at a time
-            stacked[b] = self._load(self.unpack(record), height, width, channels).transpose(2, 0, 1)
-        return batch.evolve(texture=torch.from_numpy(stacked).to(batch.device))
+        draws = [self.unpack(record) for record in records]
+        bank = None if self.resize == "crop" else texture_bank(self.source, batch.device)
+        if bank is None:
+            return batch.evolve(texture=self._upload(draws, batch))
+        keys = [self._key(drawn, height, width, channels) for drawn in draws]
+        textures = [bank.get(key) for key in keys]
+        missing = {k: d for k, d, got in zip(keys, draws, textures, strict=True) if got is None}
+        if missing:
+            uploaded = self._upload(list(missing.values()), batch)
+            loaded = dict(zip(missing, uploaded, strict=True))
+            for key, texture in loaded.items():
+                bank.put(key, texture.clone())
+            textures = [loaded.get(key, got) for key, got in zip(keys, textures, strict=True)]
+        return batch.evolve(texture=torch.stack(textures))
+
+    def _upload(self, draws: list[Any], batch: Any) -> Any:
+        """The textures ``draws`` name, loaded on the host and moved to ``batch``'s device in
+        one copy: ``(len(draws), C, H, W)`` ``uint8``."""
+        import torch
+
+        channels, height, width = batch.image.shape[1:]
+        stacked = np.empty((len(draws), channels, height, width), np.uint8)
+        for b, drawn in enumerate(draws):  # HWC to CHW on the host, one texture at a time
+            stacked[b] = self._load(drawn, height, width, channels).transpose(2, 0, 1)
+        return torch.from_numpy(stacked).to(batch.device)
 
     @classmethod
     def from_parts(
