@@ -166,3 +166,23 @@ def test_one_bank_per_source_and_device_and_none_after_pickling() -> None:
     assert len(texture_bank(source, cpu)) > 0
     copy = pickle.loads(pickle.dumps(source))  # as a DataLoader worker gets it
     assert len(texture_bank(copy, cpu)) == 0
+
+
+def test_a_batch_off_the_cpu_banks_on_its_own_device() -> None:
+    """Run on torch's "meta" device (shapes without data), the path a GPU batch takes: one
+    upload of the missing textures, split into the device bank."""
+    source = ArraySource(_arrays(3))
+    step = TextureSample(source)
+    meta = torch.device("meta")
+    image = torch.zeros((4, 3, 16, 24), dtype=torch.uint8, device=meta)
+    batch = SampleBatch(image=image, normal=image, mask=torch.zeros((4, 16, 24), device=meta))
+    records = _records(step, batch)
+    calls = _count_loads(source)
+    first = step.apply_batch(batch, records).texture
+    assert first.device == meta and first.shape == (4, 3, 16, 24) and first.dtype == torch.uint8
+    banked = len({r["params"]["index"] for r in records})
+    assert len(calls) == banked == len(texture_bank(source, meta))
+    calls.clear()
+    step.apply_batch(batch, records)
+    assert calls == []
+    assert len(texture_bank(source, torch.device("cpu"))) == 0

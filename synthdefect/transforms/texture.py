@@ -159,10 +159,11 @@ class TextureSample(Transform):
         textures = [bank.get(key) for key in keys]
         missing = {k: d for k, d, got in zip(keys, draws, textures, strict=True) if got is None}
         if missing:
-            uploaded = self._upload(list(missing.values()), batch)
-            loaded = dict(zip(missing, uploaded, strict=True))
+            loaded = dict(
+                zip(missing, self._own_textures(list(missing.values()), batch), strict=True)
+            )
             for key, texture in loaded.items():
-                bank.put(key, texture.clone())
+                bank.put(key, texture)
             textures = [loaded.get(key, got) for key, got in zip(keys, textures, strict=True)]
         return batch.evolve(texture=torch.stack(textures))
 
@@ -176,6 +177,21 @@ class TextureSample(Transform):
         for b, drawn in enumerate(draws):  # HWC to CHW on the host, one texture at a time
             stacked[b] = self._load(drawn, height, width, channels).transpose(2, 0, 1)
         return torch.from_numpy(stacked).to(batch.device)
+
+    def _own_textures(self, draws: list[Any], batch: Any) -> list[Any]:
+        """The textures ``draws`` name, each a ``(C, H, W)`` ``uint8`` tensor in storage of its
+        own on ``batch``'s device (for the bank: evicting one frees it)."""
+        import torch
+
+        if batch.device.type != "cpu":  # one host-to-device copy, split on the device
+            return [row.clone() for row in self._upload(draws, batch)]
+        channels, height, width = batch.image.shape[1:]
+        return [
+            torch.from_numpy(
+                np.ascontiguousarray(self._load(drawn, height, width, channels).transpose(2, 0, 1))
+            )
+            for drawn in draws
+        ]
 
     @classmethod
     def from_parts(
