@@ -207,3 +207,18 @@ def test_ab_bench_takes_turns_between_two_revisions_and_prints_medians(tmp_path)
         assert float(old) > 0 and float(new) > 0 and float(ratio) > 0
     refused = subprocess.run(["benchmarks/ab_bench.sh", "HEAD"], cwd=ROOT, capture_output=True)
     assert refused.returncode == 2 and b"usage" in refused.stderr
+
+
+def test_texture_bank_benchmark_prints_host_hit_and_miss_figures_and_ends(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        write_image(tmp_path / f"{i}.png", rng.integers(0, 256, (20 + i, 24, 3), dtype=np.uint8))
+    done = subprocess.run(
+        [sys.executable, "benchmarks/texture_bank.py", "--textures", tmp_path, "--size", "16",
+         "--batch", "4", "--batches", "2", "--repeats", "2"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        check=True, timeout=300,
+    )  # fmt: skip
+    rows = [line.split() for line in done.stdout.splitlines()[1:]]
+    assert len(rows) == 2 and all(row[::2] == ["host", "hit", "miss"] for row in rows)
+    assert all(float(value) > 0 for row in rows for value in row[1::2])

@@ -6,6 +6,8 @@
 * :class:`SelfSource`: the sample's own normal image;
 * :func:`parse_textures`, :func:`as_texture_source`: a short specification parsed once into
   a :class:`TextureInput`, and the source it names.
+* :mod:`synthdefect.textures.bank`: the device texture bank of the batch path (it imports
+  torch, so it is not imported here).
 
 See ``docs/textures.md``.
 """
