@@ -90,12 +90,12 @@ def _rotate(
             cols = _reflect(torch.arange(-pad_x, width + pad_x, device=device), width)
             source = batch.index_select(2, rows).index_select(3, cols)
     stride = width + 2 * pad_x
-    first = top.clamp_(-pad_y, height + pad_y - 2).add_(pad_y).mul_(stride)
-    first = first.add_(left.clamp_(-pad_x, width + pad_x - 2).add_(pad_x)).long()
-    first = first.reshape(n, 1, -1)
+    left = left.clamp_(-pad_x, width + pad_x - 2)  # whole numbers: exact in any order
+    first = left.add_(top.clamp_(-pad_y, height + pad_y - 2), alpha=stride)
+    first = first.add_(pad_y * stride + pad_x).long().reshape(n, 1, -1).expand(n, channels, -1)
     flat = source.reshape(n, channels, -1).double()
     for buffer, offset in zip(taps, (0, 1, stride, stride + 1), strict=True):
-        torch.gather(flat, 2, (first + offset).expand(n, channels, -1), out=buffer)
+        torch.gather(flat[:, :, offset:], 2, first, out=buffer)  # flat[..., first + offset]
     p0, p1, p2, p3 = taps.view(4, n, channels, height, width)
     exact = batch.dtype == torch.uint8  # differences of grey levels are exact in float32
 
