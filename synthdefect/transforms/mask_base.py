@@ -88,7 +88,7 @@ class MaskTransform(Transform):
         self, height: int, width: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a mask of ``(height, width)`` (float32 {0, 1}) and its record."""
-        image = np.empty((height, width, 1), np.uint8)
-        blank = np.broadcast_to(np.float32(0.0), (height, width))  # replaced, never read
-        sample, record = self.forward(Sample(image=image, normal=image, mask=blank), rng)
+        sample, record = self.forward(
+            Sample.from_image(np.empty((height, width, 1), np.uint8)), rng
+        )
         return sample.mask, record
