@@ -483,8 +483,7 @@ def _write_table(out_dir: Path, table: dict[str, Any]) -> None:
     write_atomic(out_dir / TABLE_JSON, (json.dumps(table, indent=2) + "\n").encode())
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    header = ["candidate", "status", "step", "score", "mean", *table["pool"], *METRIC_NAMES]
-    writer.writerow(header)
+    writer.writerow(["candidate", "status", "step", "score", "mean", *table["pool"], *METRIC_NAMES])
     for row in table["rows"]:
         overall = row["overall"] or {}
         writer.writerow(
