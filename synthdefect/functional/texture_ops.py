@@ -35,6 +35,7 @@ import numpy as np
 from synthdefect.functional.geometry import rotate
 
 __all__ = [
+    "apply_tables",
     "autocontrast",
     "autocontrast_tables",
     "brightness",
@@ -49,12 +50,15 @@ __all__ = [
     "gamma_tables",
     "grayscale",
     "hflip",
+    "histograms",
     "hue_saturation",
     "invert",
+    "invert_table",
     "posterize",
     "posterize_table",
     "rotate_texture",
     "scale_channels",
+    "scale_channels_tables",
     "sharpness",
     "solarize",
     "solarize_table",
@@ -128,6 +132,17 @@ def _lut(image: np.ndarray, table: np.ndarray) -> np.ndarray:
     return _apply_luts(image, np.ascontiguousarray(table, dtype=np.uint8).reshape(-1, 256))
 
 
+def apply_tables(image: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """``out[..., c] = tables[c, image[..., c]]``: one ``uint8`` lookup table for every channel
+    (``(256,)`` or ``(1, 256)``) or one per channel (``(C, 256)``); a new array."""
+    return _lut(_check_image(image), tables)
+
+
+def histograms(image: np.ndarray) -> np.ndarray:
+    """Per-channel 256-bin histograms of an HWC ``uint8`` image, ``(C, 256)`` int64."""
+    return _histograms(_check_image(image))
+
+
 @numba.njit(cache=True, nogil=True)
 def _histograms(image: np.ndarray) -> np.ndarray:
     """Per-channel 256-bin histograms, ``(C, 256)`` int64."""
@@ -179,6 +194,11 @@ def invert(image: np.ndarray) -> np.ndarray:
     return 255 - _check_image(image)
 
 
+def invert_table() -> np.ndarray:
+    """:func:`invert`'s lookup table, ``(256,)`` ``uint8``."""
+    return 255 - np.arange(256, dtype=np.uint8)
+
+
 def brightness(image: np.ndarray, factor: float, add: float = 0.0) -> np.ndarray:
     """``clip(round(v * factor + add), 0, 255)`` for every channel value.
 
@@ -200,10 +220,16 @@ def scale_channels(image: np.ndarray, factors: Sequence[float]) -> np.ndarray:
     """``clip(round(v * factors[c]), 0, 255)`` for every value ``v`` of channel ``c``: one
     factor >= 0 per channel (1 keeps the channel; FractalAD scales two of three by [0, 2))."""
     image = _check_image(image)
+    return _lut(image, scale_channels_tables(factors, image.shape[2]))
+
+
+def scale_channels_tables(factors: Sequence[float], channels: int) -> np.ndarray:
+    """:func:`scale_channels`'s lookup tables for a ``channels``-channel image,
+    ``(channels, 256)`` ``uint8``."""
     factors = [check_factor("channel factor", f) for f in factors]
-    if len(factors) != image.shape[2]:
-        raise ValueError(f"need one factor per channel ({image.shape[2]}), got {len(factors)}")
-    return _lut(image, _round_to_uint8(np.asarray(factors)[:, None] * _LEVELS[None, :]))
+    if len(factors) != channels:
+        raise ValueError(f"need one factor per channel ({channels}), got {len(factors)}")
+    return _round_to_uint8(np.asarray(factors)[:, None] * _LEVELS[None, :])
 
 
 @numba.njit(cache=True, nogil=True)

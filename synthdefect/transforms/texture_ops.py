@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from synthdefect.functional import texture_ops as F
+from synthdefect.functional.point_ops import POINT_OPS, PointChain
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.ranges import int_setting, number_setting
@@ -312,14 +313,18 @@ class TextureAugment(Transform):
         texture = _texture_of(sample)
         if self.fn is not None:
             return sample.evolve(texture=self._call_fn(texture, draws["seed"]))
+        chain = PointChain(texture)  # consecutive point ops run as one lookup, same bytes
         for record in draws["ops"]:
             kwargs = dict(record)
-            name = kwargs.pop("op")
+            kernel = TEXTURE_OPS[kwargs.pop("op")].kernel
             try:
-                texture = TEXTURE_OPS[name].kernel(texture, **kwargs)
+                if kernel in POINT_OPS:
+                    chain.then(kernel, **kwargs)
+                else:
+                    chain = PointChain(kernel(chain.image(), **kwargs))
             except (TypeError, ValueError) as err:
                 raise RecordError(f"TextureAugment params: op {record!r}: {err}") from None
-        return sample.evolve(texture=texture)
+        return sample.evolve(texture=chain.image())
 
     def apply_batch(self, batch: Any, records: list[Any]) -> Any:
         """Op by op in record order, over the batch's pieces
