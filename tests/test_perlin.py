@@ -161,3 +161,52 @@ def test_noise_scale_matches_draem_sqrt2_factor() -> None:
     noise = perlin_noise(4, 4, 1, 1, grads)
     y, u = 0.25, 6 * 0.25**5 - 15 * 0.25**4 + 10 * 0.25**3
     assert noise[1, 0] == pytest.approx(math.sqrt(2) * (y * (1 - u) + (y - 1) * u), abs=1e-6)
+
+
+def _kernel_arithmetic(
+    out: np.ndarray, res_y: int, res_x: int, gradients: np.ndarray, amplitude: float
+) -> np.ndarray:
+    """The operations of the numba kernel, in its order and types, written in numpy (each one
+    is correctly rounded either way, so the bytes must agree): float64, except the differences
+    of two float32 gradient components, which are float32."""
+    g32 = np.asarray(gradients, np.float32)
+    g = g32.astype(np.float64)
+    height, width = out.shape
+    j = np.arange(width)
+    cx = j * res_x // width
+    fx = (j * res_x - j * res_x // width * width) / width
+    fade_x = fx * fx * fx * (fx * (fx * 6.0 - 15.0) + 10.0)
+    scale = amplitude * math.sqrt(2.0)
+    out = out.copy()
+    for i in range(height):
+        cy = i * res_y // height
+        fy = (i * res_y - cy * height) / height
+        uy = fy * fy * fy * (fy * (fy * 6.0 - 15.0) + 10.0)
+        g00, g10, g01, g11 = g[cy, cx], g[cy + 1, cx], g[cy, cx + 1], g[cy + 1, cx + 1]
+        a = fy * g00[:, 0] + uy * ((fy - 1.0) * g10[:, 0] - fy * g00[:, 0])
+        b = g00[:, 1] + uy * (g32[cy + 1, cx, 1] - g32[cy, cx, 1]).astype(np.float64)
+        c = fy * g01[:, 0] + uy * ((fy - 1.0) * g11[:, 0] - fy * g01[:, 0])
+        d = g01[:, 1] + uy * (g32[cy + 1, cx + 1, 1] - g32[cy, cx + 1, 1]).astype(np.float64)
+        left = a + fx * b
+        right = c + (fx - 1.0) * d
+        out[i] = out[i].astype(np.float64) + scale * (left + fade_x * (right - left))
+    return out
+
+
+@pytest.mark.parametrize(("height", "width", "res_y", "res_x"), SHAPES_AND_RES)
+def test_noise_is_the_kernel_arithmetic_byte_for_byte(
+    height: int, width: int, res_y: int, res_x: int
+) -> None:
+    """Vectorised or not, the kernel rounds every operation as written (no reassociation)."""
+    for seed in range(3):
+        gradients = perlin_gradients(seed, res_y, res_x)
+        noise = perlin_noise(height, width, res_y, res_x, gradients)
+        zeros = np.zeros((height, width), np.float32)
+        assert noise.tobytes() == _kernel_arithmetic(zeros, res_y, res_x, gradients, 1.0).tobytes()
+    fractal = fractal_perlin_noise(height, width, res_y, res_x, 5, 2, 0.6, 2.0)
+    expected = _kernel_arithmetic(zeros, res_y, res_x, perlin_gradients(5, res_y, res_x), 1.0)
+    rx, ry = 2 * res_x, 2 * res_y
+    expected = _kernel_arithmetic(
+        expected, ry, rx, perlin_gradients(octave_seed(5, 1), ry, rx), 0.6
+    )
+    assert fractal.tobytes() == expected.tobytes()

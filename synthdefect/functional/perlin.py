@@ -115,8 +115,8 @@ def _perlin_kernel(
     """Add ``amplitude * noise`` to ``out`` (float32 (H, W)) in place.
 
     Cell indices use integer arithmetic (``i * res // H``) so that pixels on lattice lines fall
-    exactly on them. Each row is processed cell by cell, so the innermost loop has constant
-    gradients and vectorises; interpolation runs in float64.
+    exactly on them. Each row is processed cell by cell, so that the gradients are constant
+    over a cell's pixels; interpolation runs in float64.
     """
     height, width = out.shape
     frac_x = np.empty(width, dtype=np.float64)
@@ -146,8 +146,27 @@ def _perlin_kernel(
             b = g00[1] + uy * (g10[1] - g00[1])
             c = fy * g01[0] + uy * ((fy - 1.0) * g11[0] - fy * g01[0])
             d = g01[1] + uy * (g11[1] - g01[1])
-            for j in range(cell_start[cx], cell_start[cx + 1]):
-                fx = frac_x[j]
-                left = a + fx * b
-                right = c + (fx - 1.0) * d
-                row[j] += scale * (left + fade_x[j] * (right - left))
+            lo, hi = cell_start[cx], cell_start[cx + 1]
+            _add_cell(row[lo:hi], frac_x[lo:hi], fade_x[lo:hi], a, b, c, d, scale)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add_cell(
+    row: np.ndarray,
+    frac_x: np.ndarray,
+    fade_x: np.ndarray,
+    a: float,
+    b: float,
+    c: float,
+    d: float,
+    scale: float,
+) -> None:
+    """One row of one cell: ``row += scale * lerp(a + fx * b, c + (fx - 1) * d, fade(fx))``.
+
+    A separate loop over whole slices, which LLVM vectorises (the same loop over an index
+    range of the full row does not vectorise: about 4x slower, same bytes)."""
+    for j in range(row.shape[0]):
+        fx = frac_x[j]
+        left = a + fx * b
+        right = c + (fx - 1.0) * d
+        row[j] += scale * (left + fade_x[j] * (right - left))
