@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -81,7 +81,15 @@ class Sample:
 
     def evolve(self, **changes: Any) -> Sample:
         """A copy with the given fields replaced (arrays are shared, not copied)."""
-        return replace(self, **changes)
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"Sample has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(type(self))  # dataclasses.replace, without its __init__ call
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
+
+_FIELDS = frozenset(field.name for field in fields(Sample))
 
 
 class AnomalyResult(NamedTuple):

@@ -153,3 +153,17 @@ def test_image_to_tensor_copies_even_a_read_only_one_channel_image(rgb_image, dt
         tensor = image_to_tensor(grey, dtype)
     tensor.zero_()
     assert grey.any()
+
+
+def test_sample_evolve_replaces_fields_shares_arrays_and_refuses_unknown_ones() -> None:
+    image = np.zeros((4, 5, 3), np.uint8)
+    sample = Sample.from_image(image, source="a.png")
+    mask = np.ones((4, 5), np.float32)
+    changed = sample.evolve(mask=mask, texture=image)
+    assert changed is not sample and type(changed) is Sample
+    assert changed.mask is mask and changed.texture is image and changed.image is sample.image
+    assert changed.source == "a.png" and changed.foreground is None
+    assert sample.texture is None and not sample.mask.any()  # the original is unchanged
+    assert changed == Sample(image, image, mask, texture=image, source="a.png")
+    with pytest.raises(TypeError, match="'masks'"):
+        sample.evolve(masks=mask)

@@ -35,7 +35,10 @@ def perlin_gradients(seed: int, res_y: int, res_x: int) -> np.ndarray:
     """
     _check_positive(res_y=res_y, res_x=res_x)
     angles = 2.0 * np.pi * np.random.default_rng(seed).random((res_y + 1, res_x + 1))
-    return np.stack((np.cos(angles), np.sin(angles)), axis=-1).astype(np.float32)
+    gradients = np.empty((res_y + 1, res_x + 1, 2), dtype=np.float32)
+    np.cos(angles, out=gradients[..., 0])  # float64 cosines, rounded to float32 on the way out
+    np.sin(angles, out=gradients[..., 1])
+    return gradients
 
 
 def perlin_noise(
