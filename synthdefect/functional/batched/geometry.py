@@ -44,38 +44,60 @@ def rotate(images: torch.Tensor, angles: Sequence[float], border: str = "zero") 
     maps = torch.as_tensor(inverse, dtype=torch.float64, device=batch.device)
     out = torch.empty_like(batch)
     parts = list(chunks(n, channels * height * width, batch.device))
-    taps = torch.empty(
-        (4, parts[0].stop, channels, height * width), dtype=torch.float64, device=batch.device
-    )
+    work = _Work(parts[0].stop, batch)
     for part in parts:
-        out[part] = _rotate(batch[part], maps[part], border, taps[:, : part.stop - part.start])
+        _rotate(batch[part], maps[part], border, work, out[part])
     return out[:, 0] if planar else out
 
 
+class _Work:
+    """Buffers for the pieces of one batch (sized for the largest, sliced for each): fresh
+    temporaries of a piece cost as much again in page faults on CPU.
+
+    ``taps`` (``(4, n, C, H * W)``) holds the four taps of every pixel in the source's dtype,
+    ``values`` the same as float64, ``rows`` (``(2, n, C, H * W)`` float32) the two
+    interpolations along the rows."""
+
+    def __init__(self, n: int, batch: torch.Tensor) -> None:
+        _, channels, height, width = batch.shape
+        device = batch.device
+        pixels = (n, height, width)
+        self.src_x = torch.empty(pixels, dtype=torch.float64, device=device)
+        self.src_y = torch.empty(pixels, dtype=torch.float64, device=device)
+        self.left = torch.empty(pixels, dtype=torch.float64, device=device)
+        self.top = torch.empty(pixels, dtype=torch.float64, device=device)
+        self.weight = torch.empty(pixels, dtype=torch.float32, device=device)
+        self.first = torch.empty((n, 1, height * width), dtype=torch.int64, device=device)
+        taps = (4, n, channels, height * width)
+        self.taps = torch.empty(taps, dtype=batch.dtype, device=device)
+        self.values = torch.empty(taps, dtype=torch.float64, device=device)
+        self.rows = torch.empty((2, *taps[1:]), dtype=torch.float32, device=device)
+
+
 def _rotate(
-    batch: torch.Tensor, maps: torch.Tensor, border: str, taps: torch.Tensor
-) -> torch.Tensor:
-    """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64, using
-    ``taps`` (``(4, n, C, H * W)`` float64, overwritten) for the four taps of every pixel (one
-    buffer for all the pieces of a batch: fresh temporaries of a piece cost as much again in
-    page faults on CPU).
+    batch: torch.Tensor, maps: torch.Tensor, border: str, work: _Work, out: torch.Tensor
+) -> None:
+    """:func:`rotate` of ``(n, C, H, W)`` by the inverse maps ``(n, 2, 3)`` float64 into
+    ``out`` (``(n, C, H, W)``, the dtype of ``batch``), using the buffers of ``work``.
 
     Each output pixel reads the four taps around its float64 source position from the image
     in a frame as ``border`` says (two zero pixels, or mirrored as far as a rotation reaches),
-    as float64: the float32 operations of OpenCV's kernel are worked exactly in float64 (the
-    products of float32 factors and grey levels or float32 values are exact there, so
-    ``addcmul`` rounds once whether or not it fuses) and rounded to float32 where OpenCV
-    rounds, so each fused multiply-add rounds once."""
+    in the source's dtype, then as float64: the float32 operations of OpenCV's kernel are
+    worked exactly in float64 (the products of float32 factors and grey levels or float32
+    values are exact there, so ``addcmul`` rounds once whether or not it fuses) and rounded to
+    float32 where OpenCV rounds, so each fused multiply-add rounds once."""
     n, channels, height, width = batch.shape
     device = batch.device
     m = maps[:, :, :, None, None]
     ys = torch.arange(height, dtype=torch.float64, device=device)[:, None]
     xs = torch.arange(width, dtype=torch.float64, device=device)[None, :]
-    src_x = (m[:, 0, 0] * xs + m[:, 0, 1] * ys).add_(m[:, 0, 2])  # (n, H, W)
-    src_y = (m[:, 1, 0] * xs + m[:, 1, 1] * ys).add_(m[:, 1, 2])
-    left, top = src_x.floor(), src_y.floor()
-    fx = src_x.sub_(left).float().double()[:, None]  # the float32 weights, as float64
-    fy = src_y.sub_(top).float().double()[:, None]
+    src_x = torch.add(m[:, 0, 0] * xs, m[:, 0, 1] * ys, out=work.src_x[:n]).add_(m[:, 0, 2])
+    src_y = torch.add(m[:, 1, 0] * xs, m[:, 1, 1] * ys, out=work.src_y[:n]).add_(m[:, 1, 2])
+    left = torch.floor(src_x, out=work.left[:n])
+    top = torch.floor(src_y, out=work.top[:n])
+    weight = work.weight[:n]
+    fx = src_x.copy_(weight.copy_(src_x.sub_(left))).view(n, 1, -1)  # float32, as float64
+    fy = src_y.copy_(weight.copy_(src_y.sub_(top))).view(n, 1, -1)
     if border == "zero":  # every tap outside reads a zero of a two-pixel frame
         pad_y = pad_x = 2
         source = torch.nn.functional.pad(batch, (2, 2, 2, 2))
@@ -92,26 +114,24 @@ def _rotate(
     stride = width + 2 * pad_x
     left = left.clamp_(-pad_x, width + pad_x - 2)  # whole numbers: exact in any order
     first = left.add_(top.clamp_(-pad_y, height + pad_y - 2), alpha=stride)
-    first = first.add_(pad_y * stride + pad_x).long().reshape(n, 1, -1).expand(n, channels, -1)
-    flat = source.reshape(n, channels, -1).double()
+    first = first.add_(pad_y * stride + pad_x)
+    index = work.first[:n].copy_(first.view(n, 1, -1)).expand(n, channels, -1)
+    flat = source.reshape(n, channels, -1)
+    taps = work.taps[:, :n]
     for buffer, offset in zip(taps, (0, 1, stride, stride + 1), strict=True):
-        torch.gather(flat[:, :, offset:], 2, first, out=buffer)  # flat[..., first + offset]
-    p0, p1, p2, p3 = taps.view(4, n, channels, height, width)
-    exact = batch.dtype == torch.uint8  # differences of grey levels are exact in float32
-
-    def along_rows(p0: torch.Tensor, p1: torch.Tensor) -> torch.Tensor:
-        """float32 ``p0 + fy * (p1 - p0)``, the difference rounded to float32 first."""
-        step = p1.sub_(p0)
-        if not exact:
-            step.copy_(step.float())
-        return p0.addcmul_(step, fy).float()
-
-    upper = along_rows(p0, p2)
-    lower = along_rows(p1, p3)
-    out = p0.copy_(upper).addcmul_(p1.copy_(lower.sub_(upper)), fx).float()
-    if exact:  # an interpolation of grey levels stays in [0, 255]
-        return out.round_().to(torch.uint8)
-    return out.to(batch.dtype)
+        torch.gather(flat[:, :, offset:], 2, index, out=buffer)  # flat[..., first + offset]
+    values = work.values[:, :n].copy_(taps)
+    near, far = values[:2], values[2:]  # (top-left, top-right), (bottom-left, bottom-right)
+    rows = work.rows[:, :n]
+    step = far.sub_(near)  # the steps down the two columns of taps
+    if batch.dtype != torch.uint8:  # differences of grey levels are exact in float32
+        step.copy_(rows.copy_(step))
+    upper, lower = rows.copy_(near.addcmul_(step, fy))  # float32 p0 + fy * (p2 - p0)
+    result = values[0].copy_(upper).addcmul_(values[1].copy_(lower.sub_(upper)), fx)
+    result = lower.copy_(result).view(n, channels, height, width)
+    if batch.dtype == torch.uint8:  # an interpolation of grey levels stays in [0, 255]
+        result = result.round_()
+    out.copy_(result)
 
 
 def _reflect(index: torch.Tensor, size: int) -> torch.Tensor:
