@@ -131,12 +131,16 @@ def _rotate(batch: torch.Tensor, maps: torch.Tensor, work: _Work, out: torch.Ten
     taps = work.taps[:, :n]
     for buffer, offset in zip(taps, (0, 1, stride, stride + 1), strict=True):
         torch.gather(flat[:, :, offset:], 2, index, out=buffer)  # flat[..., first + offset]
+    float32 = batch.dtype == torch.float32
+    if float32:  # the steps down the two columns of taps, rounded as OpenCV rounds them
+        torch.sub(taps[2:], taps[:2], out=taps[2:])
     values = work.values[:, :n].copy_(taps)
     near, step = values[:2], values[2:]  # (top-left, top-right), (bottom-left, bottom-right)
     rows = work.rows[:, :n]
-    step.sub_(near)  # the steps down the two columns of taps
-    if batch.dtype != torch.uint8:  # differences of grey levels are exact in float32
-        step.copy_(rows.copy_(step))
+    if not float32:
+        step.sub_(near)
+        if batch.dtype != torch.uint8:  # differences of grey levels are exact in float32
+            step.copy_(rows.copy_(step))
     upper, lower = rows.copy_(near.addcmul_(step, fy))  # float32 p0 + fy * (p2 - p0)
     result = values[0].copy_(upper).addcmul_(values[1].copy_(lower.sub_(upper)), fx)
     result = lower.copy_(result).view(n, channels, height, width)
