@@ -135,9 +135,9 @@ def _rotate(batch: torch.Tensor, maps: torch.Tensor, work: _Work, out: torch.Ten
     if float32:  # the steps down the two columns of taps, rounded as OpenCV rounds them
         torch.sub(taps[2:], taps[:2], out=taps[2:])
     values = work.values[:, :n].copy_(taps)
-    near, step = values[:2], values[2:]  # (top-left, top-right), (bottom-left, bottom-right)
+    near, step = values[:2], values[2:]  # (top-left, top-right), the steps down from them
     rows = work.rows[:, :n]
-    if not float32:
+    if not float32:  # step holds (bottom-left, bottom-right) still
         step.sub_(near)
         if batch.dtype != torch.uint8:  # differences of grey levels are exact in float32
             step.copy_(rows.copy_(step))
