@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from synthdefect.functional import texture_ops as F
-from synthdefect.functional.point_ops import POINT_OPS, PointChain, histograms_through
+from synthdefect.functional.point_ops import (
+    POINT_OPS,
+    PointChain,
+    compose_tables,
+    histograms_through,
+)
 from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms.records import RecordError
@@ -124,3 +129,16 @@ def test_a_bad_point_op_is_named_even_when_later_ops_follow() -> None:
                                {"op": "invert"}]  # fmt: skip
     with pytest.raises(RecordError, match=r"posterize.*bits must be an integer in 1\.\.8"):
         augment.apply(sample, record)
+
+
+def test_tables_of_the_wrong_shape_are_refused() -> None:
+    image = np.zeros((4, 4, 3), np.uint8)
+    for tables in (np.zeros((2, 256), np.uint8), np.zeros((3, 255), np.uint8), np.zeros(10)):
+        with pytest.raises(ValueError, match="tables must be"):
+            F.apply_tables(image, tables)
+    with pytest.raises(ValueError, match="tables must be"):
+        histograms_through(F.histograms(image), np.zeros((2, 256), np.uint8))
+    with pytest.raises(ValueError, match="do not compose"):
+        compose_tables(np.zeros((2, 256), np.uint8), np.zeros((3, 256), np.uint8))
+    one, three = np.arange(256, dtype=np.uint8), np.zeros((3, 256), np.uint8)
+    assert compose_tables(one, three).shape == compose_tables(three, one).shape == (3, 256)

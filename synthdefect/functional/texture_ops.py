@@ -135,7 +135,14 @@ def _lut(image: np.ndarray, table: np.ndarray) -> np.ndarray:
 def apply_tables(image: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """``out[..., c] = tables[c, image[..., c]]``: one ``uint8`` lookup table for every channel
     (``(256,)`` or ``(1, 256)``) or one per channel (``(C, 256)``); a new array."""
-    return _lut(_check_image(image), tables)
+    image = _check_image(image)
+    shape = np.shape(tables)
+    if shape not in ((256,), (1, 256), (image.shape[2], 256)):
+        raise ValueError(
+            f"tables must be (256,), (1, 256) or ({image.shape[2]}, 256) for a "
+            f"{image.shape[2]}-channel image, got {shape}"
+        )
+    return _lut(image, tables)
 
 
 def histograms(image: np.ndarray) -> np.ndarray:
