@@ -332,8 +332,10 @@ class TextureAugment(Transform):
         batch elsewhere): at each position the samples of a piece are grouped by op and each
         group runs the op's batched kernel on the device
         (:data:`synthdefect.functional.batched.texture_ops.BATCHED_OPS`); ``fn`` and ops
-        without a batched kernel run on the host. The groups' results are put back in sample
-        order with one ``index_select``."""
+        without a batched kernel run on the host. Point ops are composed per sample and applied
+        with one lookup when the sample's next op needs its pixels, as :meth:`apply` does
+        (:class:`~synthdefect.functional.batched.texture_ops.PendingTables`). The groups'
+        results are put back in sample order with one ``index_select``."""
         if self.fn is not None:
             return super().apply_batch(batch, records)
         import torch
@@ -351,9 +353,11 @@ class TextureAugment(Transform):
         """:meth:`apply_batch` of the textures ``(n, C, H, W)`` of one piece and their ops."""
         import torch
 
-        from synthdefect.functional.batched.texture_ops import BATCHED_OPS
+        from synthdefect.functional.batched.texture_ops import BATCHED_OPS, PendingTables
 
         device = texture.device
+        everyone = list(range(len(ops)))
+        pending = PendingTables(len(ops), texture.shape[1])
         for position in range(self.k):
             groups: dict[str, list[int]] = {}
             for b, chosen in enumerate(ops):
@@ -362,11 +366,11 @@ class TextureAugment(Transform):
             parts = []
             for name, members in groups.items():
                 kwargs = [{k: v for k, v in ops[b][position].items() if k != "op"} for b in members]
-                if len(members) == len(ops):
-                    group = texture
-                else:
-                    group = texture.index_select(0, torch.tensor(members, device=device))
                 kernel = TEXTURE_OPS[name].kernel
+                if kernel in POINT_OPS:
+                    pending.then(texture, members, kernel, kwargs)  # the pixels stay as they are
+                    continue
+                group = pending.applied(_rows(texture, members, everyone), members)
                 batched = BATCHED_OPS.get(kernel)
                 if batched is not None:
                     parts.append(batched(group, kwargs))
@@ -381,11 +385,17 @@ class TextureAugment(Transform):
                     if self not in batch.fell_back:
                         batch.fell_back.append(self)
                 order.extend(members)
+            if not parts:
+                continue
+            unchanged = sorted(set(everyone) - set(order))
+            if unchanged:
+                parts.append(_rows(texture, unchanged, everyone))
+                order.extend(unchanged)
             texture = parts[0] if len(parts) == 1 else torch.cat(parts)
-            if order != sorted(order):
+            if order != everyone:
                 back = torch.argsort(torch.tensor(order, device=device))
                 texture = texture.index_select(0, back)
-        return texture
+        return pending.applied(texture, everyone)
 
     @classmethod
     def from_parts(
@@ -420,6 +430,15 @@ class TextureAugment(Transform):
                 f"fn must return a {texture.shape} uint8 image, got {out.shape} {out.dtype}"
             )
         return np.ascontiguousarray(out)
+
+
+def _rows(images: Any, members: list[int], everyone: list[int]) -> Any:
+    """The rows ``members`` of ``images`` (a tensor), without a copy when they are all."""
+    if members == everyone:
+        return images
+    import torch
+
+    return images.index_select(0, torch.tensor(members, device=images.device))
 
 
 def _texture_of(sample: Any) -> Any:

@@ -3,10 +3,14 @@ tensors, each sample with its own parameters.
 
 Every batched op takes the images and one keyword dict per sample, holding the arguments of
 its numpy twin (the ``TextureAugment`` record entries without ``"op"``), and returns new
-``uint8`` images equal to the twin's. Lookup-table ops build their tables on the host with the
-twin's own table functions; :func:`equalize` and :func:`autocontrast` count their histograms
-on the device and build the tables on the host. :data:`BATCHED_OPS` maps each numpy kernel to
-its batched form; a kernel missing there has none (its samples fall back to the host).
+``uint8`` images equal to the twin's. :data:`BATCHED_OPS` maps each numpy kernel to its batched
+form; a kernel missing there has none (its samples fall back to the host).
+
+The point ops (:data:`synthdefect.functional.point_ops.POINT_OPS`: posterize, solarize, invert,
+brightness, gamma, scale_channels, equalize, autocontrast) have no entry: :class:`PendingTables`
+composes each sample's consecutive point ops into one table per channel on the host, with the
+numpy twins' own table functions (histograms counted on the device), and applies them with one
+lookup when the sample's next op needs its pixels, as the host path does.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import torch
 from synthdefect.functional import texture_ops as F
 from synthdefect.functional.batched.chunks import chunks
 from synthdefect.functional.batched.geometry import rotate
+from synthdefect.functional.point_ops import POINT_OPS, compose_tables, histograms_through
 
-__all__ = ["BATCHED_OPS", "BatchedOp", "apply_tables", "histograms"]
+__all__ = ["BATCHED_OPS", "BatchedOp", "PendingTables", "apply_tables", "histograms"]
 
 Kwargs = Sequence[Mapping[str, Any]]
 BatchedOp = Callable[[torch.Tensor, Kwargs], torch.Tensor]
@@ -46,46 +51,6 @@ def histograms(images: torch.Tensor) -> torch.Tensor:
     flat = torch.add(images.reshape(n * channels, -1), offsets[:, None])  # int32
     counts = torch.bincount(flat.reshape(-1), minlength=n * channels * 256)
     return counts.reshape(n, channels, 256)
-
-
-def _tables(images: torch.Tensor, make: Callable[..., np.ndarray], kwargs: Kwargs):
-    return apply_tables(images, np.stack([make(**k).reshape(-1, 256) for k in kwargs]))
-
-
-def _posterize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    return _tables(images, F.posterize_table, kwargs)
-
-
-def _solarize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    return _tables(images, F.solarize_table, kwargs)
-
-
-def _brightness(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    return _tables(images, F.brightness_table, kwargs)
-
-
-def _gamma(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    channels = images.shape[1]
-    tables = [
-        np.broadcast_to(F.gamma_tables(k["gamma"], channels), (channels, 256)) for k in kwargs
-    ]
-    return apply_tables(images, np.stack(tables))
-
-
-def _invert(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    return 255 - images
-
-
-def _equalize(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    hist = histograms(images).cpu().numpy()
-    return apply_tables(images, F.equalize_tables(hist.reshape(-1, 256)).reshape(hist.shape))
-
-
-def _autocontrast(images: torch.Tensor, kwargs: Kwargs) -> torch.Tensor:
-    hist = histograms(images).cpu().numpy()
-    cutoffs = [F.check_cutoff(k.get("cutoff", 0.0)) for k in kwargs]
-    tables = [F.autocontrast_tables(h, c) for h, c in zip(hist, cutoffs, strict=True)]
-    return apply_tables(images, np.stack(tables))
 
 
 def _factors(images: torch.Tensor, kwargs: Kwargs, name: str) -> torch.Tensor:
@@ -226,13 +191,6 @@ def _in_pieces(op: BatchedOp) -> BatchedOp:
 
 
 _OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
-    F.posterize: _posterize,
-    F.solarize: _solarize,
-    F.brightness: _brightness,
-    F.gamma: _gamma,
-    F.invert: _invert,
-    F.equalize: _equalize,
-    F.autocontrast: _autocontrast,
     F.sharpness: _sharpness,
     F.color: _color,
     F.contrast: _contrast,
@@ -247,3 +205,62 @@ BATCHED_OPS: dict[Callable[..., np.ndarray], BatchedOp] = {
     kernel: _in_pieces(op) for kernel, op in _OPS.items()
 }
 """The numpy kernel -> its batched form (``op(images, kwargs_per_sample)``)."""
+
+
+class PendingTables:
+    """The point ops of each of ``n`` samples (``channels`` channels) not yet applied to their
+    pixels, as one ``(channels, 256)`` table per sample (see module doc).
+
+    :meth:`then` adds a point op to some samples (reading the histograms of their pixels on
+    the device when the op needs them); :meth:`applied` returns rows of the images with their
+    samples' tables applied and forgets those tables (the caller then changes those pixels or
+    is done). Histograms are kept per sample until its pixels change.
+    """
+
+    def __init__(self, n: int, channels: int) -> None:
+        self.channels = channels
+        self._tables: list[np.ndarray | None] = [None] * n
+        self._counts: list[np.ndarray | None] = [None] * n
+
+    def then(
+        self, images: torch.Tensor, members: Sequence[int], kernel: Callable, kwargs: Kwargs
+    ) -> None:
+        """Add ``kernel`` (a key of ``POINT_OPS``) with ``kwargs[i]`` to sample ``members[i]``
+        of ``images`` (``(n, C, H, W)`` ``uint8``, all the samples, as they are now)."""
+        op = POINT_OPS[kernel]
+        if op.uses_histogram:
+            missing = [b for b in members if self._counts[b] is None]
+            if missing:
+                index = torch.tensor(missing, device=images.device)
+                for b, counts in zip(
+                    missing, histograms(images.index_select(0, index)).cpu().numpy(), strict=True
+                ):
+                    self._counts[b] = counts
+        for b, k in zip(members, kwargs, strict=True):
+            pending, hist = self._tables[b], None
+            if op.uses_histogram:
+                hist = (
+                    self._counts[b]
+                    if pending is None
+                    else histograms_through(self._counts[b], pending)
+                )
+            tables = op.tables(hist, self.channels, **k)
+            self._tables[b] = tables if pending is None else compose_tables(pending, tables)
+
+    def applied(self, rows: torch.Tensor, members: Sequence[int]) -> torch.Tensor:
+        """``rows`` (the images of samples ``members``, in that order) with the samples' pending
+        tables applied; the tables are then forgotten, and so are the samples' histograms."""
+        tables = [self._tables[b] for b in members]
+        for b in members:
+            self._tables[b] = self._counts[b] = None
+        changed = [i for i, t in enumerate(tables) if t is not None]
+        if not changed:
+            return rows
+        full = (self.channels, 256)
+        stacked = np.stack(
+            [np.broadcast_to(np.reshape(tables[i], (-1, 256)), full) for i in changed]
+        )
+        if len(changed) == len(members):
+            return apply_tables(rows, stacked)
+        index = torch.tensor(changed, device=rows.device)
+        return rows.index_copy(0, index, apply_tables(rows.index_select(0, index), stacked))
