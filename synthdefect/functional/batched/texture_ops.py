@@ -229,23 +229,21 @@ class PendingTables:
         of ``images`` (``(n, C, H, W)`` ``uint8``, all the samples, as they are now)."""
         op = POINT_OPS[kernel]
         if op.uses_histogram:
-            missing = [b for b in members if self._counts[b] is None]
-            if missing:
-                index = torch.tensor(missing, device=images.device)
-                for b, counts in zip(
-                    missing, histograms(images.index_select(0, index)).cpu().numpy(), strict=True
-                ):
-                    self._counts[b] = counts
+            self._count(images, [b for b in members if self._counts[b] is None])
         for b, k in zip(members, kwargs, strict=True):
-            pending, hist = self._tables[b], None
-            if op.uses_histogram:
-                hist = (
-                    self._counts[b]
-                    if pending is None
-                    else histograms_through(self._counts[b], pending)
-                )
+            pending, hist = self._tables[b], self._counts[b] if op.uses_histogram else None
+            if hist is not None and pending is not None:
+                hist = histograms_through(hist, pending)  # of the pixels the tables would give
             tables = op.tables(hist, self.channels, **k)
             self._tables[b] = tables if pending is None else compose_tables(pending, tables)
+
+    def _count(self, images: torch.Tensor, samples: list[int]) -> None:
+        """Keep the histograms of the pixels of ``samples`` (counted on the device)."""
+        if samples:
+            index = torch.tensor(samples, device=images.device)
+            counts = histograms(images.index_select(0, index)).cpu().numpy()
+            for b, hist in zip(samples, counts, strict=True):
+                self._counts[b] = hist
 
     def applied(self, rows: torch.Tensor, members: Sequence[int]) -> torch.Tensor:
         """``rows`` (the images of samples ``members``, in that order) with the samples' pending
