@@ -85,24 +85,10 @@ POINT_OPS: dict[Callable[..., np.ndarray], PointOp] = {
 """The kernels of :mod:`~synthdefect.functional.texture_ops` that are point ops, by kernel."""
 
 
-def _rows(tables: np.ndarray, channels: int | None = None) -> np.ndarray:
-    """``tables`` (``(256,)`` or ``(N, 256)``) as ``(N, 256)`` ``uint8``; with ``channels``,
-    refused unless ``N`` is 1 or ``channels``."""
-    rows = np.ascontiguousarray(tables, dtype=np.uint8)
-    rows = rows[None] if rows.ndim == 1 else rows
-    counts = (1, channels) if channels is not None else (rows.shape[0],)
-    if rows.ndim != 2 or rows.shape[1] != 256 or rows.shape[0] not in counts:
-        wanted = f"1 or {channels}" if channels is not None else "any"
-        raise ValueError(
-            f"tables must be (256,) or (N, 256) with N {wanted}, got {np.shape(tables)}"
-        )
-    return rows
-
-
 def compose_tables(first: np.ndarray, then: np.ndarray) -> np.ndarray:
     """The tables of ``first`` followed by ``then`` (each ``(256,)`` or ``(N, 256)``; a one-row
     table serves every channel, otherwise both have the same ``N``): ``(N, 256)`` ``uint8``."""
-    first, then = _rows(first), _rows(then)
+    first, then = F.table_rows(first), F.table_rows(then)
     if 1 not in (len(first), len(then)) and len(first) != len(then):
         raise ValueError(f"tables for {len(first)} and {len(then)} channels do not compose")
     channels = max(len(first), len(then))
@@ -112,7 +98,7 @@ def compose_tables(first: np.ndarray, then: np.ndarray) -> np.ndarray:
 def histograms_through(hist: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """The ``(C, 256)`` int64 histograms of an image after ``tables`` (``(256,)``, ``(1, 256)``
     or ``(C, 256)``), from its own ``hist``."""
-    tables = _rows(tables, len(hist))
+    tables = F.table_rows(tables, len(hist))
     return np.stack(
         [
             np.bincount(tables[c % len(tables)], weights=counts, minlength=256).astype(np.int64)

@@ -62,6 +62,7 @@ __all__ = [
     "sharpness",
     "solarize",
     "solarize_table",
+    "table_rows",
     "vflip",
 ]
 
@@ -136,13 +137,21 @@ def apply_tables(image: np.ndarray, tables: np.ndarray) -> np.ndarray:
     """``out[..., c] = tables[c, image[..., c]]``: one ``uint8`` lookup table for every channel
     (``(256,)`` or ``(1, 256)``) or one per channel (``(C, 256)``); a new array."""
     image = _check_image(image)
-    shape = np.shape(tables)
-    if shape not in ((256,), (1, 256), (image.shape[2], 256)):
+    return _apply_luts(image, table_rows(tables, image.shape[2]))
+
+
+def table_rows(tables: np.ndarray, channels: int | None = None) -> np.ndarray:
+    """Lookup tables (``(256,)`` or ``(N, 256)``) as ``(N, 256)`` ``uint8``; with ``channels``,
+    ``ValueError`` unless ``N`` is 1 (every channel) or ``channels``."""
+    rows = np.ascontiguousarray(tables, dtype=np.uint8)
+    rows = rows[None] if rows.ndim == 1 else rows
+    counts = (1, channels) if channels is not None else (rows.shape[0],)
+    if rows.ndim != 2 or rows.shape[1] != 256 or rows.shape[0] not in counts:
+        wanted = f"1 or {channels}" if channels is not None else "any"
         raise ValueError(
-            f"tables must be (256,), (1, 256) or ({image.shape[2]}, 256) for a "
-            f"{image.shape[2]}-channel image, got {shape}"
+            f"tables must be (256,) or (N, 256) with N {wanted}, got {np.shape(tables)}"
         )
-    return _lut(image, tables)
+    return rows
 
 
 def histograms(image: np.ndarray) -> np.ndarray:

@@ -256,7 +256,7 @@ class PendingTables:
             return rows
         full = (self.channels, 256)
         stacked = np.stack(
-            [np.broadcast_to(np.reshape(tables[i], (-1, 256)), full) for i in changed]
+            [np.broadcast_to(F.table_rows(tables[i], self.channels), full) for i in changed]
         )
         if len(changed) == len(members):
             return apply_tables(rows, stacked)
