@@ -222,3 +222,15 @@ def test_texture_bank_benchmark_prints_host_hit_and_miss_figures_and_ends(tmp_pa
     rows = [line.split() for line in done.stdout.splitlines()[1:]]
     assert len(rows) == 2 and all(row[::2] == ["host", "hit", "miss"] for row in rows)
     assert all(float(value) > 0 for row in rows for value in row[1::2])
+
+
+def test_texture_augment_benchmark_prints_apply_beside_the_kernels_and_ends(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "benchmarks/texture_augment.py", "--textures", tmp_path, "--size", "16",
+         "--records", "10", "--rounds", "2", "--preset", "paper"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        check=True, timeout=300,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["paper apply", "paper one by one"]
+    assert all(float(re.search(r": ([\d.]+) us per texture", line)[1]) > 0 for line in lines)
