@@ -40,7 +40,7 @@ root_of() {  # dataset name -> MVTec-layout root
 texture_args() {  # preset, train folder -> --textures arguments
     case "$1" in
         cutpaste | cutpaste-scar | cutout | intensity-disc | fractal) ;;
-        nsa | fpi) echo "--textures $2" ;;
+        nsa | nsa-logistic | fpi) echo "--textures $2" ;;
         *) echo "--textures $DATA/dtd_subset/images" ;;
     esac
 }

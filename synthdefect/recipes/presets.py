@@ -10,8 +10,9 @@ this registry; :func:`register_preset` adds to it.
 
 * ``draem-code`` (default): DRAEM's released training code;
 * ``paper``: DRAEM's ICCV 2021 paper (see :data:`~synthdefect.recipes.draem.DRAEM_VARIANTS`);
-* ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``memseg``, ``glass``, ``destseg``: the research
-  recipes of :mod:`synthdefect.recipes.research` (sources in ``docs/research-recipes.md``);
+* ``cutpaste``, ``cutpaste-scar``, ``nsa``, ``nsa-logistic``, ``memseg``, ``glass``,
+  ``destseg``: the research recipes of :mod:`synthdefect.recipes.research` (sources in
+  ``docs/research-recipes.md``);
 * ``cutout`` (:mod:`synthdefect.recipes.cutout`), ``intensity-disc``
   (:mod:`synthdefect.recipes.intensity_disc`): the simple shape families ASBench compares;
 * ``fractal`` (:mod:`synthdefect.recipes.fractal`): FractalAD's fractal-shaped patches.
@@ -235,6 +236,13 @@ register_preset(
     "nsa",
     _research("nsa"),
     "NSA: resized patches, Poisson-blended",
+    family=POISSON,
+    normal_source=True,
+)
+register_preset(
+    "nsa-logistic",
+    _research("nsa-logistic"),
+    "NSA with its logistic-intensity targets: soft, by how much each pixel changed",
     family=POISSON,
     normal_source=True,
 )

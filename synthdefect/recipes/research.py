@@ -10,6 +10,9 @@ the steps are:
 * ``nsa``: texture ``TextureSample(textures)`` (another normal image: pass the normal images as
   ``textures``; default ``"self"``), patch :class:`~synthdefect.transforms.patch.NSAPatches`,
   blend :class:`~synthdefect.transforms.blend.PoissonBlend`;
+* ``nsa-logistic``: as ``nsa``, then target
+  :class:`~synthdefect.transforms.targets.IntensityTarget` (NSA's "logistic-intensity"
+  labels: each pixel's target grows with how much the clone changed it);
 * ``memseg``: mask ``PerlinMask``, source ``RandomChoice`` of a texture file or the "structure"
   (the image itself, 3 DRAEM ops, shuffled in 8x8 cells), blend ``BetaBlend((0.15, 1))``;
 * ``glass``: mask :class:`~synthdefect.transforms.mask.PerlinPairMask`, texture and 3 of GLASS's
@@ -30,6 +33,7 @@ from synthdefect.transforms.blend import BetaBlend, GaussianBetaBlend, PoissonBl
 from synthdefect.transforms.choice import RandomChoice
 from synthdefect.transforms.mask import PerlinMask, PerlinPairMask
 from synthdefect.transforms.patch import CutPastePatch, NSAPatches, ScarPatch
+from synthdefect.transforms.targets import IntensityTarget
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -76,12 +80,15 @@ def _cutpaste(textures: TextureSpec, scar: bool) -> list[tuple[str, Transform]]:
     ]
 
 
-def _nsa(textures: TextureSpec, mixed: bool = False) -> list[tuple[str, Transform]]:
-    return [
+def _nsa(
+    textures: TextureSpec, mixed: bool = False, logistic: bool = False
+) -> list[tuple[str, Transform]]:
+    steps = [
         ("texture", TextureSample(textures if parse_textures(textures).given else "self")),
         ("patch", NSAPatches()),
         ("blend", PoissonBlend(mixed=mixed)),
     ]
+    return [*steps, ("target", IntensityTarget())] if logistic else steps
 
 
 def _memseg(textures: TextureSpec) -> list[tuple[str, Transform]]:
@@ -121,6 +128,7 @@ RECIPES = {
     "cutpaste": lambda textures, **kw: _cutpaste(textures, scar=False, **kw),
     "cutpaste-scar": lambda textures, **kw: _cutpaste(textures, scar=True, **kw),
     "nsa": _nsa,
+    "nsa-logistic": lambda textures, **kw: _nsa(textures, logistic=True, **kw),
     "memseg": _memseg,
     "glass": _glass,
     "destseg": _destseg,

@@ -30,6 +30,7 @@ from synthdefect.transforms.records import (
     walk_records,
 )
 from synthdefect.transforms.shape_masks import DiscMask, RectangleMask
+from synthdefect.transforms.targets import IntensityTarget
 from synthdefect.transforms.texture import TextureSample
 from synthdefect.transforms.texture_ops import TextureAugment
 
@@ -46,6 +47,7 @@ __all__ = [
     "GaussianNoise",
     "GridShuffle",
     "IntensityShift",
+    "IntensityTarget",
     "MaskTransform",
     "NSAPatches",
     "PerlinMask",

@@ -1,0 +1,130 @@
+"""NSA's intensity targets: the kernel against the rule written out, the step, the
+``nsa-logistic`` preset (records, replay, float images, grey, mixtures) and bad settings."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+import synthdefect as sd
+from synthdefect.functional.targets import NSA_LOGISTIC, intensity_target
+from synthdefect.sample import Sample
+
+
+def _changed_square(change: int, size: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    normal = np.full((size, size, 3), 100, np.uint8)
+    image = normal.copy()
+    image[10:30, 10:30] += np.uint8(change)
+    mask = np.zeros((size, size), np.float32)
+    mask[5:35, 5:35] = 1.0  # the patch's rectangle: wider than what changed
+    return image, normal, mask
+
+
+def test_only_the_changed_pixels_of_the_mask_are_a_target():
+    image, normal, mask = _changed_square(60)
+    hard = intensity_target(image, normal, mask, logistic=None)
+    assert hard.dtype == np.float32 and hard.shape == mask.shape
+    square = np.zeros(mask.shape, np.uint8)
+    square[10:30, 10:30] = 1  # less its corners, which the 5 x 5 median takes off
+    assert np.array_equal(hard, cv2.medianBlur(square, 5).astype(np.float32))
+    assert hard[10:30, 10:30].sum() == 400 - 4 * 3
+    outside = mask.copy()
+    outside[10:30, 10:30] = 0.0  # a change outside the mask is no target
+    assert not intensity_target(image, normal, outside, logistic=None).any()
+
+
+@pytest.mark.parametrize("change", [0, 1, 2, 10, 20, 30, 60])
+def test_the_logistic_target_follows_the_change(change):
+    image, normal, mask = _changed_square(change)
+    soft = intensity_target(image, normal, mask)
+    k, x0 = NSA_LOGISTIC
+    centre = soft[15:25, 15:25]  # where the 11 x 11 median sees the change only
+    if change <= 1:  # the tolerance: not changed
+        assert not soft.any()
+    else:
+        assert np.allclose(centre, 1 / (1 + np.exp(-k * (change - x0))), atol=1e-6)
+    assert not soft[mask == 0].any() and soft.max() <= 1.0
+
+
+def test_the_kernel_equals_nsas_rule_written_out():
+    rng = np.random.default_rng(3)
+    normal = rng.integers(0, 256, (48, 56, 3), dtype=np.uint8)
+    image = normal.copy()
+    image[8:40, 6:50] = np.clip(normal[8:40, 6:50] + rng.integers(-40, 40, (32, 44, 3)), 0, 255)
+    mask = np.zeros((48, 56), np.float32)
+    mask[4:44, 4:52] = 1.0
+    change = np.abs(image.astype(float) - normal).mean(axis=2)
+    changed = cv2.medianBlur(((change > 1.0) & (mask >= 0.5)).astype(np.uint8), 5)
+    level = cv2.medianBlur(np.rint(change * changed).astype(np.uint8), 11)
+    expected = changed / (1 + np.exp(-(level - 20.0) / 6.0))
+    assert np.allclose(intensity_target(image, normal, mask), expected, atol=1e-6)
+    as_float = intensity_target(image / np.float32(255), normal / np.float32(255), mask)
+    assert np.allclose(as_float, expected, atol=1e-6)
+
+
+def test_nsa_logistic_is_nsa_then_its_target():
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    soft = sd.make_recipe("nsa-logistic", p_anomaly=1.0)
+    hard = sd.make_recipe("nsa", p_anomaly=1.0)
+    seen_soft = 0
+    for index in range(12):
+        a, b = soft(image, seed=1, index=index), hard(image, seed=1, index=index)
+        assert np.array_equal(a.image, b.image)  # the same defect
+        expected = intensity_target(b.image, b.normal, b.mask)
+        assert np.array_equal(a.mask, expected)
+        assert a.label == int((a.mask * 255 >= 0.5).any())
+        seen_soft += bool(((a.mask > 0) & (a.mask < 0.99)).any())
+        replayed = sd.replay(image, json.loads(json.dumps(a.params)))
+        assert np.array_equal(replayed.mask, a.mask) and np.array_equal(replayed.image, a.image)
+    assert seen_soft > 0
+    assert sd.preset_families("nsa-logistic") == sd.preset_families("nsa")
+
+
+@pytest.mark.parametrize("shape", [(32, 40, 1), (8, 200, 3)])
+def test_nsa_logistic_on_grey_thin_and_float_images(shape):
+    image = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    recipe = sd.make_recipe("nsa-logistic", p_anomaly=1.0)
+    out = recipe(image, seed=0, index=2)
+    assert out.mask.shape == shape[:2] and 0.0 <= out.mask.min() <= out.mask.max() <= 1.0
+    as_float = recipe(image.astype(np.float32) / 255, seed=0, index=2)
+    assert as_float.mask.shape == shape[:2] and as_float.image.dtype == np.float32
+
+
+def test_a_defect_that_changed_nothing_leaves_a_normal_sample():
+    sample = Sample.from_image(np.full((24, 24, 3), 90, np.uint8))
+    mask = np.ones((24, 24), np.float32)
+    out, record = sd.IntensityTarget().forward(sample.evolve(mask=mask), np.random.default_rng())
+    assert out.label == 0 and not out.mask.any()
+    assert record["settings"] == {"tol": 1.0, "logistic": [1 / 6, 20.0]}
+
+
+def test_a_mixture_branch_keeps_its_target():
+    image = np.random.default_rng(2).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    mixture = sd.make_recipe("fractal+nsa-logistic", p_anomaly=1.0)
+    soft = {}
+    for index in range(16):
+        out = mixture(image, seed=0, index=index)
+        choice = out.params["steps"]["anomaly"]["transform"]["steps"]["choice"]
+        branch = choice["params"]["choice"]
+        soft.setdefault(branch, []).append(bool(((out.mask > 0) & (out.mask < 1)).any()))
+    assert set(soft) == {"fractal", "nsa-logistic"}
+    assert not any(soft["fractal"]) and any(soft["nsa-logistic"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"tol": -1}, "tol must be in [0, 255]"),
+        ({"tol": "1"}, "tol must be a number"),
+        ({"logistic": 3}, "logistic must be None or a pair (k, x0)"),
+        ({"logistic": (0, 20)}, "logistic k must be >= 1e-06"),
+        ({"logistic": (0.1, float("nan"))}, "logistic x0 must be"),
+    ],
+)
+def test_bad_settings_are_refused_in_one_line(settings, message):
+    with pytest.raises(ValueError) as caught:
+        sd.IntensityTarget(**settings)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
