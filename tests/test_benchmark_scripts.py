@@ -234,3 +234,18 @@ def test_texture_augment_benchmark_prints_apply_beside_the_kernels_and_ends(tmp_
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines] == ["paper apply", "paper one by one"]
     assert all(float(re.search(r": ([\d.]+) us per texture", line)[1]) > 0 for line in lines)
+
+
+def test_defect_change_benchmark_prints_a_row_per_preset_and_ends(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        write_image(tmp_path / f"{i}.png", rng.integers(0, 256, (24, 24, 3), dtype=np.uint8))
+    done = subprocess.run(
+        [sys.executable, "benchmarks/defect_change.py", "--images", tmp_path, "--textures",
+         tmp_path, "--size", "24", "--samples", "4", "--preset", "nsa", "--preset", "cutpaste"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        check=True, timeout=300,
+    )  # fmt: skip
+    rows = done.stdout.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == ["nsa", "cutpaste"]
+    assert all(0 < float(re.search(r"median +([\d.]+)", row)[1]) <= 255 for row in rows)
