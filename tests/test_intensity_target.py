@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import cv2
 import numpy as np
@@ -128,3 +129,11 @@ def test_bad_settings_are_refused_in_one_line(settings, message):
     with pytest.raises(ValueError) as caught:
         sd.IntensityTarget(**settings)
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_steep_logistic_gives_no_overflow_warning():
+    image, normal, mask = _changed_square(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        steep = intensity_target(image, normal, mask, logistic=(1e6, 200.0))
+    assert steep.max() == 0.0 and np.isfinite(steep).all()

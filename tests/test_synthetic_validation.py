@@ -50,7 +50,8 @@ def test_families_group_the_presets_and_a_mixture_has_its_parts_families():
     assert sd.family_preset("perlin-texture") == "draem-code"
     assert sd.family_table() == {
         "perlin-texture": ["draem-code", "paper", "memseg", "glass", "destseg"],
-        "patch": ["cutpaste", "cutpaste-scar"], "poisson-patch": ["nsa"], "cutout": ["cutout"],
+        "patch": ["cutpaste", "cutpaste-scar"], "poisson-patch": ["nsa", "nsa-logistic"],
+        "cutout": ["cutout"],
         "intensity-disc": ["intensity-disc"], "fractal": ["fractal"], "fpi": ["fpi"],
     }  # fmt: skip
     with pytest.raises(ValueError, match="unknown preset"):

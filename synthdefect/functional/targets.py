@@ -53,4 +53,5 @@ def intensity_target(
     k, x0 = logistic
     levels = np.rint(np.minimum(change, 255.0) * changed).astype(np.uint8)
     level = cv2.medianBlur(levels, 11).astype(np.float64)
-    return (changed / (1.0 + np.exp(-k * (level - x0)))).astype(np.float32)
+    exponent = np.minimum(-k * (level - x0), 700.0)  # exp(700) is still finite in float64
+    return (changed / (1.0 + np.exp(exponent))).astype(np.float32)
