@@ -137,3 +137,17 @@ def test_a_steep_logistic_gives_no_overflow_warning():
         warnings.simplefilter("error")
         steep = intensity_target(image, normal, mask, logistic=(1e6, 200.0))
     assert steep.max() == 0.0 and np.isfinite(steep).all()
+
+
+def test_the_batch_path_runs_the_target_on_the_host_and_equals_the_host_path():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    images = rng.integers(0, 256, (6, 40, 48, 3), dtype=np.uint8)
+    recipe = sd.make_recipe("nsa-logistic", p_anomaly=1.0)
+    result = recipe.batch(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), seed=2)
+    assert "steps.anomaly.transform.steps.target" in result.fallbacks
+    for b, image in enumerate(images):
+        host = recipe(image, seed=2, index=b)
+        assert result.params[b] == host.params
+        assert np.array_equal(result.mask[b, 0].numpy(), host.mask)
+        assert np.array_equal(result.image[b].permute(1, 2, 0).numpy(), host.image)
