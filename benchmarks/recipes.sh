@@ -15,7 +15,9 @@
 # finished run (RUN_DIR/<dataset>/<preset>/metrics.json) is not trained again, so an
 # interrupted benchmark continues where it stopped; an unfinished one is trained anew. Textures: DTD for the Perlin-mask recipes, the normal images
 # themselves for nsa and fpi (their patches come from another normal image), none for cutpaste,
-# cutout, intensity-disc and fractal.
+# cutout, intensity-disc and fractal. A PRESETS entry that names a file (a recipe file, JSON or
+# TOML) is trained with --recipe FILE, its runs named after the file without its extension, its
+# --textures the normal images (RECIPE_TEXTURES: another folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +39,16 @@ root_of() {  # dataset name -> MVTec-layout root
     esac
 }
 
-texture_args() {  # preset, train folder -> --textures arguments
+run_name() {  # preset or recipe file -> the name of its runs
+    if [ -f "$1" ]; then basename "${1%.*}"; else echo "$1"; fi
+}
+
+recipe_args() {  # preset or recipe file -> --preset or --recipe arguments
+    if [ -f "$1" ]; then echo "--recipe $1"; else echo "--preset $1"; fi
+}
+
+texture_args() {  # preset or recipe file, train folder -> --textures arguments
+    [ -f "$1" ] && { echo "--textures ${RECIPE_TEXTURES:-$2}"; return; }
     case "$1" in
         cutpaste | cutpaste-scar | cutout | intensity-disc | fractal) ;;
         nsa | nsa-logistic | fpi) echo "--textures $2" ;;
@@ -52,14 +63,14 @@ for dataset in $DATASETS; do
     foreground=()
     [ "$dataset" = bottle-fg ] && foreground=(--foreground auto)
     for preset in $PRESETS; do
-        out="$RUN/$dataset/$preset"
+        out="$RUN/$dataset/$(run_name "$preset")"
         [ -f "$out/metrics.json" ] && continue
         rm -rf "$out"  # an unfinished run: train it anew
         mkdir -p "$out"
         run_start=$(date +%s)
-        # shellcheck disable=SC2046  # texture_args gives zero or two words
+        # shellcheck disable=SC2046  # texture_args and recipe_args give zero or two words
         "$SYNTHDEFECT" train --data "$root/train/good" $(texture_args "$preset" "$root/train/good") \
-            "${foreground[@]}" --out "$out" --preset "$preset" --size "$SIZE" --recon-width 16 \
+            "${foreground[@]}" --out "$out" $(recipe_args "$preset") --size "$SIZE" --recon-width 16 \
             --disc-width 16 --batch 8 --steps "$STEPS" --save-every "$STEPS" --workers 0 \
             --device cpu --seed "$SEED" > "$out/train.txt" 2>&1 || { tail -3 "$out/train.txt"; exit 1; }
         trained=$(date +%s)
@@ -73,9 +84,9 @@ done
 printf '%-10s %-14s %12s %12s %9s %7s\n' dataset preset image_AUROC pixel_AUROC pixel_AP AUPRO
 for dataset in $DATASETS; do
     for preset in $PRESETS; do
-        file="$RUN/$dataset/$preset/metrics.json"
+        file="$RUN/$dataset/$(run_name "$preset")/metrics.json"
         [ -f "$file" ] || continue
-        "${PYTHON:-.venv/bin/python}" - "$file" "$dataset" "$preset" <<'EOF'
+        "${PYTHON:-.venv/bin/python}" - "$file" "$dataset" "$(run_name "$preset")" <<'EOF'
 import json
 import sys
 

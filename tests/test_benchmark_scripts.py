@@ -3,6 +3,7 @@ preparation, and recipes.sh."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from synthdefect.files.codec import read_image, write_image
 
@@ -102,6 +104,26 @@ def test_recipe_benchmark_prints_one_row_per_run_and_continues_where_it_stopped(
     (tmp_path / "runs/bsdata/nsa/metrics.json").unlink()  # as if stopped before evaluating
     again = run()
     assert [line.split(":")[0] for line in again if ": train " in line] == ["bsdata nsa"]
+
+
+def test_recipe_benchmark_trains_a_recipe_file_under_its_own_name(tmp_path):
+    data = tmp_path / "data"
+    _write_bottle_like(data / "bsdata")
+    recipe = tmp_path / "my-nsa.json"
+    recipe.write_text(json.dumps({"preset": "nsa-logistic", "p_anomaly": 1.0}))
+    cli = str(Path(sys.executable).parent / "synthdefect")
+    tiny = {"DATA": str(data), "STEPS": "2", "SIZE": "32", "PRESETS": f"cutout {recipe}",
+            "DATASETS": "bsdata", "SYNTHDEFECT": cli, "PYTHON": sys.executable,
+            "PYTHONPATH": str(ROOT)}  # fmt: skip
+    result = subprocess.run(
+        ["benchmarks/recipes.sh", tmp_path / "runs"],
+        cwd=ROOT, env={**os.environ, **tiny}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("bsdata ")]
+    assert [row[1] for row in rows if len(row) == 6] == ["cutout", "my-nsa"]
+    checkpoint = torch.load(tmp_path / "runs/bsdata/my-nsa/checkpoint.pt", weights_only=False)
+    assert checkpoint["config"]["recipe"] == str(recipe) and checkpoint["config"]["preset"] is None
 
 
 def test_auroc_by_size_reports_each_size_with_both_classes(tmp_path):
