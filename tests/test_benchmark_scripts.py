@@ -271,3 +271,19 @@ def test_defect_change_benchmark_prints_a_row_per_preset_and_ends(tmp_path):
     rows = done.stdout.splitlines()[1:]
     assert [row.split()[0] for row in rows] == ["nsa", "cutpaste"]
     assert all(0 < float(re.search(r"median +([\d.]+)", row)[1]) <= 255 for row in rows)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "benchmarks/recipe_files").glob("*.json")))
+def test_the_benchmark_recipe_files_load_and_make_soft_targets(path, tmp_path):
+    import synthdefect as sd
+
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        write_image(tmp_path / f"{i}.png", rng.integers(0, 256, (48, 48, 3), dtype=np.uint8))
+    recipe = sd.load_recipe(path, textures=str(tmp_path))
+    stem = path.stem.split("-")  # nsa-k<1/k>-x<x0>
+    targets = [t for _, t in recipe.walk() if isinstance(t, sd.IntensityTarget)]
+    assert [t.logistic for t in targets] == [(1 / int(stem[1][1:]), float(stem[2][1:]))]
+    image = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    labels = [recipe(image, seed=0, index=i).label for i in range(8)]
+    assert 0 < sum(labels) < 8  # p_anomaly 0.5, as the presets
