@@ -445,7 +445,8 @@ CASES = [
                 "a preset file with an unknown setting",
                 "paper_nope.json",
                 json.dumps({"preset": "paper", "nope": 1}),
-                "paper_nope.json: preset 'paper' with {'nope': 1}",
+                "paper_nope.json: preset 'paper' with {'nope': 1}: preset 'paper' has no setting"
+                " 'nope'",
             ),
             (
                 "a preset file naming no preset",

@@ -151,3 +151,57 @@ def test_the_batch_path_runs_the_target_on_the_host_and_equals_the_host_path():
         assert result.params[b] == host.params
         assert np.array_equal(result.mask[b, 0].numpy(), host.mask)
         assert np.array_equal(result.image[b].permute(1, 2, 0).numpy(), host.image)
+
+
+def test_nsa_logistic_takes_its_logistic_as_a_preset_setting(tmp_path):
+    """``{"preset": "nsa-logistic", "logistic": [k, x0]}`` (or ``make_recipe(...,
+    logistic=...)``) is the preset with that target; ``null`` gives hard labels of the changed
+    pixels; the same samples as the steps written out."""
+    image = np.random.default_rng(5).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    path = tmp_path / "nsa-k3-x7.json"
+    path.write_text(json.dumps({"preset": "nsa-logistic", "p_anomaly": 1, "logistic": [1 / 3, 7]}))
+    tuned = sd.load_recipe(path)
+    written_out = sd.Compose(
+        [
+            (
+                "anomaly",
+                sd.RandomApply(
+                    sd.Compose(
+                        [
+                            ("texture", sd.TextureSample("self")),
+                            ("patch", sd.NSAPatches()),
+                            ("blend", sd.PoissonBlend()),
+                            ("target", sd.IntensityTarget(logistic=(1 / 3, 7))),
+                        ]
+                    ),
+                    p=1.0,
+                ),
+            )
+        ],
+        name="nsa-logistic",
+    )
+    default = sd.make_recipe("nsa-logistic", p_anomaly=1.0)
+    differs = 0
+    for index in range(6):
+        a, b = tuned(image, seed=0, index=index), written_out(image, seed=0, index=index)
+        assert np.array_equal(a.mask, b.mask) and np.array_equal(a.image, b.image)
+        differs += not np.array_equal(a.mask, default(image, seed=0, index=index).mask)
+    assert differs > 0
+    targets = [t for _, t in sd.make_recipe("nsa-logistic", logistic=None).walk()]
+    assert [t.logistic for t in targets if isinstance(t, sd.IntensityTarget)] == [None]
+
+
+@pytest.mark.parametrize(
+    ("preset", "value", "message"),
+    [
+        ("nsa-logistic", 3, "logistic must be None or a pair (k, x0)"),
+        ("nsa-logistic", [0, 20], "logistic k must be >= 1e-06"),
+        ("nsa", [1 / 3, 7], "preset 'nsa' has no setting 'logistic'"),
+    ],
+)
+def test_a_bad_logistic_setting_is_one_line(tmp_path, preset, value, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"preset": preset, "logistic": value}))
+    with pytest.raises(ValueError) as caught:
+        sd.load_recipe(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)

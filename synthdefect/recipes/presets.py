@@ -26,6 +26,7 @@ model on families it did not train on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -188,7 +189,15 @@ def make_recipe(
     masks, a callable ``fn(image) -> mask``): wraps the recipe in
     :class:`~synthdefect.transforms.foreground.Foreground`.
     """
-    return restricted(get_preset(preset).build(textures=textures, **overrides), foreground)
+    build = get_preset(preset).build
+    try:
+        recipe = build(textures=textures, **overrides)
+    except TypeError as err:
+        unknown = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+        if unknown is None:
+            raise
+        raise ValueError(f"preset {preset!r} has no setting {unknown[1]!r}") from None
+    return restricted(recipe, foreground)
 
 
 def _draem(variant: str) -> Callable[..., Transform]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthdefect.functional.targets import NSA_LOGISTIC
 from synthdefect.recipes.anomaly_step import anomaly_recipe, refuse_textures
 from synthdefect.textures import TextureSpec, parse_textures
 from synthdefect.transforms.anomaly_sources import GridShuffle
@@ -80,15 +81,20 @@ def _cutpaste(textures: TextureSpec, scar: bool) -> list[tuple[str, Transform]]:
     ]
 
 
-def _nsa(
-    textures: TextureSpec, mixed: bool = False, logistic: bool = False
-) -> list[tuple[str, Transform]]:
-    steps = [
+def _nsa(textures: TextureSpec, mixed: bool = False) -> list[tuple[str, Transform]]:
+    return [
         ("texture", TextureSample(textures if parse_textures(textures).given else "self")),
         ("patch", NSAPatches()),
         ("blend", PoissonBlend(mixed=mixed)),
     ]
-    return [*steps, ("target", IntensityTarget())] if logistic else steps
+
+
+def _nsa_logistic(
+    textures: TextureSpec,
+    mixed: bool = False,
+    logistic: tuple[float, float] | None = NSA_LOGISTIC,
+) -> list[tuple[str, Transform]]:
+    return [*_nsa(textures, mixed), ("target", IntensityTarget(logistic=logistic))]
 
 
 def _memseg(textures: TextureSpec) -> list[tuple[str, Transform]]:
@@ -128,7 +134,7 @@ RECIPES = {
     "cutpaste": lambda textures, **kw: _cutpaste(textures, scar=False, **kw),
     "cutpaste-scar": lambda textures, **kw: _cutpaste(textures, scar=True, **kw),
     "nsa": _nsa,
-    "nsa-logistic": lambda textures, **kw: _nsa(textures, logistic=True, **kw),
+    "nsa-logistic": _nsa_logistic,
     "memseg": _memseg,
     "glass": _glass,
     "destseg": _destseg,
@@ -141,7 +147,10 @@ def research_recipe(
 ) -> Compose:
     """The research recipe ``name`` (see module doc) making an anomaly with probability
     ``p_anomaly`` (default 0.5, as the DRAEM presets). ``options``: ``mixed=True`` for ``nsa``
-    (mixed-gradient Poisson blending, NSA's choice for textures)."""
+    and ``nsa-logistic`` (mixed-gradient Poisson blending, NSA's choice for textures);
+    ``logistic=(k, x0)`` for ``nsa-logistic`` (its target's curve, default NSA's (1/6, 20);
+    ``None``: hard labels of the changed pixels, see
+    :class:`~synthdefect.transforms.targets.IntensityTarget`)."""
     steps = RECIPES.get(name)
     if steps is None:
         raise ValueError(f"unknown research recipe {name!r}; choose one of {sorted(RECIPES)}")
