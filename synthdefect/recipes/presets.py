@@ -194,7 +194,7 @@ def make_recipe(
         recipe = build(textures=textures, **overrides)
     except TypeError as err:
         unknown = re.search(r"unexpected keyword argument '(\w+)'", str(err))
-        if unknown is None:
+        if unknown is None or unknown[1] not in overrides:  # not the caller's setting
             raise
         raise ValueError(f"preset {preset!r} has no setting {unknown[1]!r}") from None
     return restricted(recipe, foreground)
