@@ -281,7 +281,7 @@ def test_the_benchmark_recipe_files_load_and_make_soft_targets(path, tmp_path):
     for i in range(2):
         write_image(tmp_path / f"{i}.png", rng.integers(0, 256, (48, 48, 3), dtype=np.uint8))
     recipe = sd.load_recipe(path, textures=str(tmp_path))
-    stem = path.stem.split("-")  # nsa-k<1/k>-x<x0>
+    stem = path.stem.split("-")  # <recipe>-k<1/k>-x<x0>, the recipe nsa or fractal+nsa
     targets = [t for _, t in recipe.walk() if isinstance(t, sd.IntensityTarget)]
     assert [t.logistic for t in targets] == [(1 / int(stem[1][1:]), float(stem[2][1:]))]
     image = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
