@@ -108,6 +108,27 @@ def test_masks_kept_by_the_draw_are_used_and_the_missing_ones_built_on_the_devic
         np.testing.assert_array_equal(result.mask[b, 0].numpy(), kept[b])
 
 
+@pytest.mark.parametrize(("n", "height", "width"), [(3, 256, 256), (50, 48, 64), (7, 1, 9)])
+@pytest.mark.parametrize(("octaves", "persistence", "lacunarity"), [(1, 0.5, 2.0), (3, 0.6, 1.5)])
+def test_batched_noise_equals_the_numba_noise_bit_for_bit(
+    n, height, width, octaves, persistence, lacunarity
+):
+    """Whatever the pieces a CPU batch is worked in (one sample each at 256 px, 21 samples of
+    48 x 64, the whole batch of 1 x 9) and whatever each sample's lattice."""
+    from synthdefect.functional.batched.perlin import fractal_perlin_noise as batched
+    from synthdefect.functional.perlin import fractal_perlin_noise
+
+    rng = np.random.default_rng(n)
+    draws = [(int(2 ** rng.integers(0, 6)), int(2 ** rng.integers(0, 6)), int(s))
+             for s in rng.integers(0, 2**31, n)]  # fmt: skip
+    got = batched(height, width, draws, octaves, persistence, lacunarity).numpy()
+    for b, (res_y, res_x, seed) in enumerate(draws):
+        want = fractal_perlin_noise(
+            height, width, res_y, res_x, seed, octaves, persistence, lacunarity
+        )
+        np.testing.assert_array_equal(got[b].view(np.int32), want.view(np.int32))
+
+
 @pytest.mark.parametrize("compact", [None, False, True])
 def test_hard_masks_reach_the_device_as_the_same_float32_bits(compact):
     rng = np.random.default_rng(3)

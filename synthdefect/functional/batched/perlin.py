@@ -3,8 +3,11 @@
 
 The gradients are drawn on the host by :func:`~synthdefect.functional.perlin.perlin_gradients`
 (from each sample's seed, as the numba kernel's are); the interpolation runs on the batch's
-device in float64 with the numba kernel's operations in its order, and the sum of octaves is
-kept in float32, so the noise equals the numba kernel's. The rotation is
+device in float64 with the numba kernel's operations in its order (its difference of two
+float32 gradient components in float32), and the sum of octaves is kept in float32, so the
+noise equals the numba kernel's bit for bit. On CPU each octave is worked in the cache-sized
+pieces of :func:`~synthdefect.functional.batched.chunks.chunks` (a whole batch's float64
+temporaries at 256 px cost 4-5 times as much). The rotation is
 :func:`synthdefect.functional.batched.geometry.rotate` (zero fill).
 """
 
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from synthdefect.functional.batched.chunks import chunks
 from synthdefect.functional.batched.geometry import rotate
 from synthdefect.functional.perlin import octave_seed, perlin_gradients
 
@@ -54,11 +58,10 @@ def _add_octave(
     cx, fx = _axis(width, res[:, 1])
     uy, fy = _fade(fy)[:, :, None], fy[:, :, None]
     ux, fx = _fade(fx)[:, None, :], fx[:, None, :]
-    lattice = gradients.double()
     items = torch.arange(n, device=out.device)[:, None]
-    low, high = lattice[items, cy], lattice[items, cy + 1]  # (n, H, GX, 2): cell rows cy, cy + 1
+    low, high = gradients[items, cy], gradients[items, cy + 1]  # (n, H, GX, 2): rows cy, cy + 1
     across = fy * low[..., 0] + uy * ((fy - 1.0) * high[..., 0] - fy * low[..., 0])
-    along = low[..., 1] + uy * (high[..., 1] - low[..., 1])
+    along = low[..., 1] + uy * (high[..., 1] - low[..., 1])  # the kernel's float32 difference
 
     def at(terms: torch.Tensor, dx: int) -> torch.Tensor:
         return terms.gather(2, (cx + dx)[:, None, :].expand(n, height, width))
@@ -93,7 +96,8 @@ def fractal_perlin_noise(
             lattice[i, : ry + 1, : rx + 1] = perlin_gradients(octave_seed(seed, o), ry, rx)
         res = torch.as_tensor(shapes, dtype=torch.int64, device=device)
         gradients = torch.from_numpy(lattice).to(device)
-        out = _add_octave(out, res, gradients, float(persistence**o))
+        for part in chunks(len(draws), height * width, out.device):
+            out[part] = _add_octave(out[part], res[part], gradients[part], persistence**o)
     return out
 
 
