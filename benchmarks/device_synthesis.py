@@ -7,7 +7,8 @@ installed (it says so otherwise). Procedural textures, uint8 images, p_anomaly =
     PYTHONPATH=. python benchmarks/device_synthesis.py --sizes 64 --batches 4 --seconds 0.2
 
 Each figure runs whole batches for at least ``--seconds`` (after one warm-up batch) and ends by
-itself; one row per (device, size, batch) with the ratio to the host path. The timing is
+itself; one row per (device, size, batch) with the ratio to the host path and the records the
+host draws per second alone (``draws/s``: the batch path's ceiling in one process). The timing is
 :mod:`synthdefect.bench.device`'s, as ``synthdefect bench --device`` times it.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from synthdefect import SyntheticAnomaly
-from synthdefect.bench.device import batch_step, host_step, synchronizer, timed_rate
+from synthdefect.bench.device import batch_step, draw_step, host_step, synchronizer, timed_rate
 
 
 def _anomalib(device: torch.device) -> Callable[[torch.Tensor], object] | None:
@@ -36,6 +37,7 @@ def _anomalib(device: torch.device) -> Callable[[torch.Tensor], object] | None:
 def _row(recipe: SyntheticAnomaly, images: np.ndarray, devices: list, seconds: float) -> None:
     n, size = images.shape[0], images.shape[1]
     host_rate = timed_rate(host_step(recipe, images), n, seconds, lambda: None)
+    draw_rate = timed_rate(draw_step(recipe, images), n, seconds, lambda: None)
     chw = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
     for device in devices:
         batch = chw.to(device)
@@ -48,7 +50,7 @@ def _row(recipe: SyntheticAnomaly, images: np.ndarray, devices: list, seconds: f
             other, ratio = f"{other_rate:.0f}", f"{rate / other_rate:.2f}"
         print(
             f"{device.type:6}  {size:4}  {n:5}  {host_rate:6.0f}  {rate:7.0f}  "
-            f"{rate / host_rate:10.2f}  {other:>10}  {ratio:>14}"
+            f"{rate / host_rate:10.2f}  {draw_rate:7.0f}  {other:>10}  {ratio:>14}"
         )
 
 
@@ -65,7 +67,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
     if _anomalib(torch.device("cpu")) is None:
         print("anomalib is not installed: no PerlinAnomalyGenerator column")
-    print("device  size  batch  host/s  batch/s  batch/host  anomalib/s  batch/anomalib")
+    print("device  size  batch  host/s  batch/s  batch/host  draws/s  anomalib/s  batch/anomalib")
     rng = np.random.default_rng(0)
     for size in args.sizes:
         for n in args.batches:

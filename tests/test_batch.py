@@ -213,10 +213,12 @@ def test_bench_device_prints_host_and_batch_rates_and_the_host_steps():
     assert set(rows) == {"draem-code", "cutpaste"}
     for row in rows.values():
         assert row[1:4] == ["32", "3", "cpu"]
-        host, batch, ratio = (float(x) for x in row[4:7])
+        host, batch, ratio, draws = (float(x) for x in row[4:8])
         assert host > 0 and batch > 0 and ratio == pytest.approx(batch / host, rel=0.02)
-    assert rows["draem-code"][7] == "-"  # no step fell back to the host
-    assert rows["cutpaste"][7] != "-"
+        assert draws > 0
+    assert lines[0].split()[6:8] == ["batch/host", "draws/s"]
+    assert rows["draem-code"][8] == "-"  # no step fell back to the host
+    assert rows["cutpaste"][8] != "-"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

@@ -209,6 +209,7 @@ def test_device_synthesis_benchmark_prints_host_and_batch_rates_and_ends():
     rows = [line.split() for line in done.stdout.splitlines() if line.startswith("cpu")]
     assert len(rows) == 1 and rows[0][:3] == ["cpu", "32", "2"]
     assert float(rows[0][3]) > 0 and float(rows[0][4]) > 0
+    assert "draws/s" in done.stdout and float(rows[0][6]) > 0
     assert "anomalib" in done.stdout
 
 

@@ -3,7 +3,10 @@
 The host path makes one sample at a time with the numpy/numba kernels in this process
 (``recipe.forward`` on HWC ``uint8`` images); the batch path makes a whole ``(B, C, H, W)``
 ``uint8`` batch with :meth:`~synthdefect.transforms.base.Transform.batch` on ``device``. Both
-draw from ``sample_rng(0, i)`` with fresh indices ``i``, so they make the same records. Used by
+draw from ``sample_rng(0, i)`` with fresh indices ``i``, so they make the same records. The
+draws alone (``make_params``, which the batch path runs on the host, one sample at a time,
+before any kernel) bound the batch path on any device: it cannot make more samples/s in one
+process than the host draws their records. Used by
 ``synthdefect bench --device`` and ``benchmarks/device_synthesis.py``; figures are printed,
 never asserted. Importing this module imports torch.
 """
@@ -21,16 +24,26 @@ from synthdefect.sample import Sample
 from synthdefect.seeding import sample_rng
 from synthdefect.transforms import Transform
 
-__all__ = ["DeviceRates", "batch_step", "device_rates", "host_step", "synchronizer", "timed_rate"]
+__all__ = [
+    "DeviceRates",
+    "batch_step",
+    "device_rates",
+    "draw_step",
+    "host_step",
+    "synchronizer",
+    "timed_rate",
+]
 
 
 @dataclass(frozen=True)
 class DeviceRates:
-    """``host`` and ``batch`` samples/s; ``fallbacks``: the steps (``Transform.walk`` paths)
-    that ran on the host per sample inside the batch path."""
+    """``host`` and ``batch`` samples/s; ``draws``: records drawn per second on the host
+    alone, the most the batch path can make in one process; ``fallbacks``: the steps
+    (``Transform.walk`` paths) that ran on the host per sample inside the batch path."""
 
     host: float
     batch: float
+    draws: float
     fallbacks: tuple[str, ...]
 
     @property
@@ -64,11 +77,23 @@ def timed_rate(
 
 def host_step(recipe: Transform, images: np.ndarray) -> Callable[[], None]:
     """One call makes a sample of each HWC image of ``images`` on the host, fresh indices."""
+    return _per_image(recipe.forward, images)
+
+
+def draw_step(recipe: Transform, images: np.ndarray) -> Callable[[], None]:
+    """One call draws the record of a sample of each HWC image of ``images`` and applies
+    nothing (the host's share of the batch path), fresh indices."""
+    return _per_image(lambda sample, rng: recipe.make_params(rng, sample), images)
+
+
+def _per_image(
+    call: Callable[[Sample, np.random.Generator], object], images: np.ndarray
+) -> Callable[[], None]:
     index = iter(range(2**62))
 
     def step() -> None:
         for image in images:
-            recipe.forward(Sample.from_image(image), sample_rng(0, next(index)))
+            call(Sample.from_image(image), sample_rng(0, next(index)))
 
     return step
 
@@ -94,5 +119,6 @@ def device_rates(
     batch = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device)
     sync = synchronizer(device)
     rate = timed_rate(batch_step(recipe, batch), len(images), seconds, sync)
+    draws = timed_rate(draw_step(recipe, images), len(images), seconds, lambda: None)
     fallbacks = recipe.batch(batch, seed=0).fallbacks
-    return DeviceRates(host, rate, fallbacks)
+    return DeviceRates(host, rate, draws, fallbacks)

@@ -70,8 +70,9 @@ def bench(
     yet. The numpy baseline replays the records drawn by
     synthdefect, so both implementations do the same work. With --preset: that preset's anomaly
     samples/s on one thread instead (no baseline). With --device: the host path (one sample at
-    a time, this process) beside the batch path on DEVICE, and the steps that fell back to the
-    host (see docs/batch.md).
+    a time, this process) beside the batch path on DEVICE, the records drawn per second on the
+    host alone (the batch path's ceiling in one process, whatever the device) and the steps
+    that fell back to the host (see docs/batch.md).
     """
     from synthdefect.bench.runner import preset_rate, run_benchmarks
 
@@ -115,7 +116,7 @@ def _device_table(
 
     click.echo(
         f"{'preset':<16}{'size':>6}{'batch':>7}  {'device':<8}{'host/s':>9}{'batch/s':>9}"
-        f"{'batch/host':>12}  on the host"
+        f"{'batch/host':>12}{'draws/s':>9}  on the host"
     )
     for preset in presets:
         try:
@@ -126,5 +127,6 @@ def _device_table(
         rates = device_rates(recipe, stack, device, seconds)
         click.echo(
             f"{preset:<16}{size:>6}{batch:>7}  {device!s:<8}{rates.host:>9.1f}"
-            f"{rates.batch:>9.1f}{rates.ratio:>12.2f}  {','.join(rates.fallbacks) or '-'}"
+            f"{rates.batch:>9.1f}{rates.ratio:>12.2f}{rates.draws:>9.1f}"
+            f"  {','.join(rates.fallbacks) or '-'}"
         )
