@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from synthdefect import SyntheticAnomaly, replay
+from synthdefect import PRESETS, SyntheticAnomaly, make_recipe, replay
 from synthdefect.sample import Sample
 from synthdefect.sample_batch import SampleBatch, hard_masks_to
 from synthdefect.seeding import sample_rng
@@ -71,6 +71,18 @@ def test_batch_equals_host_within_one_grey_level(preset, channels, replayed):
     worst, ties = _compare(recipe, images, 11, torch.from_numpy(images), replayed)
     assert worst <= 1.0
     assert ties <= images.shape[0] * 32 * 40 // 10_000  # threshold ties: at most 0.01 %
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_draws_the_host_records_in_batch(preset):
+    """Draws that read the pixels (a cutout's mean colour, a foreground estimate) see the
+    batch's images, not a placeholder of their shape."""
+    recipe = make_recipe(preset, p_anomaly=1.0)
+    images = _images(6, 3, 48, 40, seed=9)
+    result = recipe.batch(torch.from_numpy(images), seed=2)
+    for b, image in enumerate(images):
+        host = recipe(np.ascontiguousarray(image.transpose(1, 2, 0)), seed=2, index=b)
+        assert result.params[b] == host.params
 
 
 def test_float_batch_equals_host():

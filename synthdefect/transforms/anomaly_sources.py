@@ -110,6 +110,10 @@ class SolidColor(Transform):
             raise ValueError(f"mode must be one of {FILL_MODES}, got {mode!r}")
         self.mode = mode
 
+    @property
+    def draws_from_pixels(self) -> bool:
+        return self.mode == "mean"
+
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         channels = sample.image.shape[2]
         if self.mode == "black":

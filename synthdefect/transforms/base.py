@@ -103,9 +103,10 @@ class Transform:
     single_child: ClassVar[bool] = False
     has_params: ClassVar[bool] = True
     """Whether records hold ``"params"`` (a Compose draws nothing itself and holds none)."""
-    draws_from_pixels: ClassVar[bool] = False
-    """Whether :meth:`make_params` reads the image's pixels (a foreground estimate); otherwise
-    :meth:`batch` draws from a placeholder of the image's shape, without copying the batch."""
+    draws_from_pixels: bool = False
+    """Whether :meth:`make_params` reads the image's pixels (a foreground estimate, a mean
+    colour; a property where the settings decide); otherwise :meth:`batch` draws from a
+    placeholder of the image's shape, without copying the batch."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
