@@ -499,6 +499,18 @@ def test_a_recipe_file_path_is_relative_to_the_recipe_file(tmp_path, monkeypatch
     }  # fmt: skip
 
 
+def test_save_recipe_writes_json_only_and_refuses_what_is_not_a_recipe(tmp_path):
+    """A .toml name would get JSON text that load_recipe then reads as broken TOML."""
+    recipe = make_recipe("paper")
+    for name in ("r.toml", "r.TOML", "r.txt", "r"):
+        with pytest.raises(ValueError, match=r"writes JSON: name the file \.json"):
+            save_recipe(recipe, tmp_path / name)
+        assert not (tmp_path / name).exists()
+    with pytest.raises(TypeError, match="save_recipe needs a Transform, got int"):
+        save_recipe(5, tmp_path / "r.json")
+    assert load_recipe(save_recipe(recipe, tmp_path / "r.JSON")).describe() == recipe.describe()
+
+
 def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
     from synthdefect.files.mask_folder import MaskFolder
     from synthdefect.transforms.foreground import Foreground

@@ -67,9 +67,16 @@ def save_recipe(recipe: Transform, path: str | os.PathLike) -> Path:
     A folder the recipe names (a ``Foreground``'s masks, an ``ExternalAnomaly``'s pairs) is
     written relative to the file's folder; ``ValueError`` when it lies outside (pass such masks
     with ``foreground=`` / ``--foreground`` instead), since recipe files never name paths outside
-    their folder.
+    their folder. The name must end in ``.json`` (TOML recipe files are read, not written).
     """
+    if not isinstance(recipe, Transform):
+        raise TypeError(f"save_recipe needs a Transform, got {type(recipe).__name__} {recipe!r}")
     path = Path(path)
+    if path.suffix.lower() != ".json":
+        raise ValueError(
+            f"save_recipe writes JSON: name the file .json, got {path.name!r} (TOML recipe "
+            "files are read, not written)"
+        )
     description = recipe.describe()
     for where, record, key, value in _folder_paths(description):
         folder = Path(value).resolve()
