@@ -398,6 +398,20 @@ def test_texture_specs_parse_once_into_a_typed_input(tmp_path: Path) -> None:
         parse_textures(3)
 
 
+def test_an_empty_texture_spec_is_refused_and_an_array_stack_is_taken(rgb_image) -> None:
+    """ "" would have named the working directory; an (N, H, W, C) array was compared with a
+    word and gave numpy's "truth value of an array is ambiguous"."""
+    from synthdefect import SyntheticAnomaly
+    from synthdefect.textures import parse_textures
+
+    for blank in ("", "  "):
+        with pytest.raises(ValueError, match="an empty texture spec names nothing"):
+            parse_textures(blank)
+    stack = np.stack([np.full((20, 20, 3), v, np.uint8) for v in (40, 200)])
+    recipe = SyntheticAnomaly(textures=stack, p_anomaly=1.0)
+    assert recipe(rgb_image, seed=0, index=0).image.shape == rgb_image.shape
+
+
 def test_moved_modules_still_import_with_a_deprecation_warning() -> None:
     import importlib
     import sys

@@ -105,6 +105,11 @@ class TextureInput:
 
 
 def _from_string(spec: str) -> TextureInput:
+    if not spec.strip():
+        raise ValueError(
+            f"an empty texture spec names nothing (got {spec!r}): give a folder, glob or file, "
+            "'procedural' or 'self'"
+        )
     if spec == PROCEDURAL:
         return TextureInput("procedural")
     if spec.startswith(PROCEDURAL + ":"):
@@ -133,7 +138,8 @@ def parse_textures(spec: TextureSpec | TextureInput) -> TextureInput:
     * a :class:`TextureSource`: ``"source"``; a :class:`TextureInput`: itself.
 
     The words ``"procedural"`` and ``"self"`` win over folders of that name (write ``"./self"``).
-    Reads no file (a folder is only checked to be one). ``TypeError`` for anything else.
+    Reads no file (a folder is only checked to be one). ``ValueError`` for an empty string,
+    ``TypeError`` for anything else.
     """
     if isinstance(spec, TextureInput):
         return spec

@@ -76,7 +76,7 @@ class TextureSample(Transform):
     def __init__(self, source: TextureSpec = None, resize: ResizePolicy = "resize") -> None:
         if resize not in ("resize", "crop"):
             raise ValueError(f"resize must be 'resize' or 'crop', got {resize!r}")
-        if source == USER_TEXTURES:
+        if isinstance(source, str) and source == USER_TEXTURES:
             raise ValueError(
                 f"source {USER_TEXTURES!r} stands for user textures in records: give the folder, "
                 "glob, list or arrays (or rebuild with textures=...)"
