@@ -393,6 +393,18 @@ CASES = [
                 "octaves must be an integer in 1..16",
             ),
             (
+                "a recipe file asking for Perlin lattices of 2**70 cells (a hang)",
+                "lattice.json",
+                step("PerlinMask", scale_exponents=[0, 70]),
+                "lattice cells per side, more than 1024",
+            ),
+            (
+                "a recipe file asking for a million redraws of a mask",
+                "retries.json",
+                step("PerlinMask", max_retries=10**6),
+                "max_retries must be in [1, 1000]",
+            ),
+            (
                 "a recipe file whose TextureAugment ranges are not a dict",
                 "ranges.json",
                 step("TextureAugment", ops=["gamma"], k=1, ranges={"gamma": 2}),

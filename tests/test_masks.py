@@ -192,11 +192,37 @@ def test_impossible_min_area_keeps_last_draw() -> None:
         ({"lacunarity": 0.5}, "lacunarity"),
         ({"min_area": 1.5}, "min_area"),
         ({"max_retries": 0}, "max_retries"),
+        # settings whose cost grows without bound: refused when built, not met as a hang or a
+        # MemoryError at the first sample
+        ({"octaves": 16}, r"2\*\*5 \* 2\.0\*\*15 = 1048576 lattice cells"),
+        ({"scale_exponents": (20, 20)}, "lattice cells per side"),
+        ({"scale_exponents": (0, 70)}, "lattice cells per side"),
+        ({"lacunarity": 1e6, "octaves": 4}, "lattice cells per side"),
+        ({"lacunarity": 1e300, "octaves": 3}, "lattice cells per side"),
+        ({"max_retries": 10**6}, r"max_retries must be in \[1, 1000\]"),
+        ({"angle": (-1e308, 1e308)}, r"angle must be finite with -360\.0 <= lo <= hi <= 360\.0"),
     ],
 )
 def test_constructor_rejects_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PerlinMask(**kwargs)
+
+
+def test_the_lattice_bound_admits_what_the_presets_use() -> None:
+    PerlinMask(scale_exponents=(0, 10))  # 1024 cells per side
+    PerlinMask(octaves=6)  # 2**5 * 2**5
+    PerlinMask(octaves=16, lacunarity=1.0)
+    PerlinMask(max_retries=1000, angle=360)
+
+
+def test_a_record_edited_to_a_huge_lattice_is_refused_not_run(rgb_image: np.ndarray) -> None:
+    from synthdefect import RecordError, find_step, make_recipe, replay
+
+    recipe = make_recipe("destseg", p_anomaly=1.0)
+    record = json.loads(json.dumps(recipe(rgb_image, seed=0, index=0).params))
+    find_step(record, "mask")["settings"]["scale_exponents"] = [0, 70]
+    with pytest.raises(RecordError, match="lattice cells per side"):
+        replay(rgb_image, record)
 
 
 def test_draem_code_settings_area_statistics() -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from numbers import Real
 from typing import Any
@@ -34,6 +35,10 @@ MAX_OCTAVES = 16
 """Most octaves of a :class:`PerlinMask`: each octave doubles the frequency (at the default
 lacunarity), so octaves past about 13 add detail finer than a pixel of the largest image
 (:data:`~synthdefect.limits.MAX_SIDE`), and only cost memory and time."""
+MAX_CELLS = 1024
+"""Most lattice cells per side of a :class:`PerlinMask`'s finest octave, ``2**k_max *
+lacunarity**(octaves - 1)``: its gradients grow with the square (1024 cells: a million
+gradients, about 10 ms a draw); DRAEM's masks use at most 32."""
 
 
 @register_transform
@@ -94,7 +99,7 @@ class PerlinMask(MaskTransform):
         if isinstance(angle, Real):
             angle = (-abs(angle), abs(angle))
         self.scale_exponents = (int(k_min), int(k_max))
-        self.angle = float_range("angle", angle)
+        self.angle = float_range("angle", angle, -360.0, 360.0)
         self.threshold = float_range("threshold", threshold, -1.0, 1.0, scalar=True)
         if not 1 <= int_setting("octaves", octaves) <= MAX_OCTAVES:
             raise ValueError(f"octaves must be an integer in 1..{MAX_OCTAVES}, got {octaves!r}")
@@ -103,6 +108,7 @@ class PerlinMask(MaskTransform):
         self.octaves = int(octaves)
         self.persistence = float(persistence)
         self.lacunarity = number_setting("lacunarity", lacunarity, 1)
+        _check_lattice(self.scale_exponents[1], self.octaves, self.lacunarity)
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         k_min, k_max = self.scale_exponents
@@ -184,6 +190,19 @@ class PerlinMask(MaskTransform):
             "angle": number(*self.angle),
             "threshold": number(*self.threshold),
         }
+
+
+def _check_lattice(k_max: int, octaves: int, lacunarity: float) -> None:
+    """Refuse a finest octave of more than :data:`MAX_CELLS` lattice cells per side (worked in
+    logarithms: the product can pass any float)."""
+    log_cells = k_max * math.log(2.0) + (octaves - 1) * math.log(lacunarity)
+    if log_cells > math.log(MAX_CELLS) + 1e-9:
+        cells = f"{math.exp(log_cells):.0f}" if log_cells < 700 else "more than 1e300"
+        raise ValueError(
+            f"the finest octave would have 2**{k_max} * {lacunarity}**{octaves - 1} = {cells} "
+            f"lattice cells per side, more than {MAX_CELLS}: lower scale_exponents, octaves or "
+            "lacunarity"
+        )
 
 
 def _power_of_two(low: int, high: int) -> Check:

@@ -24,7 +24,11 @@ from synthdefect.transforms.base import Transform
 from synthdefect.transforms.ranges import flag_setting, int_setting, number_setting
 from synthdefect.transforms.records import Record, Schema, derived, integer
 
-__all__ = ["MaskTransform"]
+__all__ = ["MAX_RETRIES", "MaskTransform"]
+
+MAX_RETRIES = 1000
+"""Most draws of the redraw loop of a mask step (a mask that can never cover ``min_area``, or a
+threshold no noise reaches, is redrawn every time)."""
 
 
 class MaskTransform(Transform):
@@ -42,7 +46,7 @@ class MaskTransform(Transform):
     ) -> None:
         self.min_area = number_setting("min_area", min_area, 0, 1)
         self.redraw_empty = flag_setting("redraw_empty", redraw_empty)
-        self.max_retries = int_setting("max_retries", max_retries, 1)
+        self.max_retries = int_setting("max_retries", max_retries, 1, MAX_RETRIES)
 
     def draw(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         """The parameters of one candidate mask (JSON values; not ``"attempts"``)."""
