@@ -216,3 +216,50 @@ def test_callable_with_wrong_output_and_mismatched_record(sample) -> None:
         transform.forward(sample, np.random.default_rng(0))
     with pytest.raises(ValueError, match="other settings"):
         TextureAugment().apply(sample, transform.record(seed=3))
+
+
+@pytest.mark.parametrize(
+    ("op", "edit", "message"),
+    [
+        ("gamma", {"gamma": [1e9, 1.0, 1.0]}, r"gamma .* outside its range \[0\.5, 2\.0\]"),
+        ("gamma", {"gamma": True}, "gamma must be a list of numbers"),
+        ("gamma", {"gamma": [True, 1.0, 1.0]}, "gamma must be a list of numbers"),
+        ("solarize", {"threshold": 0}, r"threshold 0 is outside its range \[32, 128\]"),
+        ("solarize", {"threshold": float("inf")}, "threshold must be an integer"),
+        ("autocontrast", {"cutoff": 1.5}, "cutoff must be an integer"),
+        ("posterize", {"bits": 2**70}, "bits .* outside its range"),
+        ("brightness", {"factor": float("nan")}, "factor nan is outside its range"),
+        ("solarize", {"threshold": None}, "threshold must be an integer"),
+        ("solarize", {}, r"lacks key\(s\) \['threshold'\]"),
+        ("solarize", {"p": 0.5}, r"has unknown key\(s\) \['p'\]"),
+    ],
+)
+def test_an_edited_op_draw_is_refused_in_one_line(sample, op, edit, message) -> None:
+    """The draws of the built-in ops are checked against the recorded ranges on replay: an
+    out-of-range value, a wrong type, a missing or an unknown key is a RecordError, never a
+    silent default or a numpy/Python error from the kernel."""
+    from synthdefect.transforms.records import RecordError
+
+    others = [name for name in PRESETS["draem-code"] if name != op][:2]
+    transform = TextureAugment((op, *others), k=3)
+    rng = np.random.default_rng(1)
+    while True:  # a draw whose first op is `op`
+        record = transform.make_params(rng, sample)
+        if record["params"]["ops"][0]["op"] == op:
+            break
+    edited = json.loads(json.dumps(record))
+    draw = edited["params"]["ops"][0]
+    if not edit:
+        draw.clear()
+        draw["op"] = op
+    for key, value in edit.items():
+        draw[key] = value
+    with pytest.raises(RecordError, match=message):
+        transform.apply(sample, edited)
+    transform.apply(sample, json.loads(json.dumps(record)))  # the record as drawn replays
+
+
+def test_the_no_op_solarize_draw_outside_the_range_replays(sample) -> None:
+    transform = TextureAugment(("solarize",), k=1)
+    record = {**transform.describe(), "params": {"ops": [{"op": "solarize", "threshold": 256}]}}
+    np.testing.assert_array_equal(transform.apply(sample, record).texture, sample.texture)

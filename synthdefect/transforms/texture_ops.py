@@ -15,6 +15,7 @@ import inspect
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from synthdefect.transforms.records import (
     Rebuilder,
     RecordError,
     Schema,
+    check_keys,
     integer,
     qualified_name,
     register_transform,
@@ -136,6 +138,12 @@ TEXTURE_OPS: dict[str, TextureOp] = {
     "scale_channels": TextureOp(F.scale_channels, _sample_channel_factors, {"factor": (0.0, 2.0)}),
 }
 
+_BUILT_IN = frozenset(TEXTURE_OPS)
+"""The ops whose draws :class:`TextureAugment` checks on replay (an op added with
+:func:`register_op` draws what its sampler likes: only its name is checked)."""
+_NO_OP_DRAWS = {("solarize", "threshold"): 256}
+"""Draws that lie outside their range on purpose: solarize's threshold when it does nothing."""
+
 PRESETS: dict[str, tuple[str, ...]] = {
     # DRAEM's released code: 3 of these 10 imgaug augmenters.
     "draem-code": (
@@ -161,6 +169,11 @@ PRESETS: dict[str, tuple[str, ...]] = {
         "autocontrast",
     ),
 }
+
+
+def _is(value: Any, kind: type) -> bool:
+    """Whether ``value`` is a ``kind`` (``Integral`` or ``Real``) and not a bool."""
+    return isinstance(value, kind) and not isinstance(value, bool)
 
 
 def register_op(
@@ -307,6 +320,35 @@ class TextureAugment(Transform):
             names.append(op["op"])
         if len(set(names)) != len(names):
             raise RecordError(f"{where} must be distinct, got {names}")
+        for position, op in enumerate(ops):
+            if op["op"] in _BUILT_IN:
+                self._check_draw(op, f"{where}[{position}] ({op['op']})")
+
+    def _check_draw(self, op: Mapping[str, Any], where: str) -> None:
+        """A built-in op's draw as its sampler makes them: the same keys, each value of the
+        drawn kind (an integer, a number or a list of numbers) and inside the op's range of
+        that name, where it has one."""
+        name = op["op"]
+        ranges = self.ranges[name]
+        example = TEXTURE_OPS[name].sampler(np.random.default_rng(0), ranges, 3)
+        check_keys({k: v for k, v in op.items() if k != "op"}, tuple(example), where)
+        for key, drawn in example.items():
+            value = op[key]
+            if isinstance(drawn, list):
+                kind, values = "a list of numbers", value if isinstance(value, list) else [None]
+            else:
+                kind, values = "an integer" if isinstance(drawn, int) else "a number", [value]
+            wanted = Integral if kind == "an integer" else Real
+            if not values or not all(_is(v, wanted) for v in values):
+                raise RecordError(f"{where}: {key} must be {kind}, got {value!r}")
+            bounds = ranges.get(key)
+            if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
+                continue
+            for v in values:
+                if not bounds[0] <= v <= bounds[1] and v != _NO_OP_DRAWS.get((name, key)):
+                    raise RecordError(
+                        f"{where}: {key} {v!r} is outside its range [{bounds[0]}, {bounds[1]}]"
+                    )
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
         draws = self.unpack(params)
