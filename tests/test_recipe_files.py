@@ -511,6 +511,24 @@ def test_save_recipe_writes_json_only_and_refuses_what_is_not_a_recipe(tmp_path)
     assert load_recipe(save_recipe(recipe, tmp_path / "r.JSON")).describe() == recipe.describe()
 
 
+def test_text_nested_past_any_recipe_is_refused_in_one_line(tmp_path, rgb_image):
+    """JSON nested deeper than Python's recursion limit: a one-line error, not RecursionError."""
+    from synthdefect import RecordError, replay
+
+    deep = "[" * 100_000 + "]" * 100_000
+    path = tmp_path / "deep.json"
+    path.write_text(deep)
+    with pytest.raises(ValueError, match=r"deep\.json: not a valid recipe file: nested too deeply"):
+        load_recipe(path)
+    with pytest.raises(RecordError, match="not a JSON record: nested too deeply"):
+        replay(rgb_image, deep)
+    level = '{"type": "Compose", "version": 1, "settings": {"name": null}, "steps": {"a": '
+    leaf = json.dumps(make_recipe("paper").describe())
+    path.write_text(level * 400 + leaf + "}}" * 400)  # JSON Python reads, Composes 400 deep
+    with pytest.raises(ValueError, match="nested too deeply"):
+        load_recipe(path)
+
+
 def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
     from synthdefect.files.mask_folder import MaskFolder
     from synthdefect.transforms.foreground import Foreground

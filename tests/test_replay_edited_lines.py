@@ -17,7 +17,7 @@ import synthdefect
 from synthdefect.recipes import PRESETS, make_recipe
 from synthdefect.transforms.records import RecordError
 
-EDITS: tuple[Any, ...] = ("remove", "x", None, -1, 10**9, [], {})
+EDITS: tuple[Any, ...] = ("remove", "x", None, -1, 10**9, 2**70, float("inf"), float("nan"), [], {})
 """What each value of a line becomes: removed, or replaced by one of these."""
 
 

@@ -121,6 +121,8 @@ def _from_file(path: Path, textures: TextureSpec) -> Transform:
             data = json.loads(text)
     except ValueError as err:
         raise ValueError(f"{path}: not a valid recipe file: {err}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not a valid recipe file: nested too deeply") from None
     if isinstance(data, Mapping) and "preset" in data and "type" not in data:
         overrides = {k: v for k, v in data.items() if k != "preset"}
         try:
@@ -131,6 +133,8 @@ def _from_file(path: Path, textures: TextureSpec) -> Transform:
         return recipe_from_record(_paths_within(data, path), textures)
     except (RecordError, OutputError) as err:
         raise ValueError(f"{path}: {err}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: a recipe nested too deeply to rebuild") from None
 
 
 def _paths_within(description: Any, path: Path) -> Any:

@@ -30,6 +30,8 @@ def _loaded(record: Any) -> Any:
         return json.loads(record)
     except ValueError as err:
         raise RecordError(f"not a JSON record: {err}") from None
+    except RecursionError:
+        raise RecordError("not a JSON record: nested too deeply") from None
 
 
 def _as_record(record: Any) -> Any:

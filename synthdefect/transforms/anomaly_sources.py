@@ -18,7 +18,7 @@ from synthdefect.functional.anomaly_sources import gaussian_noise, grid_shuffle,
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.base import Transform
-from synthdefect.transforms.ranges import float_range, number_setting
+from synthdefect.transforms.ranges import float_range, int_setting, number_setting
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -47,10 +47,14 @@ class GridShuffle(Transform):
     settings_fields = ("grid",)
 
     def __init__(self, grid: tuple[int, int] = (8, 8)) -> None:
-        rows, cols = grid
-        if not all(int(n) == n and 1 <= n <= MAX_GRID for n in grid):
-            raise ValueError(f"grid must be two integers in 1..{MAX_GRID}, got {grid!r}")
-        self.grid = (int(rows), int(cols))
+        try:
+            rows, cols = grid
+        except (TypeError, ValueError):
+            raise ValueError(f"grid must be two integers (rows, cols), got {grid!r}") from None
+        self.grid = (
+            int_setting("grid rows", rows, 1, MAX_GRID),
+            int_setting("grid cols", cols, 1, MAX_GRID),
+        )
 
     def make_params(self, rng: np.random.Generator, sample: Sample) -> dict[str, Any]:
         rows, cols = self.grid

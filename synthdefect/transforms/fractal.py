@@ -43,7 +43,7 @@ from synthdefect.functional.fractal import ifs_raster, singular_values
 from synthdefect.functional.shapes import dilate_mask
 from synthdefect.transforms.patch import Patch, PatchTransform
 from synthdefect.transforms.placement import draw_centre
-from synthdefect.transforms.ranges import float_range
+from synthdefect.transforms.ranges import float_range, int_setting
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -129,16 +129,9 @@ class FractalPatch(PatchTransform):
         self.singular = float_range("singular", singular, 1e-6, 1.0 - 1e-9)
         self.sigma_factor = float_range("sigma_factor", sigma_factor, 0.0)
         self.coverage = float_range("coverage", coverage, 0.0, 1.0)
-        for name, value, low, high in (
-            ("points", points, 1, MAX_POINTS),
-            ("max_draws", max_draws, 1, MAX_DRAWS),
-            ("dilation", dilation, 0, MAX_DILATION),
-        ):
-            if int(value) != value or not low <= value <= high:
-                raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
-        self.points = int(points)
-        self.max_draws = int(max_draws)
-        self.dilation = int(dilation)
+        self.points = int_setting("points", points, 1, MAX_POINTS)
+        self.max_draws = int_setting("max_draws", max_draws, 1, MAX_DRAWS)
+        self.dilation = int_setting("dilation", dilation, 0, MAX_DILATION)
 
     def draw_ifs(self, rng: np.random.Generator) -> dict[str, Any]:
         """A non-degenerate system of two maps and its chaos-game seed (see module doc)."""

@@ -41,11 +41,12 @@ import numpy as np
 
 from synthdefect.functional.anomaly_sources import transplant
 from synthdefect.functional.shapes import combine_masks, ellipses_mask, rectangle_mask
+from synthdefect.limits import MAX_SIDE
 from synthdefect.pixels import to_uint8
 from synthdefect.sample import Sample
 from synthdefect.transforms.mask_base import MaskTransform
 from synthdefect.transforms.placement import draw_centre
-from synthdefect.transforms.ranges import float_range
+from synthdefect.transforms.ranges import float_range, int_setting
 from synthdefect.transforms.records import (
     RecordError,
     Schema,
@@ -56,7 +57,10 @@ from synthdefect.transforms.records import (
     register_transform,
 )
 
-__all__ = ["CutPastePatch", "NSAPatches", "PatchTransform", "ScarPatch"]
+__all__ = ["MAX_PATCHES", "CutPastePatch", "NSAPatches", "PatchTransform", "ScarPatch"]
+
+MAX_PATCHES = 100
+"""Most patches (and ellipses) of an :class:`NSAPatches` draw: each is a Poisson blend."""
 
 Patch = dict[str, Any]
 
@@ -118,8 +122,8 @@ class PatchTransform(MaskTransform):
         """The schema of one patch of the record (see module doc)."""
         return {
             "size": _positive_pair,
-            "source": pair(number()),
-            "target": pair(number()),
+            "source": pair(number(-MAX_SIDE, MAX_SIDE)),  # pixel positions
+            "target": pair(number(-MAX_SIDE, MAX_SIDE)),
             "angle": number(-360.0, 360.0),
             "scale": number(1e-6),
             "ellipses": _ellipses,
@@ -281,11 +285,9 @@ class NSAPatches(PatchTransform):
         max_retries: int = 10,
     ) -> None:
         super().__init__(max_retries)
-        if int(patches) != patches or patches < 1:
-            raise ValueError(f"patches must be a positive integer, got {patches!r}")
-        if ellipses is not None and (int(ellipses) != ellipses or ellipses < 1):
-            raise ValueError(f"ellipses must be None or a positive integer, got {ellipses!r}")
-        self.patches = int(patches)
+        self.patches = int_setting("patches", patches, 1, MAX_PATCHES)
+        if ellipses is not None:
+            int_setting("ellipses", ellipses, 1, MAX_PATCHES)
         self.half_width = float_range("half_width", half_width, 0.0)
         if not (0 < self.half_width[0] and self.half_width[1] <= 0.5):
             raise ValueError(f"half_width must lie in (0, 0.5], got {half_width!r}")

@@ -213,7 +213,13 @@ def _checked_range(where: str, value: Any, default: Any) -> Any:
     where the default is one, else one number; integers where the default holds integers
     (posterize bits), numbers otherwise (not bools or strings). Kept as given (a tuple)."""
     defaults = default if isinstance(default, tuple) else (default,)
-    check = int_setting if all(type(v) is int for v in defaults) else number_setting
+    if all(type(v) is int for v in defaults):  # drawn by numpy as int64: bounded to int32
+
+        def check(name: str, v: Any) -> Any:
+            return int_setting(name, v, -(2**31), 2**31 - 1)
+
+    else:
+        check = number_setting
     if not isinstance(default, tuple):
         check(where, value)
         return value
