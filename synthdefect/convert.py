@@ -128,6 +128,11 @@ def _from_pil(image: Image.Image) -> Converted:
             "PIL mode 'I' (32-bit integers) has no fixed value range: convert it to 'I;16', "
             "'L' or 'RGB', or pass a float array in [0, 1]"
         )
+    if mode not in ("L", "RGB", "F", *_SIXTEEN_BIT_MODES):
+        raise ValueError(
+            f"PIL mode {mode!r} is not one of L, RGB, F or I;16: convert the image first "
+            "(image.convert('RGB'); an alpha channel is then dropped)"
+        )
     if mode in _SIXTEEN_BIT_MODES:
         array = np.asarray(image)
 
@@ -140,8 +145,8 @@ def _from_pil(image: Image.Image) -> Converted:
         def encode(a: np.ndarray) -> Image.Image:
             return Image.fromarray(a[:, :, 0].astype(np.float32), mode="F")
 
-    else:
-        array = np.asarray(image if mode in ("L", "RGB") else image.convert("RGB"))
+    else:  # L or RGB
+        array = np.asarray(image)
 
         def encode(a: np.ndarray) -> Image.Image:
             return Image.fromarray(a[:, :, 0] if a.shape[2] == 1 else a)

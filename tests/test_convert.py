@@ -107,6 +107,15 @@ REFUSED: dict[str, Refused] = {
     "torch batch of 0 images (0, 3, H, W)": Refused(
         lambda im: chw(im)[None][:0], ValueError, NO_PIXELS
     ),
+    "PIL RGBA (an alpha channel)": Refused(
+        lambda im: Image.fromarray(im).convert("RGBA"), ValueError, "PIL mode 'RGBA'"
+    ),
+    "PIL P (a palette)": Refused(
+        lambda im: Image.fromarray(im).convert("P"), ValueError, "PIL mode 'P'"
+    ),
+    "PIL CMYK": Refused(
+        lambda im: Image.fromarray(im).convert("CMYK"), ValueError, "PIL mode 'CMYK'"
+    ),
     "PIL image 0 pixels wide": Refused(
         lambda im: Image.new("RGB", (0, im.shape[0])), ValueError, NO_PIXELS
     ),
