@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from synthdefect.functional.masks import mask_levels
-from synthdefect.image_checks import check_pixel_type, check_shape, check_unit_range
+from synthdefect.image_checks import check_dense, check_pixel_type, check_shape, check_unit_range
 from synthdefect.sample import AnomalyResult, Sample
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ def _from_pil(image: Image.Image) -> Converted:
 def _from_torch(tensor: Any) -> Converted:
     import torch
 
+    check_dense("image", tensor)
     check_shape("image", tuple(tensor.shape), "torch")
     floating = tensor.dtype.is_floating_point
     check_pixel_type("image", "float" if floating else str(tensor.dtype).removeprefix("torch."))

@@ -4,7 +4,8 @@ and ``Transform.batch`` (through :mod:`synthdefect.sample_batch`), before any ke
 
 Accepted: numpy ``(H, W)`` (grey), ``(H, W, 1)`` or ``(H, W, 3)``; torch ``(C, H, W)`` or
 ``(B, C, H, W)`` with ``C`` 1 or 3 (``batch``: ``(B, C, H, W)``); at least one image and one
-pixel per side; pixels ``uint8``, ``uint16`` or float with finite values in [0, 1].
+pixel per side; pixels ``uint8``, ``uint16`` or float with finite values in [0, 1]; torch
+tensors dense (not sparse or nested) and not on the ``meta`` device.
 
 Each check raises one line naming the argument (``name``) and what is accepted: ``ValueError``
 for a shape or values, ``TypeError`` for a dtype.
@@ -13,8 +14,16 @@ for a shape or values, ``TypeError`` for a dtype.
 from __future__ import annotations
 
 import math
+from typing import Any
 
-__all__ = ["LAYOUTS", "PIXEL_TYPES", "check_pixel_type", "check_shape", "check_unit_range"]
+__all__ = [
+    "LAYOUTS",
+    "PIXEL_TYPES",
+    "check_dense",
+    "check_pixel_type",
+    "check_shape",
+    "check_unit_range",
+]
 
 #: Layout name -> (the shapes it accepts, in words; their numbers of dimensions; whether the
 #: channels come last).
@@ -26,6 +35,19 @@ LAYOUTS: dict[str, tuple[str, tuple[int, ...], bool]] = {
 
 #: Pixel types: ``"float"`` stands for every floating-point dtype.
 PIXEL_TYPES = ("uint8", "uint16", "float")
+
+
+def check_dense(name: str, tensor: Any) -> None:
+    """Refuse a torch tensor whose values cannot be read as one dense array: a sparse or
+    nested one, or one on the ``meta`` device (no values at all). Before any shape check: a
+    nested tensor has no shape to check."""
+    if tensor.is_nested:
+        raise ValueError(f"{name} is a nested tensor: pass a dense (B, C, H, W) tensor")
+    layout = str(tensor.layout).removeprefix("torch.")
+    if layout != "strided":
+        raise ValueError(f"{name} is a {layout} tensor: pass a dense one (tensor.to_dense())")
+    if tensor.device.type == "meta":
+        raise ValueError(f"{name} is on the meta device, which holds no values")
 
 
 def check_shape(name: str, shape: tuple[int, ...], layout: str) -> None:

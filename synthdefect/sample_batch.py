@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from synthdefect.image_checks import check_pixel_type, check_shape, check_unit_range
+from synthdefect.image_checks import check_dense, check_pixel_type, check_shape, check_unit_range
 from synthdefect.sample import Sample, source_names
 from synthdefect.seeding import as_int, fresh_seed, sample_rng
 
@@ -170,6 +170,7 @@ def _working(images: Any) -> tuple[torch.Tensor, torch.dtype]:
     ``float32``, ``uint16`` as ``float32`` in [0, 1] (value / 65535); and the input's dtype."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"images: batch() takes a torch tensor, got {type(images).__name__}")
+    check_dense("images", images)
     check_shape("images", tuple(images.shape), "batch")
     floating = images.dtype.is_floating_point
     check_pixel_type("images", "float" if floating else str(images.dtype).removeprefix("torch."))

@@ -52,6 +52,7 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from synthdefect.functional.masks import MASK_THRESHOLD
+from synthdefect.image_checks import check_dense
 from synthdefect.transforms.base import Transform
 from synthdefect.transforms.geometry import without_rotation
 
@@ -127,6 +128,8 @@ class SynthDefectV2(v2.Transform):
             warnings.warn(message, UserWarning, stacklevel=2)
 
     def _run(self, image: Any):
+        if isinstance(image, torch.Tensor):
+            check_dense("image", image)
         seed = int(torch.randint(0, 2**62, (1,)).item())
         plain = image.as_subclass(torch.Tensor) if isinstance(image, torch.Tensor) else image
         if self.backend_for(plain) == "device":

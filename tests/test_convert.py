@@ -13,6 +13,7 @@ from them, ``python tests/test_convert.py`` rewrites it.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,14 @@ CHANNEL_LAST = "numpy images are channel-last"
 CHANNEL_FIRST = "torch images are channel-first"
 FOUR_CHANNELS = "4 channels (RGBA or CMYK)"
 DTYPES = "pixels must be uint8, uint16 or float in [0, 1]"
+
+
+def _nested(tensor: torch.Tensor) -> torch.Tensor:
+    """A one-image nested tensor (strided layout: torch warns that it is a prototype)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.nested.nested_tensor([tensor])
+
 
 REFUSED: dict[str, Refused] = {
     "float numpy in [0, 255]": Refused(lambda im: im.astype(np.float32), ValueError, UNIT_RANGE),
@@ -135,6 +144,17 @@ REFUSED: dict[str, Refused] = {
     ),
     "torch (4, H, W): RGBA": Refused(
         lambda im: chw(np.concatenate([im, im[:, :, :1]], axis=2)), ValueError, FOUR_CHANNELS
+    ),
+    "torch sparse (COO)": Refused(
+        lambda im: chw(im).float().div(255).to_sparse(), ValueError, "a sparse_coo tensor"
+    ),
+    "torch nested": Refused(
+        lambda im: _nested(chw(im).float().div(255)),
+        ValueError,
+        "a nested tensor",
+    ),
+    "torch on the meta device": Refused(
+        lambda im: chw(im).to("meta"), ValueError, "on the meta device"
     ),
     "torch (H, W): no channel axis": Refused(
         lambda im: torch.from_numpy(im[:, :, 0].copy()), ValueError, "no channel axis"
@@ -236,8 +256,8 @@ def _replay(x: Any) -> tuple[Any, ...]:
 
 
 def _batch(x: Any) -> tuple[Any, ...]:
-    batch = x if x.ndim == 4 else x[None]
-    result = ANOMALY.batch(batch, seed=0, indices=[1] * len(batch))
+    batch = x if x.is_nested or x.ndim == 4 else x[None]  # a nested tensor has no ndim
+    result = ANOMALY.batch(batch, seed=0, indices=[1] * batch.size(0))
     return result.image, result.mask, result.params
 
 
