@@ -40,6 +40,8 @@ __all__ = ["SYNTHESIS_BACKENDS", "SyntheticAnomalyDataset", "parse_key"]
 
 #: Where :class:`SyntheticAnomalyDataset` makes its anomalies (see the module doc).
 SYNTHESIS_BACKENDS = ("host", "device")
+MAX_LENGTH = 2**62
+"""Most samples per epoch of a :class:`SyntheticAnomalyDataset`."""
 
 
 def parse_key(key: Any, length: int) -> tuple[int, int]:
@@ -111,6 +113,8 @@ class SyntheticAnomalyDataset:
         self.transform = RecipeOptions(recipe=transform).build(self.images.paths)
         self.seed = as_int("seed", seed)
         self.length = len(self.images) if length is None else as_int("length", length, 1)
+        if self.length > MAX_LENGTH:  # len() of a dataset must fit a C ssize_t
+            raise ValueError(f"length must be an int in [1, 2**62], got {self.length}")
         if image_dtype not in IMAGE_DTYPES:
             raise ValueError(f"image_dtype must be one of {IMAGE_DTYPES}, got {image_dtype!r}")
         self.image_dtype = image_dtype

@@ -208,6 +208,10 @@ def run_recipe_batch(
             raise ValueError(f"got {len(records)} parameter records for {n} images")
     else:
         given = range(n) if indices is None else indices
+        if isinstance(given, (str, bytes, set, frozenset)) or not hasattr(given, "__len__"):
+            raise TypeError(
+                f"indices must be a sequence of ints, got {type(given).__name__} {given!r}"
+            )
         keys = [as_int(f"indices[{b}]", i) for b, i in enumerate(given)]
         if len(keys) != n:
             raise ValueError(f"got {len(keys)} indices for {n} images")

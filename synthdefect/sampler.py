@@ -52,7 +52,11 @@ class EpochSampler:
         self.length = data if isinstance(data, int) else len(data)
         if self.length < 1:
             raise ValueError(f"the sampler needs at least one sample, got length {self.length}")
-        if num_replicas < 1 or not 0 <= rank < num_replicas:
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        num_replicas = as_int("num_replicas", num_replicas, 1)
+        rank = as_int("rank", rank)
+        if not rank < num_replicas:
             raise ValueError(
                 f"need num_replicas >= 1 and 0 <= rank < num_replicas, got {num_replicas}, {rank}"
             )

@@ -24,7 +24,9 @@ def as_int(name: str, value: Any, minimum: int = 0) -> int:
     """``value`` (an int, or anything with ``__index__``: numpy and 0-d torch integers) as an
     int of at least ``minimum``: the check of every seed, index, epoch and length the API takes.
     ``TypeError`` for a non-integer (a float, a string), ``ValueError`` for a smaller value;
-    both name ``name``."""
+    both name ``name``. A bool (Python, numpy or torch) is not an int here."""
+    if isinstance(value, (bool, np.bool_)) or str(getattr(value, "dtype", "")) == "torch.bool":
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
     try:
         number = operator.index(value)
     except TypeError:

@@ -73,6 +73,35 @@ REFUSED: dict[str, Refused] = {
         TypeError,
         "rng must be a numpy.random.Generator",
     ),
+    "`recipe(image, index=3)` (no seed: a fresh one, index meaning nothing)": Refused(
+        lambda _: RECIPE(IMAGE, index=3), ValueError, "index picks samples of a seeded run"
+    ),
+    "`recipe(image, seed=0, rng=generator)`": Refused(
+        lambda _: RECIPE(IMAGE, seed=0, rng=np.random.default_rng(0)),
+        ValueError,
+        "rng draws every item in turn: seed would be ignored",
+    ),
+    "`recipe(image, seed=1, params=record)`": Refused(
+        lambda _: RECIPE(IMAGE, seed=1, params=RECIPE(IMAGE, seed=0).params),
+        ValueError,
+        "params replays its records: seed would be ignored",
+    ),
+    "`recipe(image, seed=True)`": Refused(lambda _: RECIPE(IMAGE, seed=True), TypeError, SEED),
+    "`recipe.batch(images, indices=[0, 1])` (no seed)": Refused(
+        lambda _: RECIPE.batch(BATCH, indices=[0, 1]),
+        ValueError,
+        "indices picks samples of a seeded run",
+    ),
+    "`recipe.batch(images, seed=0, params=records)`": Refused(
+        lambda _: RECIPE.batch(BATCH, seed=0, params=RECIPE.batch(BATCH, seed=0).params),
+        ValueError,
+        "params replays its records: seed would be ignored",
+    ),
+    "`recipe.batch(images, seed=0, indices=5)`": Refused(
+        lambda _: RECIPE.batch(BATCH, seed=0, indices=5),
+        TypeError,
+        "indices must be a sequence of ints, got int",
+    ),
     "`recipe(image, params='...')` (not a record)": Refused(
         lambda _: RECIPE(IMAGE, params="x"), ValueError, "record must be a dict"
     ),
@@ -114,6 +143,20 @@ REFUSED: dict[str, Refused] = {
     "`SyntheticAnomalyDataset(folder, length=2.5)`": Refused(
         lambda f: _dataset(f, length=2.5), TypeError, "length must be an int >= 1"
     ),
+    "`SyntheticAnomalyDataset(folder, length=True)`": Refused(
+        lambda f: _dataset(f, length=True), TypeError, "length must be an int >= 1"
+    ),
+    "`SyntheticAnomalyDataset(folder, length=2**70)`": Refused(
+        lambda f: _dataset(f, length=2**70), ValueError, "length must be an int in [1, 2**62]"
+    ),
+    "`SyntheticAnomalyDataset(folder, size=(True, 16))`": Refused(
+        lambda f: sd.SyntheticAnomalyDataset(f, size=(True, 16)),
+        ValueError,
+        "size must be (height, width) with positive int values",
+    ),
+    "`SyntheticAnomalyDataset(folder, channels=3.0)`": Refused(
+        lambda f: sd.SyntheticAnomalyDataset(f, channels=3.0), ValueError, "channels must be 1"
+    ),
     "`SyntheticAnomalyDataset(folder, length=0)`": Refused(
         lambda f: _dataset(f, length=0), ValueError, "length must be an int >= 1"
     ),
@@ -143,6 +186,12 @@ REFUSED: dict[str, Refused] = {
     ),
     "`ds[-1, 0]`": Refused(lambda f: _dataset(f)[-1, 0], ValueError, "epoch must be an int >= 0"),
     "`EpochSampler(ds, seed=-1)`": Refused(lambda f: sd.EpochSampler(3, seed=-1), ValueError, SEED),
+    "`EpochSampler(ds, shuffle='no')`": Refused(
+        lambda f: sd.EpochSampler(3, shuffle="no"), TypeError, "shuffle must be True or False"
+    ),
+    "`EpochSampler(ds, num_replicas=1.5)`": Refused(
+        lambda f: sd.EpochSampler(3, num_replicas=1.5), TypeError, "num_replicas must be an int"
+    ),
     "`EpochSampler(ds, seed=0.5)`": Refused(
         lambda f: sd.EpochSampler(3, seed=0.5), TypeError, SEED
     ),

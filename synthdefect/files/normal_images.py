@@ -55,7 +55,7 @@ class NormalImages:
         cache_bytes: int = 256 << 20,
         validate: bool = False,
     ) -> None:
-        if channels not in (1, 3):
+        if type(channels) is not int or channels not in (1, 3):
             raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
         self.size = None if size is None else _pair(size)
         self.channels = channels
@@ -102,6 +102,8 @@ def _pair(size: Any) -> tuple[int, int]:
     """``size`` as ``(height, width)`` ints >= 1; else ``ValueError``."""
     try:
         height, width = (operator.index(side) for side in size)
+        if any(isinstance(side, bool) for side in size):
+            height = width = 0
     except (TypeError, ValueError):
         height = width = 0
     if min(height, width) < 1:

@@ -215,13 +215,15 @@ class Transform:
 
         Records are drawn on the host exactly as :meth:`__call__` draws them: item ``b`` from
         ``sample_rng(seed, indices[b])`` (``indices`` defaults to ``0 .. B-1``; no seed: a
-        fresh one), or taken from ``params`` (replay). Steps with a batch form
+        fresh one), or taken from ``params`` (replay; not with ``seed`` or ``indices``, and
+        ``indices`` not without ``seed``: ``ValueError``). Steps with a batch form
         (:meth:`apply_batch`) then run on the device over the whole batch; the others run on
         the host per item and are named in the result's ``fallbacks``. Returns a
         :class:`~synthdefect.sample_batch.BatchResult` on the input's device.
         """
         from synthdefect.sample_batch import run_recipe_batch
 
+        _one_source_of_randomness(params=params, seed=seed, indices=indices)
         return run_recipe_batch(self, images, seed, indices, params, source)
 
     def check_header(self, record: Any, keys: tuple[str, ...]) -> Mapping[str, Any]:
@@ -344,20 +346,23 @@ class Transform:
         image: Any,
         *,
         seed: int | None = None,
-        index: int = 0,
+        index: int | None = None,
         rng: np.random.Generator | None = None,
         params: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
         source: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
     ) -> AnomalyResult:
         """Transform one image or a batch and return an :class:`AnomalyResult`.
 
-        Randomness, in order of precedence: ``params`` (replay a record; for a batch, a list of
-        records), ``rng`` (used in turn for every item of a batch), ``seed`` (item ``b`` of a
-        batch draws from ``sample_rng(seed, index + b)``). With none of them a fresh seed is used.
+        Randomness, one of: ``params`` (replay a record; for a batch, a list of records),
+        ``rng`` (used in turn for every item of a batch), ``seed`` with ``index`` (default 0:
+        item ``b`` of a batch draws from ``sample_rng(seed, index + b)``). With none of them a
+        fresh seed is used. Two of them together, or ``index`` without ``seed``, is refused
+        (``ValueError``): one of them would be ignored.
         ``source``: the image's file path or name (for a batch, one per image), for recipes that
         look inputs up by name, such as a foreground from a folder of masks.
         """
-        index = as_int("index", index)
+        _one_source_of_randomness(params=params, rng=rng, seed=seed, index=index)
+        index = 0 if index is None else as_int("index", index)
         if rng is not None and not isinstance(rng, np.random.Generator):
             raise TypeError(
                 "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(7)), got "
@@ -402,6 +407,25 @@ class Transform:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
         return f"{type(self).__name__}({fields})"
+
+
+def _one_source_of_randomness(**given: Any) -> None:
+    """Refuse arguments of :meth:`Transform.__call__` / :meth:`Transform.batch` that another
+    one given with them would make ignored: ``params`` (a replay) with any draw argument,
+    ``rng`` with ``seed`` or ``index``, and ``index`` / ``indices`` without ``seed``."""
+    named = [name for name, value in given.items() if value is not None]
+    if "params" in named and len(named) > 1:
+        others = ", ".join(n for n in named if n != "params")
+        raise ValueError(f"params replays its records: {others} would be ignored; give one")
+    if "rng" in named and len(named) > 1:
+        others = ", ".join(n for n in named if n != "rng")
+        raise ValueError(f"rng draws every item in turn: {others} would be ignored; give one")
+    for name in ("index", "indices"):
+        if name in named and "seed" not in named:
+            raise ValueError(
+                f"{name} picks samples of a seeded run: give seed too (without one a fresh seed "
+                f"is drawn and {name} means nothing)"
+            )
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
