@@ -529,6 +529,24 @@ def test_text_nested_past_any_recipe_is_refused_in_one_line(tmp_path, rgb_image)
         load_recipe(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"preset": "paper", "textures": "procedural"}, "a recipe file names no textures"),
+        ({"type": "Nope", "version": 1}, "unknown transform type 'Nope'"),
+        ({"type": "PerlinMask", "version": 999}, "PerlinMask record has schema version 999"),
+        ({"type": "PerlinMask"}, r"PerlinMask record lacks key\(s\) \['version', 'settings'\]"),
+        ({"version": 1, "settings": {}}, r"record lacks key\(s\) \['type'\]"),
+    ],
+)
+def test_a_recipe_file_is_refused_for_its_first_real_fault(tmp_path, content, message):
+    """The unknown type or version is named, not the keys it would have needed."""
+    path = tmp_path / "recipe.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=message):
+        load_recipe(path)
+
+
 def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
     from synthdefect.files.mask_folder import MaskFolder
     from synthdefect.transforms.foreground import Foreground

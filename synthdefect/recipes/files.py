@@ -125,6 +125,11 @@ def _from_file(path: Path, textures: TextureSpec) -> Transform:
         raise ValueError(f"{path}: not a valid recipe file: nested too deeply") from None
     if isinstance(data, Mapping) and "preset" in data and "type" not in data:
         overrides = {k: v for k, v in data.items() if k != "preset"}
+        if "textures" in overrides:
+            raise ValueError(
+                f"{path}: a recipe file names no textures: give them with --textures "
+                "(textures= in the API)"
+            )
         try:
             return make_recipe(data["preset"], textures=textures, **overrides)
         except (TypeError, ValueError) as err:

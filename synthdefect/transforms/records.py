@@ -345,19 +345,24 @@ class Rebuilder:
     def __call__(self, record: Any) -> Transform:
         if not isinstance(record, Mapping):
             raise RecordError(f"record must be a dict, got {type(record).__name__} {record!r}")
-        missing = [k for k in ("type", "version", "settings") if k not in record]
-        if missing:
-            raise RecordError(f"record lacks key(s) {missing}; has {sorted(record)}")
+        if "type" not in record:
+            raise RecordError(f"record lacks key(s) ['type']; has {sorted(record)}")
         name = string(record["type"], "record type")
         cls = self.types.get(name)
-        if cls is None:
+        if cls is None:  # said before any other key is missed: the type explains the rest
             raise RecordError(
                 f"unknown transform type {name!r}; known: {sorted(self.types)} (register "
                 "your own with synthdefect.register_transform)"
             )
-        version = integer()(record["version"], f"{name} record version")
-        if version != cls.version:
-            raise RecordError(f"{name} record has schema version {version}, this is {cls.version}")
+        if "version" in record:
+            version = integer()(record["version"], f"{name} record version")
+            if version != cls.version:
+                raise RecordError(
+                    f"{name} record has schema version {version}, this is {cls.version}"
+                )
+        missing = [k for k in ("version", "settings") if k not in record]
+        if missing:
+            raise RecordError(f"{name} record lacks key(s) {missing}; has {sorted(record)}")
         if not isinstance(record["settings"], Mapping):
             raise RecordError(f"{name} record settings must be a dict, got {record['settings']!r}")
         try:
