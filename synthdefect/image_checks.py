@@ -97,6 +97,16 @@ def check_unit_range(name: str, low: float, high: float) -> None:
         return
     raise ValueError(
         f"{name}: float images must hold finite values in [0, 1], got values in "
-        f"[{low:.4g}, {high:.4g}]: pass uint8 for 0-255 data, undo any mean/std normalisation, "
-        "clamp overshoot"
+        f"[{_shown(low, 0.0)}, {_shown(high, 1.0)}]: pass uint8 for 0-255 data, undo any "
+        "mean/std normalisation, clamp overshoot"
     )
+
+
+def _shown(value: float, bound: float) -> str:
+    """``value`` with 4 significant digits, or as many as it takes to differ from ``bound``
+    (an overshoot of 1e-7 must not read as 1)."""
+    for digits in (4, 8, 12, 17):
+        text = f"{value:.{digits}g}"
+        if float(text) != bound or value == bound:
+            return text
+    return repr(value)

@@ -82,6 +82,11 @@ REFUSED: dict[str, Refused] = {
     "float64 numpy in [0, 2] (overshoot)": Refused(
         lambda im: unit(im).astype(np.float64) * 2, ValueError, UNIT_RANGE
     ),
+    "float64 numpy overshooting 1 by 1e-7": Refused(
+        lambda im: np.minimum(unit(im).astype(np.float64) + 1e-7, 1 + 1e-7),
+        ValueError,
+        "got values in [1e-07, 1.0000001]",
+    ),
     "float numpy with NaN": Refused(
         lambda im: np.where(im > 250, np.nan, unit(im)).astype(np.float32), ValueError, UNIT_RANGE
     ),
