@@ -79,6 +79,15 @@ def _as_tensor(image: Any) -> torch.Tensor:
     return image.as_subclass(torch.Tensor).to(torch.float32)
 
 
+def _check_image(sample: Any) -> None:
+    if not _is_image(sample):
+        raise TypeError(
+            "to_v2 takes a torch tensor (C, H, W) or (B, C, H, W), a tv_tensors.Image or a "
+            "PIL image, alone, in a tuple or list, or as a dict's 'image', got "
+            f"{type(sample).__name__}"
+        )
+
+
 def _fit_mask(mask: torch.Tensor, like: Any) -> tv_tensors.Mask:
     """``mask`` as a ``Mask`` in the dtype and, where the sizes agree, the shape of ``like``
     (an integer or bool ``like`` gets the binary reading, ``mask >= 0.5``)."""
@@ -107,6 +116,13 @@ class SynthDefectV2(v2.Transform):
         self, transform: Transform, *, keep_rotation: bool = False, synthesis: str = "auto"
     ) -> None:
         super().__init__()
+        if not isinstance(transform, Transform):
+            raise TypeError(
+                "to_v2 wraps a synthdefect Transform (e.g. synthdefect.make_recipe('paper')), "
+                f"got {type(transform).__name__} {transform!r}"
+            )
+        if not isinstance(keep_rotation, bool):
+            raise TypeError(f"keep_rotation must be True or False, got {keep_rotation!r}")
         if synthesis not in SYNTHESIS:
             raise ValueError(f"synthesis must be one of {SYNTHESIS}, got {synthesis!r}")
         self.keep_rotation = keep_rotation
@@ -160,19 +176,15 @@ class SynthDefectV2(v2.Transform):
             return self._forward_dict(sample)
         if isinstance(sample, tuple | list):
             return self._forward_sequence(sample)
-        if not _is_image(sample):
-            raise TypeError(
-                "to_v2 takes a torch tensor (C, H, W) or (B, C, H, W), a tv_tensors.Image or a "
-                "PIL image, alone, in a tuple or list, or as a dict's 'image', got "
-                f"{type(sample).__name__}"
-            )
+        _check_image(sample)
         image, mask, _, _, normal = self._run(sample)
         self._check_dropped_normal(sample, normal)
         return image, mask
 
     def _forward_dict(self, sample: dict[str, Any]) -> dict[str, Any]:
         if "image" not in sample:
-            raise KeyError("dict inputs need an 'image' entry")
+            raise ValueError(f"a dict input needs an 'image' entry, got keys {sorted(sample)}")
+        _check_image(sample["image"])
         image, mask, label, params, normal = self._run(sample["image"])
         mask_key, label_key = (
             _ANOMALIB_KEYS if any(k in sample for k in _ANOMALIB_KEYS) else ("mask", "label")

@@ -77,10 +77,19 @@ def test_errors(tv):
     from synthdefect.torchvision_interop import to_v2
 
     wrapped = to_v2(SyntheticAnomaly())
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="a dict input needs an 'image' entry"):
         wrapped({"picture": torch.zeros(3, 8, 8, dtype=torch.uint8)})
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="a dict input needs an 'image' entry"):
+        wrapped({})
+    with pytest.raises(TypeError, match="to_v2 takes a torch tensor"):
         wrapped("not an image")
+    with pytest.raises(TypeError, match=r"to_v2 takes a torch tensor .* got ndarray"):
+        wrapped({"image": np.zeros((8, 8, 3), np.uint8)})
+    for wrong in (5, "paper", lambda x: x):
+        with pytest.raises(TypeError, match="to_v2 wraps a synthdefect Transform"):
+            to_v2(wrong)
+    with pytest.raises(TypeError, match="keep_rotation must be True or False"):
+        to_v2(SyntheticAnomaly(), keep_rotation="yes")
 
 
 def _rotating(**kwargs):
