@@ -44,6 +44,19 @@ MAX_LENGTH = 2**62
 """Most samples per epoch of a :class:`SyntheticAnomalyDataset`."""
 
 
+def _device(name: Any) -> Any:
+    """``name`` as a torch device this machine has; ``ValueError`` in one line otherwise."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device {name!r} is not a torch device: {error}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: this machine has no CUDA device")
+    return device
+
+
 def parse_key(key: Any, length: int) -> tuple[int, int]:
     """``(epoch, i)`` from a dataset key: ``(epoch, i)`` or a plain ``i`` (epoch 0).
 
@@ -160,7 +173,13 @@ class SyntheticAnomalyDataset:
         """
         if self.synthesis != "device":
             raise ValueError("synthesize() needs a dataset made with synthesis='device'")
-        normal = batch["normal"] if device is None else batch["normal"].to(device)
+        missing = [k for k in ("index", "normal", "source") if k not in batch]
+        if missing:
+            raise ValueError(
+                f"synthesize() takes a collated batch of this dataset's items (keys index, "
+                f"normal, source); this one lacks {missing}"
+            )
+        normal = batch["normal"] if device is None else batch["normal"].to(_device(device))
         indices = [int(i) for i in batch["index"]]
         sources = list(batch["source"])
         try:

@@ -124,7 +124,16 @@ def source_names(
         if n != 1:
             raise ValueError(f"got one source name for {n} images: pass one name per image")
         return [source]
+    if isinstance(source, bytes) or not isinstance(source, Sequence):
+        raise TypeError(
+            f"source must be a file name (str or path) or a sequence of them, got "
+            f"{type(source).__name__} {source!r}"
+        )
     names = list(source)
     if len(names) != n:
         raise ValueError(f"got {len(names)} source names for {n} images")
+    named = (str, os.PathLike, type(None))
+    wrong = [name for name in names if not isinstance(name, named)]
+    if wrong:
+        raise TypeError(f"source names must be str or paths, got {wrong[0]!r} among {names!r}")
     return names

@@ -43,6 +43,13 @@ def _dataset(folder: Path, **options: Any) -> sd.SyntheticAnomalyDataset:
     return sd.SyntheticAnomalyDataset(folder, transform=RECIPE, size=(16, 16), **options)
 
 
+def _collated(folder: Path) -> dict[str, Any]:
+    from torch.utils.data import default_collate
+
+    ds = _dataset(folder, synthesis="device")
+    return default_collate([ds[0], ds[1]])
+
+
 @dataclass(frozen=True)
 class Refused:
     """``run(folder)`` raises ``error`` with a one-line message containing ``message``."""
@@ -124,6 +131,21 @@ REFUSED: dict[str, Refused] = {
         ValueError,
         "got one source name for 2 images",
     ),
+    "`recipe(image, source=b'part.png')` (bytes)": Refused(
+        lambda _: RECIPE(IMAGE, seed=0, source=b"part.png"),
+        TypeError,
+        "source must be a file name (str or path) or a sequence of them, got bytes",
+    ),
+    "`recipe(image, source=5)`": Refused(
+        lambda _: RECIPE(IMAGE, seed=0, source=5),
+        TypeError,
+        "source must be a file name (str or path) or a sequence of them, got int",
+    ),
+    "`recipe.batch(images, seed=0, source=[1, 2])`": Refused(
+        lambda _: RECIPE.batch(BATCH, seed=0, source=[1, 2]),
+        TypeError,
+        "source names must be str or paths, got 1",
+    ),
     "`SyntheticAnomalyDataset(array)` (images in memory)": Refused(
         lambda f: sd.SyntheticAnomalyDataset(np.zeros((2, 16, 16, 3), np.uint8)),
         TypeError,
@@ -175,6 +197,16 @@ REFUSED: dict[str, Refused] = {
     ),
     "`SyntheticAnomalyDataset(folder, image_dtype='float16')`": Refused(
         lambda f: _dataset(f, image_dtype="float16"), ValueError, "image_dtype must be one of"
+    ),
+    "`ds.synthesize({})` (not a collated batch)": Refused(
+        lambda f: _dataset(f, synthesis="device").synthesize({}),
+        ValueError,
+        "this one lacks ['index', 'normal', 'source']",
+    ),
+    "`ds.synthesize(batch, 'nope')`": Refused(
+        lambda f: _dataset(f, synthesis="device").synthesize(_collated(f), "nope"),
+        ValueError,
+        "device 'nope' is not a torch device",
     ),
     "`ds[3]` (3 samples)": Refused(lambda f: _dataset(f)[3], IndexError, "out of range"),
     "`ds[-1]`": Refused(lambda f: _dataset(f)[-1], IndexError, "out of range"),
