@@ -257,6 +257,32 @@ def test_foreground_callable(object_image):
         make_recipe("paper", foreground="everywhere")
 
 
+@pytest.mark.parametrize(
+    ("mask", "message"),
+    [
+        (2.0, r"values in \[2, 2\]: a float mask holds values in \[0, 1\]"),
+        (-1.0, r"values in \[-1, -1\]"),
+        (float("nan"), "values in \\[nan, nan\\]"),
+    ],
+)
+def test_a_foreground_callable_out_of_range_is_refused(object_image, mask, message):
+    recipe = make_recipe("paper", foreground=lambda image: np.full(image.shape[:2], mask))
+    with pytest.raises(ValueError, match=f"the foreground callable returned {message}"):
+        recipe(object_image, seed=0)
+
+
+@pytest.mark.parametrize("name", ["draem-code", "paper", "cutpaste"])
+def test_a_foreground_callable_never_writes_into_the_callers_image(object_image, name):
+    def writes(image):
+        mask = (image[:, :, 0] > 0).astype(np.float32)
+        image[:] = 0  # a careless callable
+        return np.ones_like(mask)
+
+    given = object_image.copy()
+    make_recipe(name, foreground=writes, p_anomaly=1.0)(given, seed=0)
+    np.testing.assert_array_equal(given, object_image)
+
+
 @pytest.mark.data
 @pytest.mark.parametrize("name", ["paper", "cutpaste", "nsa"])
 def test_bottle_defects_stay_off_the_bright_background(name, bottle_train_dir):

@@ -152,12 +152,19 @@ class Foreground(Transform):
                 )
             mask, mask_name = self.source.mask(source, image.shape[:2])
         elif callable(self.source):
-            found = np.asarray(self.source(to_uint8(image)))
+            found = np.asarray(self.source(to_uint8(image).copy()))  # never the caller's own
             if found.shape != image.shape[:2]:
                 raise ValueError(
                     f"the foreground callable returned shape {found.shape} for an image of "
                     f"{image.shape[:2]}"
                 )
+            if np.issubdtype(found.dtype, np.floating) and found.size:
+                low, high = float(found.min()), float(found.max())
+                if not 0.0 <= low <= high <= 1.0:  # NaN fails too
+                    raise ValueError(
+                        f"the foreground callable returned values in [{low:.4g}, {high:.4g}]: "
+                        "a float mask holds values in [0, 1] (or return uint8 0/255 or bool)"
+                    )
             mask = anomalous_pixels(found).astype(np.float32)
         else:
             mask = estimate_foreground(
