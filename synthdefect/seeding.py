@@ -25,7 +25,10 @@ def as_int(name: str, value: Any, minimum: int = 0) -> int:
     int of at least ``minimum``: the check of every seed, index, epoch and length the API takes.
     ``TypeError`` for a non-integer (a float, a string), ``ValueError`` for a smaller value;
     both name ``name``. A bool (Python, numpy or torch) is not an int here."""
-    if isinstance(value, (bool, np.bool_)) or str(getattr(value, "dtype", "")) == "torch.bool":
+    boolean = (
+        isinstance(value, (bool, np.bool_)) or str(getattr(value, "dtype", "")) == "torch.bool"
+    )
+    if boolean or getattr(value, "ndim", 0) != 0:  # a bool, or a 1-element tensor [3]
         raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
     try:
         number = operator.index(value)

@@ -94,6 +94,9 @@ REFUSED: dict[str, Refused] = {
         "params replays its records: seed would be ignored",
     ),
     "`recipe(image, seed=True)`": Refused(lambda _: RECIPE(IMAGE, seed=True), TypeError, SEED),
+    "`recipe(image, seed=torch.tensor([3]))` (a 1-element tensor)": Refused(
+        lambda _: RECIPE(IMAGE, seed=torch.tensor([3])), TypeError, SEED
+    ),
     "`recipe.batch(images, indices=[0, 1])` (no seed)": Refused(
         lambda _: RECIPE.batch(BATCH, indices=[0, 1]),
         ValueError,
