@@ -10,6 +10,7 @@ import os
 __all__ = [
     "MAX_CELL",
     "MAX_IMAGE_PIXELS",
+    "MAX_SAMPLES",
     "MAX_SHEET_SAMPLES",
     "MAX_SIDE",
     "MIN_CELL",
@@ -38,6 +39,10 @@ def side_problem(sides: tuple[int, ...], option: str = "--size") -> str | None:
 
 MAX_IMAGE_PIXELS = 1 << 30
 """Most pixels (width x height) of an image file the decoder reads (OpenCV's own limit)."""
+
+MAX_SAMPLES = 10**9
+"""Most samples of one ``generate`` run (file names hold the index; a billion files already
+fill most file systems)."""
 
 MAX_SHEET_SAMPLES = 256
 """Most samples on one ``preview`` sheet: 16x16 cells at 160-pixel panels are 8000 pixels wide."""

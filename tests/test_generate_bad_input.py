@@ -279,6 +279,28 @@ CASES = [
         ]
     ),
     Case(
+        "a run of a billion samples that fails at its first (its clean-up reads the files "
+        "written, not every index)",
+        (
+            "generate",
+            "--n",
+            "1000000000",
+            "--foreground",
+            "auto",
+            "--images",
+            "{images}",
+            "--out",
+            "{out}",
+        ),
+        "sample 0 (normal image part_0.png): the auto foreground finds no object",
+        setup=lambda places: uniform(places, 128, 40),
+    ),
+    Case(
+        "`--n` past a billion",
+        ("generate", "--n", "99999999999999999999", "--images", "{images}", "--out", "{out}"),
+        "--n must be at most 1000000000, got 99999999999999999999",
+    ),
+    Case(
         "a `--foreground` callable that marks no pixel",
         (
             "generate",

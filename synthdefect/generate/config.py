@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthdefect import __version__
-from synthdefect.limits import side_problem
+from synthdefect.limits import MAX_SAMPLES, side_problem
 from synthdefect.outputs import OutputError
 from synthdefect.recipes import RecipeOptions
 from synthdefect.textures import parse_textures
@@ -144,6 +144,7 @@ class GenerateConfig:
         size_problem = None if self.size is None else side_problem(self.size)
         problems = [
             (self.n < 1, f"--n must be at least 1, got {self.n}"),
+            (self.n > MAX_SAMPLES, f"--n must be at most {MAX_SAMPLES}, got {self.n}"),
             (self.seed < 0, f"--seed must be >= 0, got {self.seed}"),
             (
                 self.channels not in (1, 3),

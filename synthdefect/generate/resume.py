@@ -45,6 +45,7 @@ RECORDS = (("config", ".json"), ("manifest", ".jsonl"), ("summary", ".json"))
 _RUN_FILE = re.compile(r"(config|manifest|summary)(\.shard-\d+-of-\d+)?\.jsonl?")
 _SHARD_LOCK = re.compile(r"\.shard-\d+-of-\d+\.lock")
 _SAMPLE_TEMP = re.compile(r"\.(\d+)[^/]*\.tmp")
+_SAMPLE_NAME = re.compile(r"(\d+)(?:_mask)?\.[^.]+")  # a sample file: 000012.png, 000012_mask.png
 
 
 @dataclass(frozen=True)
@@ -257,11 +258,23 @@ def _remove_record_temps(config: GenerateConfig) -> None:
 
 def _remove_samples(config: GenerateConfig) -> None:
     """Delete the sample files of this run's indices that workers wrote before the run failed
-    unrecorded (a sibling shard's files are left alone)."""
-    for index in config.indices:
-        for label in (0, 1):
-            for relative in sample_files(config, index, label, with_train=True).values():
-                (config.out / relative).unlink(missing_ok=True)
+    unrecorded (a sibling shard's files are left alone). The layout folders are read, not
+    every index tried: a run of a billion samples that fails at its first leaves none."""
+    indices = config.indices
+    for folder in layout_folders(config):
+        directory = config.out / folder
+        if not directory.is_dir():
+            continue
+        for entry in os.scandir(directory):
+            match = _SAMPLE_NAME.fullmatch(entry.name)
+            if match is None or int(match[1]) not in indices:
+                continue
+            relative = f"{folder}/{entry.name}"
+            index = int(match[1])
+            if any(
+                relative in sample_files(config, index, label, True).values() for label in (0, 1)
+            ):
+                os.unlink(entry.path)
     _remove_sample_temps(config)
 
 

@@ -187,7 +187,7 @@ def _make_samples(
         ):
             if workers == 1 or len(todo) <= CHUNK_SIZE:
                 maker = SampleMaker(config, images, anomaly)
-                chunks = [todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE)]
+                chunks = (todo[i : i + CHUNK_SIZE] for i in range(0, len(todo), CHUNK_SIZE))
                 results: Iterator[ChunkResult] = map(maker.make_chunk, chunks)
             else:  # closed (the pools shut down) on the way out, also when interrupted
                 pooled = _pooled(config, anomaly, todo, workers, len(images))
