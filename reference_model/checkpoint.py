@@ -85,6 +85,8 @@ def load_checkpoint(path: str | os.PathLike, *, resumable: bool = False) -> dict
     :class:`TrainConfig`), or, with ``resumable``, if it lacks a state a resumed run restores
     (optimiser, scheduler, scaler, generators)."""
     path = Path(path)
+    if not path.is_file():  # a folder, or a FIFO that a read would wait on forever
+        raise CheckpointError(f"cannot read checkpoint {path}: not a regular file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:

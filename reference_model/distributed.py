@@ -62,6 +62,8 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
+    if device.type not in ("cpu", "cuda"):  # mps, xpu, meta, ...: not what this model runs on
+        raise RuntimeError(f"{name}: only cpu and cuda devices are supported, not {device.type}")
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", local_rank)
     return device

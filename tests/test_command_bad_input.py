@@ -47,6 +47,11 @@ UNWRITABLE = "/proc/synthdefect-test"
 """A place no process can create anything in, not even root (CI runs as root)."""
 
 
+def _folder(name: str) -> Callable[[dict[str, Path]], None]:
+    """Make the empty folder ``{X}/name``."""
+    return lambda places: (places["X"] / name).mkdir()
+
+
 def _image(value: int) -> np.ndarray:
     yy, xx = np.mgrid[0:SIDE, 0:SIDE]
     return np.stack([yy * 3 + value, xx * 3, yy + xx], axis=-1).astype(np.uint8)
@@ -342,6 +347,32 @@ CASES = [
     # bench
     Case("`--seconds 0` (nothing to measure)", ("bench", "--seconds", "0"), "--seconds"),
     Case("`--size 100000`", ("bench", "--size", "100000"), "at most 8192"),
+    Case("`--seconds inf` (never ends)", ("bench", "--seconds", "inf"), "--seconds"),
+    Case("`--seconds nan`", ("bench", "--seconds", "nan"), "--seconds"),
+    Case(
+        "`--images` an empty folder",
+        ("bench", "--images", "{X}/empty"),
+        "no image files",
+        _folder("empty"),
+    ),
+    Case(
+        "`--textures` a single image file",
+        ("bench", "--textures", "{imgs}/p0.png"),
+        "is a file",
+    ),
+    *(
+        Case(
+            f"`--device {name}` (not cpu or cuda)",
+            ("bench", "--device", name),
+            "only cpu and cuda devices are supported",
+        )
+        for name in ("mps", "meta")
+    ),
+    Case(
+        "`train --device xpu`",
+        ("train", "--data", "{good}", "--out", "{out}", "--device", "xpu"),
+        "only cpu and cuda devices are supported",
+    ),
 ]
 
 
@@ -421,6 +452,12 @@ CHECKPOINT_CASES = [
         "a missing `--checkpoint` file",
         ("evaluate", "--checkpoint", "{X}/nope.pt", "--data", "{cat}", "--out", "{out}/m.json"),
         "does not exist",
+    ),
+    Case(
+        "`--checkpoint` a named pipe (a read would wait forever)",
+        ("evaluate", "--checkpoint", "{X}/pipe.pt", "--data", "{cat}", "--out", "{out}/m.json"),
+        "not a regular file",
+        lambda places: os.mkfifo(places["X"] / "pipe.pt"),
     ),
     Case(
         "`--checkpoint` a folder (the run folder)",

@@ -8,6 +8,7 @@ import click
 
 from synthdefect.cli.draem import parse_device
 from synthdefect.cli.errors import InputProblem
+from synthdefect.files.paths import NoImagesError
 from synthdefect.limits import side_problem
 from synthdefect.recipes import PRESETS
 
@@ -21,15 +22,16 @@ from synthdefect.recipes import PRESETS
 )
 @click.option(
     "--textures",
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Texture folder; default: procedural textures.",
 )
 @click.option(
     "--seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0.01, max=3600),
+    callback=lambda _ctx, _param, value: _finite(value),
     default=3.0,
     show_default=True,
-    help="Measuring time per figure (> 0).",
+    help="Measuring time per figure (0.01 to 3600).",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Processes for the all-thread figures.")
 @click.option(
@@ -74,7 +76,7 @@ def bench(
     host alone (the batch path's ceiling in one process, whatever the device) and the steps
     that fell back to the host (see docs/batch.md).
     """
-    from synthdefect.bench.runner import preset_rate, run_benchmarks
+    from synthdefect.bench.runner import check_inputs, preset_rate, run_benchmarks
 
     problem = side_problem((size,))
     if problem is not None:
@@ -94,6 +96,10 @@ def bench(
             click.echo(f"{preset:<16}{rate:>10.1f} anomaly samples/s, 1 thread, {size}x{size}")
         return
 
+    try:
+        check_inputs(size, images, textures)
+    except NoImagesError as error:  # an empty or unreadable --images / --textures
+        raise InputProblem(str(error)) from error
     click.echo(f"{'benchmark':<34}{'synthdefect':>14}{'numpy':>12}{'ratio':>9}")
 
     def show(r) -> None:
@@ -102,6 +108,12 @@ def bench(
         click.echo(f"{r.name + unit:<34}" + fmt.format(r.ours, r.numpy) + f"{r.ratio:>8.1f}x")
 
     run_benchmarks(size, images, textures, seconds, workers, report=show)
+
+
+def _finite(seconds: float) -> float:
+    if seconds != seconds:  # NaN passes every range comparison
+        raise click.BadParameter("nan is not a number of seconds", param_hint="--seconds")
+    return seconds
 
 
 def _device_table(
