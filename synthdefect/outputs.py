@@ -50,11 +50,21 @@ __all__ = [
     "leaves_folder",
     "os_error",
     "refuse_links",
+    "resolved",
 ]
 
 
 class OutputError(ValueError):
     """An output that would overwrite, escape, collide or fail; the message is one line."""
+
+
+def resolved(path: str | os.PathLike) -> Path:
+    """``Path(path).resolve()``; a loop of symbolic links is an :class:`OutputError` naming it
+    (Python 3.11 raises ``RuntimeError``, later versions ``OSError``)."""
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError) as error:
+        raise OutputError(f"{path}: cannot follow its symbolic links ({error})") from None
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -65,11 +75,11 @@ def check_apart(outputs: dict[str, Path], inputs: dict[str, Path | None]) -> Non
     """Refuse an output (option -> file or folder) that equals, lies inside or holds an input
     (option -> file or folder; ``None`` entries are skipped). Reads nothing, writes nothing."""
     for out_option, out in outputs.items():
-        target = Path(out).resolve()
+        target = resolved(out)
         for option, given in inputs.items():
             if given is None:
                 continue
-            root = Path(given).resolve()
+            root = resolved(given)
             if target == root:
                 raise OutputError(
                     f"{out_option} {out} is {option} {given}: choose an output that is not an input"

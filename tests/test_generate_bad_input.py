@@ -295,6 +295,19 @@ CASES = [
         "sample 0 (normal image part_0.png): the auto foreground finds no object",
         setup=lambda places: uniform(places, 128, 40),
     ),
+    *(
+        Case(
+            f"{option} a loop of symbolic links",
+            ("generate", "--n", "3", *args),
+            "cannot follow its symbolic links",
+            setup=lambda places: _link_loop(places["X"]),
+        )
+        for option, args in [
+            ("`--out`", ("--out", "{X}/loop1")),
+            ("`--images`", ("--images", "{X}/loop1", "--out", "{out}")),
+            ("`--textures`", ("--textures", "{X}/loop1", "--out", "{out}")),
+        ]
+    ),
     Case(
         "`--n` past a billion",
         ("generate", "--n", "99999999999999999999", "--images", "{images}", "--out", "{out}"),
@@ -537,6 +550,12 @@ def masks_for(
         write_image(masks / image.name, np.full((*shape, 1), value, np.uint8))
     if broken is not None:
         (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
+
+
+def _link_loop(folder: Path) -> None:
+    """``folder/loop1 -> loop2 -> loop1``."""
+    (folder / "loop2").symlink_to("loop1")
+    (folder / "loop1").symlink_to("loop2")
 
 
 def uniform(places: dict[str, Path], value: int, side: int) -> None:

@@ -15,6 +15,8 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from synthdefect.outputs import resolved
+
 __all__ = [
     "IMAGE_SUFFIXES",
     "NoImagesError",
@@ -120,12 +122,12 @@ def fixed_root(spec: str) -> Path:
     """The folder a spec starts from: itself, a file's parent, or a glob's non-magic prefix."""
     path = Path(spec)
     if path.is_dir():
-        return path.resolve()
+        return resolved(path)
     if path.is_file():
-        return path.parent.resolve()
+        return resolved(path.parent)
     fixed: list[str] = []
     for part in path.parts:
         if glob.has_magic(part):
             break
         fixed.append(part)
-    return Path(*fixed).resolve() if fixed else Path(os.curdir).resolve()
+    return resolved(Path(*fixed) if fixed else Path(os.curdir))
