@@ -313,6 +313,30 @@ CASES = [
         ("generate", "--n", "99999999999999999999", "--images", "{images}", "--out", "{out}"),
         "--n must be at most 1000000000, got 99999999999999999999",
     ),
+    *(
+        Case(
+            f"a `--foreground` callable that {what}",
+            ("generate", "--n", "4", "--foreground", spec, "--out", "{out}"),
+            message,
+        )
+        for what, spec, message in [
+            (
+                "raises",
+                "test_generate_bad_input:raising_foreground",
+                "the foreground callable raised RuntimeError: boom",
+            ),
+            (
+                "calls sys.exit",
+                "test_generate_bad_input:exiting_foreground",
+                "the foreground callable called sys.exit(3)",
+            ),
+            (
+                "takes no image (`os:getcwd`)",
+                "os:getcwd",
+                "the foreground callable raised TypeError",
+            ),
+        ]
+    ),
     Case(
         "a `--foreground` callable that marks no pixel",
         (
@@ -531,6 +555,14 @@ CASES = [
 def tiny_foreground(image):
     """A foreground callable that returns a mask of the wrong shape."""
     return [[1, 1], [1, 1]]
+
+
+def raising_foreground(image):
+    raise RuntimeError("boom")
+
+
+def exiting_foreground(image):
+    raise SystemExit(3)
 
 
 def no_foreground(image):

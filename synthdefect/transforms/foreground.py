@@ -152,7 +152,7 @@ class Foreground(Transform):
                 )
             mask, mask_name = self.source.mask(source, image.shape[:2])
         elif callable(self.source):
-            found = np.asarray(self.source(to_uint8(image).copy()))  # never the caller's own
+            found = np.asarray(self._call_source(to_uint8(image).copy()))  # not the caller's
             if found.shape != image.shape[:2]:
                 raise ValueError(
                     f"the foreground callable returned shape {found.shape} for an image of "
@@ -177,6 +177,18 @@ class Foreground(Transform):
         if not mask.any():
             raise ValueError(self._empty(mask_name))
         return mask, mask_name
+
+    def _call_source(self, image: np.ndarray) -> Any:
+        """The callable's mask of ``image``; what it raises (``sys.exit`` included) becomes a
+        one-line ``ValueError``."""
+        try:
+            return self.source(image)  # type: ignore[operator]
+        except SystemExit as error:
+            raise ValueError(f"the foreground callable called sys.exit({error.code})") from None
+        except Exception as error:
+            raise ValueError(
+                f"the foreground callable raised {type(error).__name__}: {error}"
+            ) from error
 
     def _empty(self, mask_name: str | None) -> str:
         """The error of an empty foreground from this source."""
