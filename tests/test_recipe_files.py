@@ -547,6 +547,20 @@ def test_a_recipe_file_is_refused_for_its_first_real_fault(tmp_path, content, me
         load_recipe(path)
 
 
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("fractal:0+nsa:1", "weights must be > 0, got '0'"),  # was read as module:attribute
+        ("paper:1e308+nsa:1e308", "weights too far apart"),  # was [0.0, 0.0] "--textures"
+    ],
+)
+def test_a_bad_mixture_is_named_wherever_a_recipe_is_named(spec, message):
+    with pytest.raises(ValueError, match=message):
+        load_recipe(spec)
+    with pytest.raises(ValueError, match=message):
+        make_recipe(spec)
+
+
 def test_a_saved_mask_folder_is_relative_to_the_file_or_refused(tmp_path, monkeypatch):
     from synthdefect.files.mask_folder import MaskFolder
     from synthdefect.transforms.foreground import Foreground

@@ -21,6 +21,7 @@ from typing import Any
 
 from synthdefect.outputs import OutputError, inside
 from synthdefect.recipes.imports import named_attribute
+from synthdefect.recipes.mixture import is_mixture
 from synthdefect.recipes.presets import PRESETS, is_preset, make_recipe
 from synthdefect.recipes.replay import recipe_from_record
 from synthdefect.textures import TextureSpec, parse_textures
@@ -51,7 +52,7 @@ def load_recipe(spec: RecipeSpec, textures: TextureSpec = None) -> Transform:
         return _from_file(Path(spec), textures)
     if not isinstance(spec, str):
         raise TypeError(f"a recipe is a preset name, file, module:attribute or Transform: {spec!r}")
-    if is_preset(spec):
+    if is_preset(spec) or is_mixture(spec):  # a bad mixture's own error, not an import's
         return make_recipe(spec, textures=textures)
     if ":" in spec:
         return _from_attribute(spec, textures)

@@ -51,6 +51,10 @@ def parse_mixture(spec: str, known: Callable[[str], bool]) -> list[tuple[str, fl
     if len(parts) < 2 or len(set(names)) != len(names):
         raise ValueError(f"mixture {spec!r}: name two or more different presets, e.g. a+b")
     total = sum(weight for _, weight in parts)
+    if not math.isfinite(total) or min(w for _, w in parts) / total == 0.0:
+        raise ValueError(
+            f"mixture {spec!r}: weights too far apart (or too large) to make probabilities"
+        )
     return [(name, weight / total) for name, weight in parts]
 
 
