@@ -121,7 +121,9 @@ def test_a_mixture_branch_keeps_its_target():
         ({"tol": -1}, "tol must be in [0, 255]"),
         ({"tol": "1"}, "tol must be a number"),
         ({"logistic": 3}, "logistic must be None or a pair (k, x0)"),
-        ({"logistic": (0, 20)}, "logistic k must be >= 1e-06"),
+        ({"logistic": (0, 20)}, "logistic k must be in [1e-06, 100]"),
+        ({"logistic": (1e308, 1e308)}, "logistic k must be in [1e-06, 100]"),  # overflowed
+        ({"logistic": (0.1, 1e308)}, "logistic x0 must be in [-255, 255]"),
         ({"logistic": (0.1, float("nan"))}, "logistic x0 must be"),
     ],
 )
@@ -195,7 +197,7 @@ def test_nsa_logistic_takes_its_logistic_as_a_preset_setting(tmp_path):
     ("preset", "value", "message"),
     [
         ("nsa-logistic", 3, "logistic must be None or a pair (k, x0)"),
-        ("nsa-logistic", [0, 20], "logistic k must be >= 1e-06"),
+        ("nsa-logistic", [0, 20], "logistic k must be in [1e-06, 100]"),
         ("nsa", [1 / 3, 7], "preset 'nsa' has no setting 'logistic'"),
     ],
 )

@@ -43,8 +43,8 @@ class IntensityTarget(Transform):
                     f"logistic must be None or a pair (k, x0) of numbers, got {logistic!r}"
                 ) from None
             self.logistic = (
-                number_setting("logistic k", k, 1e-6),
-                number_setting("logistic x0", x0),
+                number_setting("logistic k", k, 1e-6, 100.0),  # 100: a step already
+                number_setting("logistic x0", x0, -255.0, 255.0),  # changes lie in 0..255
             )
 
     def apply(self, sample: Sample, params: dict[str, Any]) -> Sample:
