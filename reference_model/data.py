@@ -84,7 +84,8 @@ class TestImage:
 def list_test_images(category: str | os.PathLike) -> list[TestImage]:
     """Every test image of an MVTec AD category, sorted by type then file name.
 
-    Raises :class:`DataError` when ``test/`` is missing or empty, a defective image has no mask,
+    Raises :class:`DataError` when ``test/`` is missing or empty or holds no defective image, a
+    defective image has no mask,
     or two defective images would share one mask (``000.png`` and ``000.jpg``).
     """
     category = Path(category)
@@ -104,6 +105,11 @@ def list_test_images(category: str | os.PathLike) -> list[TestImage]:
             images.append(TestImage(path, type_dir.name, mask))
     if not images:
         raise DataError(f"no test images under {test_dir}")
+    if not any(item.label for item in images):
+        raise DataError(
+            f"no defective test images under {test_dir} (only {GOOD}/): the metrics need "
+            "defects to score"
+        )
     masks = {str(item.path): str(item.mask) for item in images if item.mask is not None}
     try:
         distinct_names(masks, f"test images of {category}", clash="would both use the mask")

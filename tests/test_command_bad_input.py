@@ -47,6 +47,12 @@ UNWRITABLE = "/proc/synthdefect-test"
 """A place no process can create anything in, not even root (CI runs as root)."""
 
 
+def _only_good(places: dict[str, Path]) -> None:
+    """Remove the category's defects: test/spot and its masks."""
+    for folder in ("test", "ground_truth"):
+        shutil.rmtree(places["cat"] / folder / "spot")
+
+
 def _folder(name: str) -> Callable[[dict[str, Path]], None]:
     """Make the empty folder ``{X}/name``."""
     return lambda places: (places["X"] / name).mkdir()
@@ -185,6 +191,12 @@ def _float_tiff(places: dict[str, Path]) -> None:
 
 CASES = [
     # evaluate
+    Case(
+        "`--data` whose test images are all good (nothing to score)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "no defective test images under",
+        _only_good,
+    ),
     Case(
         "`--out` the checkpoint itself (would replace the model with the metrics)",
         ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{ckpt}"),
