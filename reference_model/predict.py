@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from reference_model.data import ImageFolder
+from reference_model.data import DataError, ImageFolder
 from reference_model.distributed import loader_worker_init
 from reference_model.model import DraemModel
 from reference_model.scoring import score_batch
@@ -94,7 +94,8 @@ def predict_folder(
 ) -> list[tuple[str, float]]:
     """Score every image under ``images_dir``; write the CSV and overlays; return the rows.
 
-    An unreadable file is skipped with a warning that names it; the others are still scored.
+    An unreadable file is skipped with a warning that names it; the others are still scored
+    (:class:`DataError` when none is left, before anything is written).
     ``out_dir`` is locked while it is written (:func:`synthdefect.outputs.folder_lock`); an
     earlier run's ``scores.csv`` and ``overlays/`` there are replaced, other files of those names
     only with ``overwrite``. The new overlays are written to a hidden staging folder and swapped
@@ -116,6 +117,10 @@ def predict_folder(
         shutil.rmtree(staging, ignore_errors=True)  # left by a killed run (we hold the lock)
         try:
             rows = _score(model, dataset, names, staging, device, batch, workers)
+            if not rows:
+                raise DataError(
+                    f"none of the {len(dataset)} files under {images_dir} is a readable image"
+                )
             text = io.StringIO()
             writer = csv.writer(text)
             writer.writerow(("file", "score"))

@@ -47,6 +47,13 @@ UNWRITABLE = "/proc/synthdefect-test"
 """A place no process can create anything in, not even root (CI runs as root)."""
 
 
+def _junk_images(places: dict[str, Path]) -> None:
+    """``{X}/junk``: two .png files that are not images."""
+    (places["X"] / "junk").mkdir()
+    for name in ("a.png", "b.png"):
+        (places["X"] / "junk" / name).write_bytes(b"not a png")
+
+
 def _only_good(places: dict[str, Path]) -> None:
     """Remove the category's defects: test/spot and its masks."""
     for folder in ("test", "ground_truth"):
@@ -255,6 +262,12 @@ CASES = [
         _float_tiff,
     ),
     # predict
+    Case(
+        "`--images` whose every file is unreadable",
+        ("predict", "--checkpoint", "{ckpt}", "--images", "{X}/junk", "--out", "{out}"),
+        "none of the 2 files under",
+        _junk_images,
+    ),
     Case(
         "`--out` inside `--images` (a second run would score the overlays)",
         ("predict", "--checkpoint", "{ckpt}", "--images", "{imgs}", "--out", "{imgs}/scored"),
