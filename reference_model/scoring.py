@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reference_model.checkpoint import CheckpointError
 from reference_model.distributed import to_model_input
 
 __all__ = ["SCORE_KERNEL", "anomaly_map", "image_scores", "score_batch"]
@@ -40,8 +41,15 @@ def score_batch(
     Returns CPU tensors: ``maps`` ``(B, H, W)`` float32 in [0, 1], ``scores`` ``(B,)`` float32.
     Runs under ``torch.inference_mode`` in float32 (no autocast: bfloat16 logits would quantise
     the maps and tie the scores that AUROC and AP rank); on CUDA in channels_last.
+    :class:`~reference_model.checkpoint.CheckpointError` when a map is not finite (weights
+    holding NaN).
     """
     with torch.inference_mode():
         logits = model(to_model_input(images, device)).logits
         maps = anomaly_map(logits)
+        if not bool(torch.isfinite(maps).all()):
+            raise CheckpointError(
+                "the model gave anomaly maps that are not finite (NaN or inf): its weights are "
+                "not usable (a diverged or damaged checkpoint?)"
+            )
         return maps[:, 0].cpu(), image_scores(maps).cpu()

@@ -444,6 +444,12 @@ def _shrunk_weight(state: dict[str, Any]) -> None:
     state["model"][first] = torch.zeros(1)
 
 
+def _nan_weights(state: dict[str, Any]) -> None:
+    for weights in state["model"].values():
+        if weights.is_floating_point():
+            weights.fill_(float("nan"))
+
+
 def _foreign_optimizer(state: dict[str, Any]) -> None:
     state["optimizer"]["param_groups"][0]["params"] = [0]  # one parameter, not the model's
 
@@ -551,6 +557,15 @@ CHECKPOINT_CASES = [
         _RESUME,
         "cannot be resumed",
         _edited(_weights_only),
+    ),
+    *(
+        Case(
+            "a checkpoint whose weights hold NaN (a diverged run)",
+            command,
+            "anomaly maps that are not finite",
+            _edited(_nan_weights),
+        )
+        for command in (_EVALUATE, _PREDICT)
     ),
     Case(
         "`--resume` from a checkpoint whose weights are not of its configuration",
