@@ -109,6 +109,11 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         if self.batch < 1 or self.save_every < 1:
             raise ValueError("batch and save_every must be >= 1")
+        if self.batch == 1 and self.model.size == SIZE_MULTIPLE:
+            raise ValueError(
+                f"batch 1 at size {SIZE_MULTIPLE} leaves BatchNorm one value per channel at the "
+                f"model's 1x1 bottleneck: use batch >= 2 or size >= {2 * SIZE_MULTIPLE}"
+            )
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a finite number > 0, got {self.lr}")
         if self.workers < 0:

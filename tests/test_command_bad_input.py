@@ -309,6 +309,11 @@ CASES = [
     ),
     # train
     Case(
+        "`--batch 1 --size 32` (BatchNorm at a 1x1 bottleneck)",
+        ("train", "--data", "{good}", "--out", "{out}", "--batch", "1"),
+        "batch 1 at size 32 leaves BatchNorm one value per channel",
+    ),
+    Case(
         "`--out` inside `--data`",
         ("train", "--data", "{good}", "--out", "{good}/run"),
         "is inside --data",
