@@ -309,6 +309,11 @@ CASES = [
     ),
     # train
     Case(
+        "`--data` an MVTec AD category root (its test/ and ground_truth/ hold defects)",
+        ("train", "--data", "{cat}", "--out", "{out}"),
+        "is an MVTec AD category",
+    ),
+    Case(
         "`--batch 1 --size 32` (BatchNorm at a 1x1 bottleneck)",
         ("train", "--data", "{good}", "--out", "{out}", "--batch", "1"),
         "batch 1 at size 32 leaves BatchNorm one value per channel",

@@ -309,6 +309,12 @@ CASES = [
         ]
     ),
     Case(
+        "`--images` the output of unmerged `--shard` runs (samples and masks, not normal images)",
+        ("generate", "--n", "3", "--images", "{X}/sharded", "--out", "{out}"),
+        "holds unmerged generate --shard runs",
+        setup=lambda places: _sharded(places),
+    ),
+    Case(
         "`--n` past a billion",
         ("generate", "--n", "99999999999999999999", "--images", "{images}", "--out", "{out}"),
         "--n must be at most 1000000000, got 99999999999999999999",
@@ -582,6 +588,15 @@ def masks_for(
         write_image(masks / image.name, np.full((*shape, 1), value, np.uint8))
     if broken is not None:
         (masks / broken).write_bytes((masks / broken).read_bytes()[:40])
+
+
+def _sharded(places: dict[str, Path]) -> None:
+    """``{X}/sharded``: the first of two shards of a small run, not merged."""
+    out = places["X"] / "sharded"
+    config = GenerateConfig(
+        n=4, out=out, size=(32, 32), shard=Shard(0, 2), images=str(places["images"])
+    )
+    generate(config, workers=1, progress=False)
 
 
 def _link_loop(folder: Path) -> None:

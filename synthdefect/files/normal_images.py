@@ -8,6 +8,7 @@ resolved and unreadable ones skipped by :mod:`synthdefect.files`, as for texture
 from __future__ import annotations
 
 import operator
+import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class NormalImages:
         self.size = None if size is None else _pair(size)
         self.channels = channels
         decode = partial(_decode, size=self.size, channels=channels)
+        _refuse_defect_layouts(source)
         self._files = ImageFiles(
             resolve_image_paths(source), decode, ArrayCache(cache_bytes), "normal image"
         )
@@ -96,6 +98,27 @@ class NormalImages:
         """Image ``index`` (read-only HWC ``uint8``) and the file it was decoded from."""
         image, i = self._files.load(index)
         return image, self._files.paths[i]
+
+
+def _refuse_defect_layouts(source: PathSpec) -> None:
+    """:class:`NoImagesError` for a folder whose images are not all normal: an MVTec AD
+    category root (its ``test/`` and ``ground_truth/`` hold defects and masks) or the output of
+    unmerged ``generate --shard`` runs (anomalous samples and masks)."""
+    if not isinstance(source, str | os.PathLike) or not Path(source).is_dir():
+        return
+    folder = Path(source)
+    if (folder / "manifest.jsonl").exists():  # a generated set: its readers know its layout
+        return
+    if (folder / "train").is_dir() and (folder / "ground_truth").is_dir():
+        raise NoImagesError(
+            f"{folder} is an MVTec AD category (train/, ground_truth/): its test/ and "
+            f"ground_truth/ hold defects and masks; pass {folder / 'train' / 'good'}"
+        )
+    if any(folder.glob("manifest.shard-*.jsonl")):
+        raise NoImagesError(
+            f"{folder} holds unmerged generate --shard runs (anomalous samples and masks): "
+            "merge them first (generate --merge), or pass a folder of normal images"
+        )
 
 
 def _pair(size: Any) -> tuple[int, int]:
