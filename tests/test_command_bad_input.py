@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from bad_input_cases import Case, rewrite_tables, run_one_line, shown, stale_tables
@@ -153,14 +154,15 @@ def _link(relative: str, target: str, folder: bool) -> Callable[[dict[str, Path]
     return setup
 
 
-def _grey_mask(value: int) -> Callable[[dict[str, Path]], None]:
-    """Rewrite both ground-truth masks with ``value`` for their defect pixels (0/1 masks)."""
+def _grey_mask(value: int, dtype: type = np.uint8) -> Callable[[dict[str, Path]], None]:
+    """Rewrite both ground-truth masks with ``value`` for their defect pixels (0/1 masks),
+    in ``dtype`` (``uint16``: a 16-bit PNG)."""
 
     def setup(places: dict[str, Path]) -> None:
         for mask in (places["cat"] / "ground_truth/spot").iterdir():
-            pixels = np.zeros((SIDE, SIDE, 1), np.uint8)
+            pixels = np.zeros((SIDE, SIDE), dtype)
             pixels[5:15, 5:15] = value
-            write_image(mask, pixels)
+            cv2.imwrite(str(mask), pixels)
 
     return setup
 
@@ -242,6 +244,12 @@ CASES = [
         ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
         "values 0..1",
         _grey_mask(1),
+    ),
+    Case(
+        "16-bit ground-truth masks stored as 0/1 (they read as 0 at 8 bits)",
+        ("evaluate", "--checkpoint", "{ckpt}", "--data", "{cat}", "--out", "{out}/m.json"),
+        "holds 16-bit values 0..1, which read as 0",
+        _grey_mask(1, np.uint16),
     ),
     Case(
         "two test images that share one mask (`000.png`, `000.jpg`)",

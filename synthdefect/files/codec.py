@@ -185,6 +185,13 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
     """
     mask = read_image(path, channels=1)[:, :, 0]
     top = int(mask.max())
+    if top == 0:  # a 16-bit file of 0/1 reads as 8-bit zeros: check its own levels
+        raw = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        if raw is not None and raw.dtype == np.uint16 and raw.max() > 0:
+            raise MaskValuesError(
+                f"mask {path} holds 16-bit values 0..{int(raw.max())}, which read as 0: a "
+                "16-bit mask marks pixels with 65535 (store 0/1 masks multiplied by 65535)"
+            )
     if 0 < top < 128 and image_note(path) != SOFT_MASK_NOTE:
         raise MaskValuesError(
             f"mask {path} holds values 0..{top}, none >= 128: an 8-bit mask marks pixels with "
