@@ -322,6 +322,11 @@ CASES = [
         "is an MVTec AD category",
     ),
     Case(
+        "`--time-limit nan`",
+        ("train", "--data", "{good}", "--out", "{out}", "--time-limit", "nan"),
+        "nan is not a number",
+    ),
+    Case(
         "`--batch 1 --size 32` (BatchNorm at a 1x1 bottleneck)",
         ("train", "--data", "{good}", "--out", "{out}", "--batch", "1"),
         "batch 1 at size 32 leaves BatchNorm one value per channel",

@@ -8,6 +8,7 @@ import click
 
 from synthdefect.cli.draem import parse_device
 from synthdefect.cli.errors import InputProblem
+from synthdefect.cli.options import not_nan
 from synthdefect.files.paths import NoImagesError
 from synthdefect.limits import side_problem
 from synthdefect.recipes import PRESETS
@@ -28,7 +29,7 @@ from synthdefect.recipes import PRESETS
 @click.option(
     "--seconds",
     type=click.FloatRange(min=0.01, max=3600),
-    callback=lambda _ctx, _param, value: _finite(value),
+    callback=not_nan,
     default=3.0,
     show_default=True,
     help="Measuring time per figure (0.01 to 3600).",
@@ -108,12 +109,6 @@ def bench(
         click.echo(f"{r.name + unit:<34}" + fmt.format(r.ours, r.numpy) + f"{r.ratio:>8.1f}x")
 
     run_benchmarks(size, images, textures, seconds, workers, report=show)
-
-
-def _finite(seconds: float) -> float:
-    if seconds != seconds:  # NaN passes every range comparison
-        raise click.BadParameter("nan is not a number of seconds", param_hint="--seconds")
-    return seconds
 
 
 def _device_table(

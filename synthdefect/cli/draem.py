@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from synthdefect.cli.errors import InputProblem, input_problems
-from synthdefect.cli.options import recipe_options
+from synthdefect.cli.options import not_nan, recipe_options
 from synthdefect.dataset import SYNTHESIS_BACKENDS
 from synthdefect.limits import MIN_TRAINING_SAMPLES, default_workers
 from synthdefect.outputs import check_apart, check_not_being_written, check_writable, claim_file
@@ -171,7 +171,8 @@ def parse_device(name: str):
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=10**7),
+    callback=not_nan,
     default=None,
     help="Stop (with a checkpoint) after this many minutes; resume later with --resume.",
 )

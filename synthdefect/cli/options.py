@@ -14,7 +14,14 @@ import click
 
 from synthdefect.recipes import DEFAULT_PRESET, PRESETS, get_preset
 
-__all__ = ["PresetName", "recipe_options"]
+__all__ = ["PresetName", "not_nan", "recipe_options"]
+
+
+def not_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Option callback refusing NaN, which passes every ``click.FloatRange`` comparison."""
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a number", ctx=ctx, param=param)
+    return value
 
 
 class PresetName(click.ParamType):
