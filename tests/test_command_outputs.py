@@ -169,7 +169,7 @@ def test_preview_replaces_its_own_sheet_and_a_foreign_image_only_with_overwrite(
     assert invoke("preview", "--out", photo).exit_code == 2
     result = invoke("preview", "--out", places["X"] / "p.png", "--images", places["X"] / "cat/test")
     assert result.exit_code == 0, result.output
-    result = invoke("preview", "--out", photo, "--overwrite", "--images", places["cat"])
+    result = invoke("preview", "--out", photo, "--overwrite", "--images", places["good"])
     assert result.exit_code == 0, result.output
     assert image_note(photo) == "synthdefect preview"
 
