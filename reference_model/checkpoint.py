@@ -87,6 +87,10 @@ def load_checkpoint(path: str | os.PathLike, *, resumable: bool = False) -> dict
     path = Path(path)
     if not path.is_file():  # a folder, or a FIFO that a read would wait on forever
         raise CheckpointError(f"cannot read checkpoint {path}: not a regular file")
+    with open(path, "rb") as file:
+        head = file.read(4)
+    if head and not head.startswith((b"PK\x03\x04", b"\x80")):  # zip, or a legacy pickle
+        raise CheckpointError(f"cannot read checkpoint {path}: not a file torch.save writes")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:

@@ -498,6 +498,7 @@ _RESUME = ("train", "--data", "{good}", "--out", "{run}", "--resume")
 _TRUNCATED = _checkpoint_bytes(lambda data: data[: len(data) // 2])
 _EMPTY = _checkpoint_bytes(lambda data: b"")
 _PNG = _checkpoint_bytes(_png_bytes)
+_TEXT = _checkpoint_bytes(lambda data: b"epochs: 3\n")
 _FOREIGN = _edited(lambda state: [state.clear(), state.update(something=1)])
 _MISMATCHED = _edited(_wider_config)
 
@@ -523,6 +524,12 @@ CHECKPOINT_CASES = [
     ),
     Case("an empty checkpoint file", _EVALUATE, "cannot read checkpoint", _EMPTY),
     Case("a PNG renamed `checkpoint.pt`", _EVALUATE, "cannot read checkpoint", _PNG),
+    Case(
+        "a text file renamed `checkpoint.pt` (torch said only `101`)",
+        _EVALUATE,
+        "not a file torch.save writes",
+        _TEXT,
+    ),
     Case(
         "a torch file that is no checkpoint",
         _EVALUATE,
