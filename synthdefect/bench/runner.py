@@ -31,7 +31,7 @@ from synthdefect.seeding import sample_rng
 from synthdefect.textures import FolderSource, StoredSource
 from synthdefect.transforms import PerlinMask, TextureSample, Transform
 
-__all__ = ["BenchResult", "check_inputs", "preset_inputs", "preset_rate", "run_benchmarks"]
+__all__ = ["BenchResult", "preset_inputs", "preset_rate", "run_benchmarks"]
 
 
 @dataclass
@@ -209,7 +209,7 @@ def _first_sample_seconds(setup: _Setup, impl: str) -> float:
     return time.perf_counter() - start
 
 
-def check_inputs(
+def _check_inputs(
     size: int, images: str | os.PathLike | None, textures: str | os.PathLike | None
 ) -> None:
     """Read the normal images and make one sample with the textures, so that inputs that
@@ -238,7 +238,7 @@ def run_benchmarks(
         textures=None if textures is None else str(Path(textures)),
     )
     workers = workers or os.cpu_count() or 1
-    check_inputs(size, images, textures)
+    _check_inputs(size, images, textures)
     results = []
 
     def add(result: BenchResult) -> None:

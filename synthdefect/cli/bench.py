@@ -77,7 +77,7 @@ def bench(
     host alone (the batch path's ceiling in one process, whatever the device) and the steps
     that fell back to the host (see docs/batch.md).
     """
-    from synthdefect.bench.runner import check_inputs, preset_rate, run_benchmarks
+    from synthdefect.bench.runner import preset_rate, run_benchmarks
 
     problem = side_problem((size,))
     if problem is not None:
@@ -97,18 +97,20 @@ def bench(
             click.echo(f"{preset:<16}{rate:>10.1f} anomaly samples/s, 1 thread, {size}x{size}")
         return
 
-    try:
-        check_inputs(size, images, textures)
-    except NoImagesError as error:  # an empty or unreadable --images / --textures
-        raise InputProblem(str(error)) from error
-    click.echo(f"{'benchmark':<34}{'synthdefect':>14}{'numpy':>12}{'ratio':>9}")
+    shown = []
 
     def show(r) -> None:
+        if not shown:  # the header with the first figure: bad inputs fail before either
+            click.echo(f"{'benchmark':<34}{'synthdefect':>14}{'numpy':>12}{'ratio':>9}")
+        shown.append(r)
         fmt = "{:>14.3f}{:>12.3f}" if r.unit == "s" else "{:>14.1f}{:>12.1f}"
         unit = " s" if r.unit == "s" else ""
         click.echo(f"{r.name + unit:<34}" + fmt.format(r.ours, r.numpy) + f"{r.ratio:>8.1f}x")
 
-    run_benchmarks(size, images, textures, seconds, workers, report=show)
+    try:
+        run_benchmarks(size, images, textures, seconds, workers, report=show)
+    except NoImagesError as error:  # an empty or unreadable --images / --textures
+        raise InputProblem(str(error)) from error
 
 
 def _device_table(
